@@ -1,0 +1,66 @@
+# Patchmap: `make run` sets everything up and serves the app; `make test` sets up and runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export PORT
+
+# DATABASE_URL: use the caller's (an existing PostGIS), else start the project-local cluster.
+LOCALDB = scripts/localdb
+
+.PHONY: run test stop venv db lint bench bench-lookup clean-db help
+
+help:
+	@echo "make run    set up (venv, PostGIS, database, demo data) and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test   set up and run the whole test suite against a separate test database"
+	@echo "make stop   stop the project-local database"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  run the benchmarks (reads ../shared/data) and update BENCHMARKS.md"
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Patchmap needs Python 3.11 ($(PYTHON) not found)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+db: $(STAMP)
+	@if [[ -n "$${DATABASE_URL:-}" ]]; then echo "using DATABASE_URL from the environment"; else $(LOCALDB) start >/dev/null; fi
+
+run: db
+	@export DATABASE_URL="$${DATABASE_URL:-$$($(LOCALDB) url patchmap)}"; \
+	$(BIN)/patchmap db upgrade && \
+	$(BIN)/patchmap demo --if-empty && \
+	exec $(BIN)/patchmap serve --port $(PORT)
+
+test: db
+	@$(MAKE) --no-print-directory browser-deps
+	@export PATCHMAP_TEST_DATABASE_URL="$${PATCHMAP_TEST_DATABASE_URL:-$${DATABASE_URL:-$$($(LOCALDB) url patchmap_test)}}"; \
+	$(BIN)/ruff check layers mapping api tests bench && \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Debian's Chromium drives the browser tests (Playwright's own browser download is not allowed here).
+browser-deps:
+	@if [[ ! -x /usr/bin/chromium ]]; then \
+	  if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; \
+	fi
+
+stop:
+	@$(LOCALDB) stop
+
+lint: $(STAMP)
+	$(BIN)/ruff check layers mapping api tests bench
+	$(BIN)/ruff format --check layers mapping api tests bench
+	$(BIN)/mypy layers mapping api
+
+bench: db
+	@export DATABASE_URL="$${DATABASE_URL:-$$($(LOCALDB) url patchmap)}"; \
+	$(BIN)/python bench/lookup.py

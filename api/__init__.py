@@ -1,0 +1,1 @@
+"""Patchmap's HTTP API (FastAPI) and its command line (Typer)."""

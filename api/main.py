@@ -1,0 +1,64 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+from fastapi.staticfiles import StaticFiles
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from api import errors
+from api.routes import areas, health, pages
+from layers.settings import Settings
+
+
+def make_pool(settings: Settings) -> AsyncConnectionPool:
+    """An (unopened) psycopg pool with dict rows, autocommit and a statement time limit."""
+    db = settings.database
+    return AsyncConnectionPool(
+        conninfo=db.url,
+        min_size=db.pool_min,
+        max_size=db.pool_max,
+        kwargs={
+            "row_factory": dict_row,
+            "autocommit": True,
+            "options": f"-c statement_timeout={int(db.statement_timeout_ms)}",
+        },
+        timeout=10,
+        open=False,
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. The pool opens in the lifespan and closes with it."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = make_pool(settings)
+        await pool.open(wait=False)
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="Patchmap",
+        summary="Community asset mapping for UK councils: groups, hubs, spaces and needs, by area.",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=str(files("mapping") / "static")), name="static")
+    app.include_router(health.router)
+    app.include_router(areas.router)
+    app.include_router(pages.router)
+    return app

@@ -1,0 +1,4 @@
+"""PLACEHOLDER: being written (areas API)."""
+from fastapi import APIRouter
+
+router = APIRouter(tags=["areas"])

@@ -1,0 +1,64 @@
+"""The Norfolk demo: real boundaries, IoD2019, Norwich OpenStreetMap features and 70 real group names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from layers.importers.boundaries import import_boundaries
+from layers.importers.groups import import_groups
+from layers.importers.iod import import_iod, rollup_indicators
+from layers.importers.localities import import_localities
+from layers.importers.osm import import_osm
+from layers.importers.postcodes import build_approximate_postcodes
+from layers.importers.report import ImportReport, NoProgress, Progress
+from layers.settings import Settings, default_data_dir
+
+NORWICH = "E07000148"
+TABLES = ("areas", "area_pieces", "indicators", "hubs", "spaces", "groups", "group_areas", "postcodes")
+
+
+def demo_files(data_dir: Path) -> dict[str, list[Path]]:
+    """The demo's files, by what they hold."""
+    return {
+        "wards": [data_dir / "norfolk" / "wards_2013.geojson"],
+        "lsoas": [data_dir / "norfolk" / "lsoa_2011.geojson"],
+        "localities": [data_dir / "sample" / "norwich_localities.csv"],
+        "iod": sorted((data_dir / "imd2019").glob("File_*.csv")),
+        "osm": sorted((data_dir / "osm_norwich").glob("*.geojson")),
+        "groups": [data_dir / "norwich_review_groups.csv"],
+    }
+
+
+def load_demo(
+    conn: Connection, settings: Settings, progress: Progress | None = None, data_dir: Path | None = None
+) -> list[ImportReport]:
+    """Load every demo file in one savepoint of ``conn``; return one report per step."""
+    progress = progress or NoProgress()
+    files = demo_files(data_dir or default_data_dir())
+    n = settings.geo.subdivide_max_vertices
+    with conn.begin_nested():
+        reports = [
+            import_boundaries(conn, files["wards"][0], kind="ward", subdivide_max_vertices=n, progress=progress),
+            import_boundaries(conn, files["lsoas"][0], kind="lsoa", subdivide_max_vertices=n, progress=progress),
+            import_localities(conn, files["localities"][0], progress=progress),
+            import_iod(conn, files["iod"], progress=progress),
+            rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress),
+            import_osm(conn, files["osm"], progress=progress),
+            build_approximate_postcodes(conn, files["osm"], progress=progress),
+            import_groups(conn, files["groups"][0], serves=[NORWICH], progress=progress),
+        ]
+    return reports
+
+
+def is_loaded(conn: Connection) -> bool:
+    """Whether the demo (or any real data) is already in the database."""
+    return bool(
+        conn.execute(text("SELECT EXISTS (SELECT 1 FROM areas) AND EXISTS (SELECT 1 FROM hubs)")).scalar_one()
+    )
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    """Row counts of the main tables."""
+    return {t: int(conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar_one()) for t in TABLES}

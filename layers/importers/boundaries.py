@@ -1,0 +1,203 @@
+"""Import locality boundaries (wards, districts, LSOAs, counties) from any CRS into EPSG:4326.
+
+Wards carrying a district code also give the districts, dissolved from their wards in PostGIS.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from geoalchemy2.shape import from_shape
+from pyproj import CRS
+from sqlalchemy import Connection, text
+
+from layers.importers.geometry import lonlat_problem, precheck, to_multipolygon
+from layers.importers.readers import guess_crs_problem, read_spatial
+from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.upsert import upsert
+from layers.models import Area
+from layers.taxonomy import AREA_KINDS
+
+CODE_PREFIX = {"ward": "WD", "lsoa": "LSOA", "district": "LAD", "county": "CTY"}
+GSS = re.compile(r"^[EWSN]\d{8}$")
+
+
+def _sql(name: str) -> str:
+    return (files("layers") / "sql" / name).read_text(encoding="utf-8")
+
+
+def _field(columns: list[str], kind: str, suffix: str, given: str | None, what: str) -> str | None:
+    """The column holding codes (suffix CD) or names (NM): as given, else the ONS-style name for kind."""
+    if given:
+        return given
+    prefix = CODE_PREFIX.get(kind, "")
+    pattern = re.compile(rf"^{prefix}\d\d{suffix}$", re.IGNORECASE)
+    found = [c for c in columns if pattern.match(c)]
+    if found:
+        return found[0]
+    plain = {"CD": ("code", "gss_code", "id"), "NM": ("name",)}[suffix]
+    return next((c for c in columns if c.lower() in plain), None)
+
+
+def import_boundaries(
+    conn: Connection,
+    path: Path,
+    *,
+    kind: str,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+    parent_name_field: str | None = None,
+    vintage: str | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+    derive_parents: bool = True,
+    allow_rejects: bool = False,
+    subdivide_max_vertices: int = 128,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Load boundaries of one ``kind`` from ``path`` (upserting by code) in one savepoint; return a report."""
+    progress = progress or NoProgress()
+    what = f"{kind} boundaries"
+    if kind not in AREA_KINDS or kind == "locality":
+        raise fail(what, path.name, f"unknown kind {kind!r}", f"Use one of {', '.join(AREA_KINDS[:-1])}.")
+    gdf = read_spatial(path, what, layer)
+    report = ImportReport(what=what, source=path.name, rows=len(gdf))
+    columns = [c for c in gdf.columns if c != gdf.geometry.name and not c.startswith("_")]
+    code_col = _field(columns, kind, "CD", code_field, what)
+    name_col = _field(columns, kind, "NM", name_field, what)
+    missing = [label for label, col in (("code", code_col), ("name", name_col)) if not col or col not in gdf]
+    if missing:
+        raise fail(
+            what, path.name, f"no {' or '.join(missing)} column",
+            f"Columns found: {', '.join(columns) or 'none'}. Name them with --code-field/--name-field.",
+        )
+    parent_col = parent_field or _field(columns, "district", "CD", None, what) if kind in ("ward", "lsoa") else parent_field
+    if parent_col and parent_col not in gdf:
+        raise fail(what, path.name, f"no column {parent_col!r}", f"Columns found: {', '.join(columns)}.")
+    parent_name_col = parent_name_field or (
+        _field(columns, "district", "NM", None, what) if parent_col and kind == "ward" else None
+    )
+
+    source_crs = _source_crs(gdf, crs, what, path)
+    vintage = vintage or _vintage(code_col)
+    rows, parents = _check_rows(gdf, source_crs, code_col, name_col, parent_col, parent_name_col, report, progress)
+    report.fail_if_rejected(allow_rejects)
+
+    progress.start(f"Writing {len(rows)} {kind} boundaries", None)
+    with conn.begin_nested():
+        for r in rows:
+            r.update(kind=kind, vintage=vintage, source=path.name)
+        counts = upsert(conn, Area.__table__, rows, ["code"], returning="id")
+        report.loaded, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
+        changed = list(counts.ids or [])
+        if kind == "ward" and derive_parents and parents:
+            changed += _derive_districts(conn, parents, vintage, report)
+        rebuild_pieces(conn, changed, subdivide_max_vertices)
+    progress.advance(len(rows))
+    return report
+
+
+def _source_crs(gdf: gpd.GeoDataFrame, crs: str | None, what: str, path: Path) -> CRS:
+    if crs:
+        try:
+            return CRS.from_user_input(crs)
+        except Exception as exc:
+            raise fail(what, path.name, f"unknown CRS {crs!r}", "Give an EPSG code such as EPSG:27700.") from exc
+    if gdf.crs is not None:
+        return CRS.from_user_input(gdf.crs)
+    problem = guess_crs_problem(gdf)
+    if problem:
+        raise fail(what, path.name, "the file does not say its CRS", problem)
+    return CRS.from_epsg(4326)
+
+
+def _vintage(code_col: str) -> str | None:
+    m = re.search(r"(\d\d)CD$", code_col, re.IGNORECASE)
+    return f"20{m.group(1)}" if m else None
+
+
+def _check_rows(
+    gdf: gpd.GeoDataFrame,
+    source_crs: CRS,
+    code_col: str,
+    name_col: str,
+    parent_col: str | None,
+    parent_name_col: str | None,
+    report: ImportReport,
+    progress: Progress,
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Validate every row; return the rows to store and {district code: name} for derived districts."""
+    progress.start(f"Checking {len(gdf)} rows", len(gdf))
+    geoms = gdf.geometry
+    pre = [precheck(g) for g in geoms]
+    ok = pd.Series([p is None for p in pre], index=gdf.index)
+    if "_wkt_unreadable" in gdf:
+        ok &= ~gdf["_wkt_unreadable"].astype(bool)
+    projected = gpd.GeoSeries([None] * len(gdf), index=gdf.index, crs=4326)
+    if ok.any():
+        projected[ok] = gpd.GeoSeries(geoms[ok], crs=source_crs).to_crs(4326)
+    rows: list[dict[str, Any]] = []
+    parents: dict[str, str] = {}
+    seen: set[str] = set()
+    for i, (idx, rec) in enumerate(gdf.iterrows(), start=1):
+        code = str(rec[code_col] or "").strip()
+        name = str(rec[name_col] or "").strip()
+        reason = "unreadable WKT" if rec.get("_wkt_unreadable", False) else pre[i - 1]
+        if reason is None and not code:
+            reason = "no code"
+        elif reason is None and code in seen:
+            reason = f"duplicate code {code}"
+        elif reason is None and not name:
+            reason = "no name"
+        geom = projected[idx] if reason is None else None
+        if reason is None:
+            reason = lonlat_problem(geom)
+        if reason is None:
+            checked = to_multipolygon(geom)
+            reason = checked.rejected
+            if checked.repaired:
+                report.repair(i, checked.repaired, code)
+        if reason is not None:
+            report.reject(i, reason, code or name)
+            progress.advance()
+            continue
+        seen.add(code)
+        parent = str(rec[parent_col]).strip() if parent_col and pd.notna(rec[parent_col]) else None
+        if parent and parent_name_col:
+            parents[parent] = str(rec[parent_name_col]).strip()
+        rows.append({"code": code, "name": name, "parent_code": parent, "geom": from_shape(checked.geom, srid=4326)})
+        progress.advance()
+    return rows, parents
+
+
+def _derive_districts(conn: Connection, parents: dict[str, str], vintage: str | None, report: ImportReport) -> list[int]:
+    """Dissolve wards into their districts (in PostGIS); return ids of districts inserted or changed."""
+    rows = [{"code": c, "name": n, "vintage": vintage} for c, n in sorted(parents.items())]
+    result = conn.execute(text(_sql("derive_districts.sql")), rows) if rows else None
+    del result
+    ids = conn.execute(
+        text("SELECT id FROM areas WHERE kind = 'district' AND code = ANY(:codes) AND updated_at = now()"),
+        {"codes": list(parents)},
+    ).scalars().all()
+    report.notes.append(f"{len(parents)} districts dissolved from their wards ({len(ids)} new or changed)")
+    return list(ids)
+
+
+def rebuild_pieces(conn: Connection, area_ids: list[int], max_vertices: int) -> None:
+    """Re-cut the subdivided lookup pieces of the given areas (ST_Subdivide)."""
+    if not area_ids:
+        return
+    conn.execute(text("DELETE FROM area_pieces WHERE area_id = ANY(:ids)"), {"ids": area_ids})
+    conn.execute(
+        text(
+            "INSERT INTO area_pieces (area_id, geom) "
+            "SELECT id, ST_Subdivide(geom, :n) FROM areas WHERE id = ANY(:ids)"
+        ),
+        {"ids": area_ids, "n": max_vertices},
+    )

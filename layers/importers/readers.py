@@ -1,0 +1,74 @@
+"""Reading spatial files (GeoJSON, GeoPackage, zipped Shapefile, CSV with WKT; optionally gzipped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from layers.importers.report import fail
+
+WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "WKT")
+
+
+def read_spatial(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a spatial file into a GeoDataFrame, or raise ImportFailed saying why it cannot be read."""
+    if not path.exists():
+        raise fail(what, str(path), "file not found", "Check the path.")
+    name = path.name.lower()
+    try:
+        if name.endswith((".csv", ".csv.gz")):
+            return _read_wkt_csv(path, what)
+        target = f"/vsigzip/{path}" if name.endswith(".gz") else str(path)
+        gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
+    except ImportError:
+        raise
+    except Exception as exc:
+        if getattr(exc, "report", None) is not None or type(exc).__name__ == "ImportFailed":
+            raise
+        raise fail(
+            what,
+            path.name,
+            "the file could not be read",
+            f"{type(exc).__name__}: {exc}. Accepted: GeoJSON, GeoPackage, zipped Shapefile, CSV with a WKT column.",
+        ) from exc
+    return gdf
+
+
+def _read_wkt_csv(path: Path, what: str) -> gpd.GeoDataFrame:
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    col = next((c for c in WKT_COLUMNS if c in df.columns), None)
+    if col is None:
+        raise fail(
+            what,
+            path.name,
+            "no WKT column",
+            f"A CSV needs one of the columns {', '.join(WKT_COLUMNS)}; it has {', '.join(df.columns)}.",
+        )
+    geoms = []
+    for text in df[col]:
+        try:
+            geoms.append(shapely.from_wkt(text) if text.strip() else None)
+        except shapely.errors.GEOSException:
+            geoms.append(np.nan)  # marked unreadable; the caller rejects the row with its reason
+    out = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=gpd.GeoSeries(
+        [g if isinstance(g, shapely.Geometry) else None for g in geoms]
+    ))
+    out["_wkt_unreadable"] = [not isinstance(g, shapely.Geometry) and g is not None for g in geoms]
+    return out
+
+
+def guess_crs_problem(gdf: gpd.GeoDataFrame) -> str | None:
+    """When a file has no CRS, say what its coordinates look like (None when they look like lon/lat)."""
+    finite = gdf.geometry[~gdf.geometry.is_empty & gdf.geometry.notna()]
+    if finite.empty:
+        return None
+    minx, miny, maxx, maxy = finite.total_bounds
+    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+        return None
+    if 0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000:
+        return "its coordinates look like British National Grid metres: pass --crs EPSG:27700"
+    return "its coordinates are not longitude/latitude: pass --crs with the file's CRS (e.g. EPSG:27700)"

@@ -1,0 +1,65 @@
+"""Idempotent upserts: insert new rows, update changed ones, leave identical ones alone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, literal_column, or_
+from sqlalchemy.dialects.postgresql import insert
+
+
+@dataclass
+class UpsertCounts:
+    """How many rows were inserted, updated and found unchanged."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[Any] | None = None
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: Sequence[str],
+    *,
+    returning: str | None = None,
+    batch: int = 500,
+) -> UpsertCounts:
+    """Insert ``rows`` into ``table``, updating rows whose ``key`` exists and whose values differ.
+
+    A row is counted as unchanged when every column equals what is stored (so a re-import is a no-op).
+    ``returning`` names a column whose values (of inserted and updated rows) are collected in ``ids``.
+    """
+    counts = UpsertCounts(ids=[] if returning else None)
+    if not rows:
+        return counts
+    cols = [c for c in rows[0] if c not in key]
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        stmt = insert(table).values(list(chunk))
+        changed = [table.c[c].is_distinct_from(stmt.excluded[c]) for c in cols]
+        if cols:
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c[k] for k in key],
+                set_={c: stmt.excluded[c] for c in cols}
+                | ({"updated_at": func.now()} if "updated_at" in table.c else {}),
+                where=or_(*changed),
+            )
+        else:
+            stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[k] for k in key])
+        # xmax = 0 only for a freshly inserted row version: the standard PostgreSQL idiom.
+        ret = [literal_column("(xmax = 0)").label("inserted")]
+        if returning:
+            ret.append(table.c[returning])
+        result = conn.execute(stmt.returning(*ret)).all()
+        ins = sum(1 for r in result if r[0])
+        counts.inserted += ins
+        counts.updated += len(result) - ins
+        counts.unchanged += len(chunk) - len(result)
+        if counts.ids is not None:
+            counts.ids.extend(r[1] for r in result)
+    return counts

@@ -1,0 +1,272 @@
+"""SQLAlchemy 2 models. Geometry is EPSG:4326 with a GiST index; metres are computed in EPSG:27700.
+
+Enumerated text columns carry CHECK constraints built from ``layers.taxonomy`` so the database itself
+refuses a value the application does not know.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from layers import taxonomy as tx
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+def _one_of(column: str, values: tuple[str, ...] | list[str]) -> str:
+    """SQL for 'column is one of values' (values come from our own taxonomy, never from users)."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({quoted})"
+
+def _all_of(column: str, values: list[str]) -> str:
+    """SQL for 'every element of the text[] column is one of values'."""
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} <@ ARRAY[{quoted}]::text[]"
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention, so migrations are predictable."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+class Timestamped:
+    """created_at / updated_at, set by the database."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+class Area(Timestamped, Base):
+    """A locality boundary: ward, district, LSOA, county or a custom locality (a named set of areas)."""
+
+    __tablename__ = "areas"
+    __table_args__ = (CheckConstraint(_one_of("kind", tx.AREA_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True, comment="GSS code, or a custom code")
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    parent_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    vintage: Mapped[str | None] = mapped_column(String(16), comment="boundary vintage, e.g. 2013")
+    source: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+
+class AreaPiece(Base):
+    """A subdivided piece of an area (ST_Subdivide), so point lookups test small polygons (as MapIt)."""
+
+    __tablename__ = "area_pieces"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True))
+
+class LocalityMember(Base):
+    """Membership of a custom locality: the wards or LSOAs that make it up."""
+
+    __tablename__ = "locality_members"
+
+    locality_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+class AreaShare(Base):
+    """Share of an LSOA's area lying in a ward (EPSG:27700 areas; shares of one LSOA sum to 1)."""
+
+    __tablename__ = "area_shares"
+
+    lsoa_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    share: Mapped[float] = mapped_column(Float)
+
+class Indicator(Base):
+    """One measure of one area for one period (IMD ranks, population, or a council's own indicator)."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("area_code", "key", "period", name="uq_indicators_area_key_period"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    area_code: Mapped[str] = mapped_column(String(32), index=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
+    value: Mapped[float] = mapped_column(Float)
+    period: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(Text)
+    derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+class Hub(Timestamped, Base):
+    """A focal community building: community centre, library, hall, school, sports centre, ..."""
+
+    __tablename__ = "hubs"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", list(tx.HUB_KINDS)), name="kind"),
+        CheckConstraint(_one_of("operator_type", tx.OPERATOR_TYPES), name="operator_type"),
+        UniqueConstraint("source", "source_id", name="uq_hubs_source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    rooms: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
+    facilities: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    opening_hours: Mapped[str | None] = mapped_column(Text, comment="OpenStreetMap opening_hours syntax")
+    operator_name: Mapped[str | None] = mapped_column(Text)
+    operator_type: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
+    step_free: Mapped[bool | None] = mapped_column(Boolean)
+    accessibility: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    website: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    private_contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
+    source_id: Mapped[str | None] = mapped_column(Text, comment="e.g. OSM node/123")
+    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+class Space(Timestamped, Base):
+    """A space people can use: an empty shop, a room to hire, a hall, an office, somewhere outdoors."""
+
+    __tablename__ = "spaces"
+    __table_args__ = (
+        CheckConstraint(_one_of("kind", list(tx.SPACE_KINDS)), name="kind"),
+        CheckConstraint(_one_of("status", tx.SPACE_STATUSES), name="status"),
+        CheckConstraint(_one_of("price_band", tx.PRICE_BANDS), name="price_band"),
+        CheckConstraint("price_unit IN ('hour', 'day', 'week', 'month')", name="price_unit"),
+        CheckConstraint("floor_area_m2 IS NULL OR floor_area_m2 > 0", name="floor_area_m2"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
+        UniqueConstraint("source", "source_id", name="uq_spaces_source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    floor_area_m2: Mapped[float | None] = mapped_column(Numeric(10, 1))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    price_amount: Mapped[float | None] = mapped_column(Numeric(10, 2), comment="GBP")
+    price_unit: Mapped[str | None] = mapped_column(String(8))
+    price_band: Mapped[str | None] = mapped_column(String(16), index=True)
+    availability: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default="{}", comment="{weekdays, evenings, weekends, from, until, notes}"
+    )
+    terms: Mapped[str | None] = mapped_column(Text, comment="e.g. short-term meanwhile use")
+    owner_name: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="available", server_default="available")
+    step_free: Mapped[bool | None] = mapped_column(Boolean)
+    accessibility: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id", ondelete="SET NULL"), index=True)
+    website: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    private_contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
+    source_id: Mapped[str | None] = mapped_column(Text)
+    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+class Group(Timestamped, Base):
+    """A voluntary organisation, club or mutual-aid group.
+
+    Where it is: a hub (``hub_id``), a public venue (``venue_address`` + ``geom``), or only the areas it
+    serves (``group_areas``). A home address goes in ``private_contact`` and is never published.
+    """
+
+    __tablename__ = "groups"
+    __table_args__ = (
+        CheckConstraint(_all_of("categories", list(tx.GROUP_CATEGORIES)), name="categories"),
+        CheckConstraint(_all_of("communities_of_identity", list(tx.COMMUNITIES_OF_IDENTITY)), name="identity"),
+        CheckConstraint(_all_of("communities_of_interest", list(tx.COMMUNITIES_OF_INTEREST)), name="interest"),
+        CheckConstraint(_one_of("cost", tx.COST_BANDS), name="cost"),
+        CheckConstraint(_one_of("status", tx.GROUP_STATUSES), name="status"),
+        CheckConstraint(_one_of("location_precision", tx.LOCATION_PRECISIONS), name="location_precision"),
+        CheckConstraint("age_min IS NULL OR age_max IS NULL OR age_min <= age_max", name="ages"),
+        UniqueConstraint("source", "source_id", name="uq_groups_source_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    communities_of_identity: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    communities_of_interest: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    activities: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    meets: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default="[]", comment="[{days: [mo..su], start: HH:MM, end, frequency}]"
+    )
+    hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id", ondelete="SET NULL"), index=True)
+    venue_address: Mapped[str | None] = mapped_column(Text, comment="a public venue, never a home")
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    geom: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    location_precision: Mapped[str] = mapped_column(String(8), default="area", server_default="area")
+    website: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    private_contact: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default="{}", comment="name, email, phone, home address: never public"
+    )
+    step_free: Mapped[bool | None] = mapped_column(Boolean)
+    accessibility: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    cost: Mapped[str | None] = mapped_column(String(16))
+    age_min: Mapped[int | None] = mapped_column(Integer)
+    age_max: Mapped[int | None] = mapped_column(Integer)
+    languages: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    volunteers_wanted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    skills_sought: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    source: Mapped[str] = mapped_column(String(64), default="manual", server_default="manual")
+    source_id: Mapped[str | None] = mapped_column(Text)
+    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+class GroupArea(Base):
+    """An area a group serves (its community of place)."""
+
+    __tablename__ = "group_areas"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True)
+
+class Postcode(Base):
+    """A postcode's point and the areas it falls in (ONS Postcode Directory, or approximate)."""
+
+    __tablename__ = "postcodes"
+
+    postcode: Mapped[str] = mapped_column(String(8), primary_key=True, comment="normalised, e.g. NR2 1AW")
+    outward: Mapped[str] = mapped_column(String(4), index=True)
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    ward_code: Mapped[str | None] = mapped_column(String(32))
+    district_code: Mapped[str | None] = mapped_column(String(32))
+    lsoa_code: Mapped[str | None] = mapped_column(String(32))
+    approximate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    source: Mapped[str] = mapped_column(Text)
+

@@ -1,0 +1,95 @@
+"""Settings, one small class per concern, read from the environment (prefix ``PATCHMAP_``).
+
+Settings are built by ``api.main.create_app`` and by the CLI, never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right; contains public sector information "
+    "licensed under the Open Government Licence v3.0; map data © OpenStreetMap contributors (ODbL)"
+)
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the PostGIS database is and how many connections the app may hold."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    url: str = Field(
+        default="postgresql://postgres@localhost/patchmap",
+        validation_alias=AliasChoices("DATABASE_URL", "PATCHMAP_DATABASE_URL"),
+        description="libpq URL of a PostgreSQL database with PostGIS (DATABASE_URL)",
+    )
+    pool_min: int = Field(default=2, ge=1, description="connections the API keeps open")
+    pool_max: int = Field(default=10, ge=1, description="most connections the API opens")
+    statement_timeout_ms: int = Field(default=15000, ge=0, description="API query time limit (ms)")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The same URL for SQLAlchemy with the psycopg 3 driver."""
+        for prefix in ("postgresql+psycopg://", "postgresql://", "postgres://"):
+            if self.url.startswith(prefix):
+                return "postgresql+psycopg://" + self.url[len(prefix) :]
+        return self.url
+
+
+class MapSettings(BaseSettings):
+    """The base map and what the pages say about their data."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="XYZ tile URL template of the base map; empty for no base map",
+    )
+    tile_attribution: str = Field(
+        default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        description="attribution of the base map tiles (HTML, set by the operator, not by users)",
+    )
+    data_attribution: str = Field(default=DATA_ATTRIBUTION, description="attribution of the data shown")
+    map_centre_lon: float = Field(default=1.2930, ge=-180, le=180, description="initial map centre, longitude")
+    map_centre_lat: float = Field(default=52.6309, ge=-90, le=90, description="initial map centre, latitude")
+    map_zoom: int = Field(default=12, ge=1, le=19, description="initial map zoom")
+
+
+class GeoSettings(BaseSettings):
+    """How geometry is prepared and measured."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    metric_srid: int = Field(default=27700, description="projected CRS for metres (British National Grid)")
+    subdivide_max_vertices: int = Field(
+        default=128, ge=8, description="ST_Subdivide vertex limit for the lookup index"
+    )
+
+
+class ServerSettings(BaseSettings):
+    """How ``patchmap serve`` listens."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    host: str = Field(default="127.0.0.1", description="address to listen on")
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "PATCHMAP_PORT"))
+    workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
+
+
+class Settings(BaseSettings):
+    """All of Patchmap's settings."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    map: MapSettings = Field(default_factory=MapSettings)
+    geo: GeoSettings = Field(default_factory=GeoSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+
+
+def default_data_dir() -> Path:
+    """The ``data/`` folder of the checkout, holding the demo data and its attribution."""
+    return Path(__file__).resolve().parent.parent / "data"

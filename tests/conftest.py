@@ -1,0 +1,113 @@
+"""Test fixtures: one fresh PostGIS database per test session, migrated and loaded with the demo data.
+
+``PATCHMAP_TEST_DATABASE_URL`` names a database on the server where the test database may be created
+(``make test`` sets it). A missing or unreachable database fails the run; it never skips.
+Each test that writes uses the ``conn`` fixture: a transaction rolled back at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine import make_url
+
+from api.main import create_app
+from layers import migrate
+from layers.db import make_engine
+from layers.demo import load_demo
+from layers.settings import DatabaseSettings, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _libpq(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """The URL of a database on the test server (from PATCHMAP_TEST_DATABASE_URL)."""
+    url = os.environ.get("PATCHMAP_TEST_DATABASE_URL")
+    if not url:
+        pytest.fail("PATCHMAP_TEST_DATABASE_URL is not set: run the tests with `make test`", pytrace=False)
+    return url
+
+
+def _create_database(server_url: str, name: str) -> str:
+    with psycopg.connect(_libpq(server_url), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
+    return url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(_libpq(server_url), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def scratch_db(server_url: str) -> Iterator[DatabaseSettings]:
+    """A new, empty database (with nothing migrated) for tests of migrations themselves."""
+    name = f"patchmap_scratch_{uuid.uuid4().hex[:8]}"
+    url = _create_database(server_url, name)
+    yield DatabaseSettings(url=url)
+    _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def settings(server_url: str) -> Iterator[Settings]:
+    """Settings pointing at this session's own database, migrated and loaded with the demo."""
+    name = f"patchmap_test_{uuid.uuid4().hex[:8]}"
+    url = _create_database(server_url, name)
+    s = Settings(database=DatabaseSettings(url=url, pool_min=1, pool_max=4))
+    migrate.upgrade(s.database)
+    engine = make_engine(s.database)
+    with engine.begin() as conn:
+        load_demo(conn, s)
+    engine.dispose()
+    yield s
+    _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Iterator[Engine]:
+    """A SQLAlchemy engine on the test database."""
+    e = make_engine(settings.database)
+    yield e
+    e.dispose()
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back after the test."""
+    with engine.connect() as c:
+        tx = c.begin()
+        try:
+            yield c
+        finally:
+            tx.rollback()
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings) -> Iterator[TestClient]:
+    """An HTTP client on the app, with its lifespan (pool) running."""
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where tests keep screenshots for a person to look at."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
