@@ -118,6 +118,89 @@ def import_boundaries_cmd(
     ))
 
 
+@import_app.command("localities")
+def import_localities_cmd(path: Path, allow_rejects: AllowRejects = False) -> None:
+    """Import custom localities: a CSV of locality_code, locality_name, member_code (a ward or LSOA)."""
+    from layers.importers.localities import import_localities
+
+    run_import(lambda conn, progress: import_localities(conn, path, allow_rejects=allow_rejects, progress=progress))
+
+
+@import_app.command("iod")
+def import_iod_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="IoD2019 File 1, 2 and/or 6 (CSV, or .csv.gz)")],
+    allow_rejects: AllowRejects = False,
+    rollup: Annotated[bool, typer.Option(help="Roll LSOA values up to wards and districts")] = True,
+) -> None:
+    """Import the English Indices of Deprivation 2019 by LSOA, then roll them up to wards and districts."""
+    from layers.importers.iod import import_iod, rollup_indicators
+
+    settings = Settings()
+
+    def step(conn: Connection, progress: Progress) -> list[ImportReport]:
+        reports = [import_iod(conn, paths, allow_rejects=allow_rejects, progress=progress)]
+        if rollup:
+            reports.append(rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress))
+        return reports
+
+    run_import(step)
+
+
+@import_app.command("rollup")
+def rollup_cmd() -> None:
+    """Recompute ward and district indicators from LSOA indicators (population-weighted)."""
+    from layers.importers.iod import rollup_indicators
+
+    settings = Settings()
+    run_import(lambda conn, progress: rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress))
+
+
+@import_app.command("osm")
+def import_osm_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="GeoJSON exports of OpenStreetMap features")],
+    allow_rejects: AllowRejects = False,
+    postcodes: Annotated[
+        bool, typer.Option(help="Also build approximate postcodes from the features' addr:postcode")
+    ] = False,
+) -> None:
+    """Import hubs and spaces from OpenStreetMap features (by their tags); re-imports update by OSM id."""
+    from layers.importers.osm import import_osm
+    from layers.importers.postcodes import build_approximate_postcodes
+
+    def step(conn: Connection, progress: Progress) -> list[ImportReport]:
+        reports = [import_osm(conn, paths, allow_rejects=allow_rejects, progress=progress)]
+        if postcodes:
+            reports.append(build_approximate_postcodes(conn, paths, progress=progress))
+        return reports
+
+    run_import(step)
+
+
+@import_app.command("postcodes")
+def import_postcodes_cmd(path: Path, allow_rejects: AllowRejects = False) -> None:
+    """Import postcodes from an ONS Postcode Directory-style CSV (pcds, lat, long, ...)."""
+    from layers.importers.postcodes import import_postcodes
+
+    run_import(lambda conn, progress: import_postcodes(conn, path, allow_rejects=allow_rejects, progress=progress))
+
+
+@import_app.command("groups")
+def import_groups_cmd(
+    path: Path,
+    serves: Annotated[
+        list[str] | None, typer.Option(help="Area code served by groups that name none (repeatable)")
+    ] = None,
+    source: str | None = None,
+    allow_rejects: AllowRejects = False,
+) -> None:
+    """Import groups from CSV (name and any known fields; a venue point, a postcode or areas served)."""
+    from layers.importers.groups import import_groups
+
+    run_import(lambda conn, progress: import_groups(
+        conn, path, serves=serves, source=source, allow_rejects=allow_rejects, progress=progress
+    ))
+
+
 @app.command("demo")
 def demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when data is already loaded.")] = False,
@@ -149,6 +232,8 @@ def serve(
     uvicorn.run(
         "api.main:create_app", factory=True, host=host, port=port,
         workers=workers or settings.server.workers, log_level="info",
+        # No access log: request URLs carry postcodes and coordinates, which we don't log.
+        access_log=False,
     )
 
 

@@ -13,7 +13,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api import errors
-from api.routes import areas, health, pages
+from api.routes import areas, health, map_data, pages
 from layers.settings import Settings
 
 
@@ -60,5 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(files("mapping") / "static")), name="static")
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(map_data.router)
     app.include_router(pages.router)
     return app

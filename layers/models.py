@@ -18,7 +18,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Identity,
-
     Integer,
     MetaData,
     Numeric,

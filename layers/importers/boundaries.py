@@ -117,6 +117,13 @@ def _source_crs(gdf: gpd.GeoDataFrame, crs: str | None, what: str, path: Path) -
     return CRS.from_epsg(4326)
 
 
+def _text(value: object) -> str:
+    """A cell as clean text: '' for missing values (None, NaN), never the string 'nan'."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return str(value).strip()
+
+
 def _vintage(code_col: str) -> str | None:
     m = re.search(r"(\d\d)CD$", code_col, re.IGNORECASE)
     return f"20{m.group(1)}" if m else None
@@ -146,8 +153,8 @@ def _check_rows(
     parents: dict[str, str] = {}
     seen: set[str] = set()
     for i, (idx, rec) in enumerate(gdf.iterrows(), start=1):
-        code = str(rec[code_col] or "").strip()
-        name = str(rec[name_col] or "").strip()
+        code = _text(rec[code_col])
+        name = _text(rec[name_col])
         reason = "unreadable WKT" if rec.get("_wkt_unreadable", False) else pre[i - 1]
         if reason is None and not code:
             reason = "no code"
@@ -168,17 +175,22 @@ def _check_rows(
             progress.advance()
             continue
         seen.add(code)
-        parent = str(rec[parent_col]).strip() if parent_col and pd.notna(rec[parent_col]) else None
-        if parent and parent_name_col:
-            parents[parent] = str(rec[parent_name_col]).strip()
-        rows.append({"code": code, "name": name, "parent_code": parent, "geom": from_shape(checked.geom, srid=4326)})
+        parent = _text(rec[parent_col]) if parent_col else ""
+        if parent:
+            parents[parent] = parents.get(parent) or (_text(rec[parent_name_col]) if parent_name_col else "")
+        rows.append({"code": code, "name": name, "parent_code": parent or None, "geom": from_shape(checked.geom, srid=4326)})
         progress.advance()
     return rows, parents
 
 
 def _derive_districts(conn: Connection, parents: dict[str, str], vintage: str | None, report: ImportReport) -> list[int]:
     """Dissolve wards into their districts (in PostGIS); return ids of districts inserted or changed."""
-    rows = [{"code": c, "name": n, "vintage": vintage} for c, n in sorted(parents.items())]
+    unnamed = sorted(c for c, n in parents.items() if not n)
+    if unnamed:
+        report.notes.append(
+            f"{len(unnamed)} districts have no name in the file and are named by their code: {', '.join(unnamed)}"
+        )
+    rows = [{"code": c, "name": n or f"District {c}", "vintage": vintage} for c, n in sorted(parents.items())]
     result = conn.execute(text(_sql("derive_districts.sql")), rows) if rows else None
     del result
     ids = conn.execute(

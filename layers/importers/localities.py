@@ -39,7 +39,7 @@ def import_localities(
     codes = {str(c).strip() for c in df["member_code"]}
     known = dict(conn.execute(
         text("SELECT code, id FROM areas WHERE code = ANY(:c) AND kind IN ('ward', 'lsoa')"), {"c": list(codes)}
-    ).tuples().all())
+    ).all())
     taken = set(conn.execute(
         text("SELECT code FROM areas WHERE code = ANY(:c) AND kind <> 'locality'"),
         {"c": list({str(c).strip() for c in df["locality_code"]})},

@@ -1,9 +1,319 @@
-"""PLACEHOLDER: being written (OSM importer)."""
+"""Import hubs and vacant shops from OpenStreetMap GeoJSON exports (Overpass exports, one feature per object).
+
+Only the tags listed here are kept: other properties (notably ``mapFeature``, HTML added by another project)
+are never stored. Features that are neither a community building nor a vacant shop are skipped unchecked.
+"""
+
 from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from sqlalchemy import Connection
-from layers.importers.report import ImportReport, Progress
+from typing import Any, cast
+
+import shapely.geometry
+from geoalchemy2.shape import from_shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, Table
+
+from layers.importers.geometry import lonlat_problem, precheck, to_point
+from layers.importers.postcodes import normalise_postcode
+from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.upsert import upsert
+from layers.models import Hub, Space
+from layers.taxonomy import HUB_KINDS
+
+WHAT = "OpenStreetMap features"
+SOURCE = "osm"
+OSM_ID = re.compile(r"^(node|way|relation)/\d+$")
+NOT_HALLS = ("amenity", "shop", "leisure", "office", "craft", "tourism")
+ACCESS_TAGS = (
+    "wheelchair",
+    "wheelchair:description",
+    "wheelchair:note",
+    "toilets:wheelchair",
+    "toilets:disabled",
+    "toilets_disabled",
+    "parking:disabled",
+    "hearing_loop",
+    "deaf:description:en",
+    "blind:description:en",
+    "changing_table",
+    "ramp",
+    "step_count",
+    "automatic_door",
+)
+YES = ("yes", "designated")
 
 
-def import_osm(conn: Connection, paths: list[Path], *, allow_rejects: bool = False, progress: Progress | None = None) -> ImportReport:
-    return ImportReport("OSM (placeholder)", "-")
+@dataclass(frozen=True)
+class OsmFeature:
+    """One feature of an OSM export: where it is in which file, its id, tags and parsed geometry."""
+
+    file: str
+    index: int
+    osm_id: str | None
+    tags: dict[str, str]
+    geom: BaseGeometry | None
+    geometry_error: str | None = None
+
+    @property
+    def row(self) -> str:
+        """How a report names this feature: file and 1-based position."""
+        return f"{self.file} feature {self.index}"
+
+
+def classify(tags: dict[str, str]) -> tuple[str, str] | None:
+    """("hub", kind) or ("space", kind) for a feature's OSM tags, or None when it is neither."""
+    amenity, leisure = tags.get("amenity"), tags.get("leisure")
+    if amenity == "library":
+        return ("hub", "library")
+    if amenity in ("community_centre", "social_centre"):
+        return (
+            "hub",
+            "village_hall" if tags.get("community_centre") == "village_hall" else "community_centre",
+        )
+    if amenity == "village_hall":
+        return ("hub", "village_hall")
+    if amenity == "place_of_worship":
+        return ("hub", "place_of_worship")
+    if leisure == "sports_centre":
+        return ("hub", "sports_centre")
+    if amenity == "school":
+        return ("hub", "school")
+    shop = tags.get("shop")
+    # disused:shop=* on a feature that still carries another shop=* tag is a stale tag, not an empty unit.
+    if shop == "vacant" or (shop is None and any(k == "disused:shop" for k in tags)):
+        return ("space", "vacant_shop")
+    # building=hall only describes the building: a named hall with no function tag is taken as a hall to
+    # hire; a shop or sports centre in a hall building is not.
+    if tags.get("building") == "hall" and tags.get("name") and not any(tags.get(k) for k in NOT_HALLS):
+        return ("hub", "village_hall")
+    return None
+
+
+def read_osm_features(paths: list[Path], what: str = WHAT) -> Iterator[OsmFeature]:
+    """Yield every feature of the GeoJSON files (raising ImportFailed for a file that cannot be read)."""
+    for path in paths:
+        for i, raw in enumerate(_features(path, what), start=1):
+            props = raw.get("properties") or {}
+            tags = {
+                str(k): str(v)
+                for k, v in props.items()
+                if k not in ("mapFeature", "id", "@id")
+                and isinstance(v, str | int | float)
+                and not isinstance(v, bool)
+            }
+            osm_id = raw.get("id") or props.get("@id") or props.get("id")
+            geom, error = _geometry(raw.get("geometry"))
+            yield OsmFeature(path.name, i, str(osm_id).strip() if osm_id else None, tags, geom, error)
+
+
+def _features(path: Path, what: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        raise fail(what, str(path), "file not found", "Check the path.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise fail(
+            what,
+            path.name,
+            "the file is not readable JSON",
+            f"{type(exc).__name__}: {exc}. Export GeoJSON from Overpass (overpass-turbo: Export, GeoJSON).",
+        ) from exc
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise fail(
+            what,
+            path.name,
+            "not a GeoJSON FeatureCollection",
+            'The file needs {"type": "FeatureCollection", "features": [...]}.',
+        )
+    return features
+
+
+def _geometry(raw: Any) -> tuple[BaseGeometry | None, str | None]:
+    if raw is None:
+        return None, None
+    try:
+        return shapely.geometry.shape(raw), None
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON geometry
+        return None, f"unreadable geometry ({type(exc).__name__}: {exc})"
+
+
+def feature_point(feature: OsmFeature) -> tuple[BaseGeometry | None, str | None]:
+    """The feature's point (a representative point for lines and areas), or why it has none."""
+    if feature.geometry_error:
+        return None, feature.geometry_error
+    problem = precheck(feature.geom)
+    if problem is None and feature.geom is not None:
+        problem = lonlat_problem(feature.geom)
+    if problem is not None or feature.geom is None:
+        return None, problem
+    return to_point(feature.geom), None
+
+
+def import_osm(
+    conn: Connection, paths: list[Path], *, allow_rejects: bool = False, progress: Progress | None = None
+) -> ImportReport:
+    """Load hubs and vacant shops from OSM GeoJSON files (upserting by OSM id) in one savepoint."""
+    progress = progress or NoProgress()
+    report = ImportReport(what=WHAT, source=", ".join(p.name for p in paths))
+    features = list(read_osm_features(paths))
+    report.rows = len(features)
+    progress.start(f"Checking {len(features)} OpenStreetMap features", len(features))
+    hubs: dict[str, dict[str, Any]] = {}
+    spaces: dict[str, dict[str, Any]] = {}
+    duplicates = 0
+    for f in features:
+        progress.advance()
+        kind = classify(f.tags)
+        if kind is None:
+            report.skipped += 1
+            continue
+        if not f.osm_id or not OSM_ID.match(f.osm_id):
+            reason = "no id" if not f.osm_id else f"id {f.osm_id!r} is not an OpenStreetMap id like node/123"
+            report.reject(f.row, reason, f.tags.get("name", ""))
+            continue
+        if f.osm_id in hubs or f.osm_id in spaces:
+            duplicates += 1  # the same object exported in two files
+            continue
+        point, problem = feature_point(f)
+        if point is None:
+            report.reject(f.row, problem or "no geometry", f.tags.get("name") or f.osm_id)
+            continue
+        row = _common(f, point, report)
+        if kind[0] == "hub":
+            hubs[f.osm_id] = row | _hub_fields(f.tags, kind[1])
+        else:
+            spaces[f.osm_id] = row | {
+                "name": row["name"] or vacant_shop_name(f.tags, f.osm_id),
+                "kind": kind[1],
+            }
+    if report.skipped:
+        report.skipped_reason = "not a community building or vacant shop"
+    if duplicates:
+        report.skipped += duplicates
+        report.notes.append(f"{duplicates} features appear in more than one file and were loaded once")
+    report.fail_if_rejected(allow_rejects)
+
+    progress.start(f"Writing {len(hubs)} hubs and {len(spaces)} spaces", None)
+    with conn.begin_nested():
+        for model, rows in ((Hub, list(hubs.values())), (Space, list(spaces.values()))):
+            counts = upsert(conn, cast(Table, model.__table__), rows, ["source", "source_id"])
+            report.loaded += counts.inserted
+            report.updated += counts.updated
+            report.unchanged += counts.unchanged
+    by_kind = Counter(r["kind"] for r in hubs.values())
+    report.notes.append("hubs: " + ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items())))
+    report.notes.append(f"spaces: {len(spaces)} vacant_shop")
+    return report
+
+
+def _common(f: OsmFeature, point: BaseGeometry, report: ImportReport) -> dict[str, Any]:
+    """Columns hubs and spaces share."""
+    t = f.tags
+    postcode = None
+    if t.get("addr:postcode"):
+        postcode = normalise_postcode(t["addr:postcode"])
+        if postcode is None:
+            report.repair(
+                f.row,
+                f"addr:postcode {t['addr:postcode']!r} is not a valid postcode; left empty",
+                f.osm_id or "",
+            )
+    return {
+        "name": (t.get("name") or "").strip(),
+        "description": t.get("description"),
+        "address": address(t),
+        "postcode": postcode,
+        "geom": from_shape(point, srid=4326),
+        "step_free": step_free(t.get("wheelchair")),
+        "accessibility": {k: t[k] for k in ACCESS_TAGS if k in t},
+        "website": t.get("website") or t.get("contact:website") or t.get("url"),
+        "email": t.get("email") or t.get("contact:email"),
+        "phone": t.get("phone") or t.get("contact:phone"),
+        "source": SOURCE,
+        "source_id": f.osm_id,
+    }
+
+
+def _hub_fields(t: dict[str, str], kind: str) -> dict[str, Any]:
+    operator = t.get("operator")
+    near = t.get("addr:street") or t.get("addr:postcode")
+    fallback = HUB_KINDS[kind] + (f" near {near}" if near else " (no name in OpenStreetMap)")
+    return {
+        "name": (t.get("name") or "").strip() or fallback,
+        "kind": kind,
+        "facilities": facilities(t),
+        "opening_hours": t.get("opening_hours"),
+        "operator_name": operator,
+        "operator_type": "council" if operator and "council" in operator.lower() else "unknown",
+    }
+
+
+def address(t: dict[str, str]) -> str | None:
+    """A one-line address from addr:* tags (addr:full when given); the postcode is stored separately."""
+    if t.get("addr:full"):
+        return t["addr:full"].strip()
+    number, street = t.get("addr:housenumber"), t.get("addr:street")
+    parts = [
+        t.get("addr:unit"),
+        t.get("addr:housename"),
+        " ".join(p for p in (number, street) if p) or None,
+        t.get("addr:place"),
+        t.get("addr:suburb"),
+        t.get("addr:city"),
+    ]
+    text = ", ".join(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
+    return text or None
+
+
+def vacant_shop_name(t: dict[str, str], osm_id: str) -> str:
+    """A name for an unnamed vacant shop from its address."""
+    number, street = t.get("addr:housenumber"), t.get("addr:street") or t.get("addr:place")
+    if number and street:
+        return f"Vacant shop, {number} {street}"
+    if t.get("addr:full"):
+        return f"Vacant shop, {t['addr:full']}"
+    unit = t.get("addr:housename") or t.get("addr:unit") or number
+    near = street or normalise_postcode(t.get("addr:postcode") or "")
+    if near:
+        return f"Vacant shop {unit} near {near}" if unit else f"Vacant shop near {near}"
+    return f"Vacant shop, {unit}" if unit else f"Vacant shop (OpenStreetMap {osm_id})"
+
+
+def step_free(wheelchair: str | None) -> bool | None:
+    """OSM wheelchair=* as step-free access: yes/designated True, no/limited False, else unknown."""
+    if wheelchair in YES:
+        return True
+    if wheelchair in ("no", "limited"):
+        return False
+    return None
+
+
+def facilities(t: dict[str, str]) -> list[str]:
+    """Facilities named by OSM tags, sorted."""
+    found = set()
+    if t.get("internet_access") in ("wlan", "wifi"):
+        found.add("wifi")
+    elif t.get("internet_access") in ("yes", "terminal", "wired"):
+        found.add("internet")
+    if t.get("toilets") in YES:
+        found.add("toilets")
+    if any(t.get(k) in YES for k in ("toilets:wheelchair", "toilets:disabled", "toilets_disabled")):
+        found.add("accessible_toilets")
+    if t.get("parking") not in (None, "no"):
+        found.add("parking")
+    if t.get("parking:disabled") in YES:
+        found.add("disabled_parking")
+    if t.get("changing_table") in YES:
+        found.add("baby_changing")
+    if t.get("hearing_loop") in YES:
+        found.add("hearing_loop")
+    if t.get("drinking_water") in YES:
+        found.add("drinking_water")
+    return sorted(found)

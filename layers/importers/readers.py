@@ -63,12 +63,12 @@ def _read_wkt_csv(path: Path, what: str) -> gpd.GeoDataFrame:
 
 def guess_crs_problem(gdf: gpd.GeoDataFrame) -> str | None:
     """When a file has no CRS, say what its coordinates look like (None when they look like lon/lat)."""
-    finite = gdf.geometry[~gdf.geometry.is_empty & gdf.geometry.notna()]
-    if finite.empty:
+    geoms = [g for g in gdf.geometry.values if g is not None and not g.is_empty]
+    if not geoms:
         return None
-    minx, miny, maxx, maxy = finite.total_bounds
-    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+    minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+    if minx >= -180 and maxx <= 180 and miny >= -90 and maxy <= 90:
         return None
-    if 0 <= minx and maxx <= 700_000 and 0 <= miny and maxy <= 1_300_000:
+    if minx >= 0 and maxx <= 700_000 and miny >= 0 and maxy <= 1_300_000:
         return "its coordinates look like British National Grid metres: pass --crs EPSG:27700"
     return "its coordinates are not longitude/latitude: pass --crs with the file's CRS (e.g. EPSG:27700)"

@@ -1,0 +1,55 @@
+"""The front-end files the app serves itself from ``mapping/static`` (pinned; never from a CDN)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+LEAFLET_VERSION = "1.9.4"
+LEAFLET_DIR = f"vendor/leaflet-{LEAFLET_VERSION}"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file under ``mapping/static``; vendored files carry the SHA-256 of the published file."""
+
+    path: str
+    sha256: str | None = None
+
+    def url(self, static_url: str) -> str:
+        """The file's URL under the app's static mount (e.g. ``/static``)."""
+        return f"{static_url.rstrip('/')}/{self.path}"
+
+
+# From the npm tarball leaflet-1.9.4.tgz (dist/), unmodified.
+LEAFLET_JS = Asset(
+    f"{LEAFLET_DIR}/leaflet.js", "db49d009c841f5ca34a888c96511ae936fd9f5533e90d8b2c4d57596f4e5641a"
+)
+LEAFLET_CSS = Asset(
+    f"{LEAFLET_DIR}/leaflet.css", "a7837102824184820dfa198d1ebcd109ff6d0ff9a2672a074b9a1b4d147d04c6"
+)
+MAP_JS = Asset("js/patchmap-map.js")
+PAGE_CSS = Asset("css/patchmap.css")
+
+#: What a map page loads, in order: (folium link name, asset).
+MAP_PAGE_JS: tuple[tuple[str, Asset], ...] = (("leaflet", LEAFLET_JS), ("patchmap_map", MAP_JS))
+MAP_PAGE_CSS: tuple[tuple[str, Asset], ...] = (("leaflet_css", LEAFLET_CSS), ("patchmap_css", PAGE_CSS))
+
+
+def static_dir() -> Path:
+    """The folder the app mounts at ``/static``."""
+    return Path(str(files("mapping") / "static"))
+
+
+def asset_problems() -> list[str]:
+    """What is missing or altered among the page assets (an empty list when all is well)."""
+    problems: list[str] = []
+    for _, asset in (*MAP_PAGE_JS, *MAP_PAGE_CSS):
+        path = static_dir() / asset.path
+        if not path.is_file():
+            problems.append(f"{asset.path} is missing")
+        elif asset.sha256 and hashlib.sha256(path.read_bytes()).hexdigest() != asset.sha256:
+            problems.append(f"{asset.path} differs from the pinned release")
+    return problems

@@ -1,0 +1,212 @@
+"""Boundary and locality importers on real files, other CRSs, and hostile files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from sqlalchemy import Connection, text
+
+from layers.errors import ImportFailed
+from layers.importers.boundaries import import_boundaries
+from layers.importers.localities import import_localities
+from tests.conftest import DATA, FIXTURES
+
+WARDS = DATA / "norfolk" / "wards_2013.geojson"
+LSOAS = DATA / "norfolk" / "lsoa_2011.geojson"
+LIBRARY = (1.29095, 52.62773)  # Norfolk and Norwich Millennium Library, in Mancroft ward
+
+
+def count(conn: Connection, sql: str = "SELECT count(*) FROM areas") -> int:
+    return int(conn.execute(text(sql)).scalar_one())
+
+
+def write_geojson(path: Path, features: list[dict[str, object]]) -> Path:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return path
+
+
+def ward(code: str, name: str, ring: list[list[float]] | None) -> dict[str, object]:
+    geom = {"type": "Polygon", "coordinates": [ring]} if ring is not None else None
+    return {"type": "Feature", "properties": {"WD13CD": code, "WD13NM": name, "LAD13CD": "E07000148",
+                                              "LAD13NM": "Norwich"}, "geometry": geom}
+
+
+SQUARE = [[1.20, 52.60], [1.21, 52.60], [1.21, 52.61], [1.20, 52.61], [1.20, 52.60]]
+
+
+def test_demo_loaded_norfolk_boundaries(conn: Connection) -> None:
+    kinds = dict(conn.execute(text("SELECT kind, count(*) FROM areas GROUP BY kind")).all())
+    assert kinds["ward"] == 205 and kinds["lsoa"] == 538 and kinds["district"] == 7
+    assert count(conn, "SELECT count(*) FROM area_pieces") >= 205 + 538 + 7
+    assert count(conn, "SELECT count(*) FROM areas WHERE NOT ST_IsValid(geom)") == 0
+    assert count(conn, "SELECT count(*) FROM areas WHERE ST_SRID(geom) <> 4326") == 0
+
+
+def test_districts_are_dissolved_from_their_wards(conn: Connection) -> None:
+    wards = gpd.read_file(WARDS).to_crs(27700)
+    expected = wards[wards.LAD13CD == "E07000148"].union_all().area
+    got = conn.execute(text(
+        "SELECT ST_Area(ST_Transform(geom, 27700)) FROM areas WHERE code = 'E07000148' AND kind = 'district'"
+    )).scalar_one()
+    assert got == pytest.approx(expected, rel=1e-6)
+
+
+def test_reimport_is_idempotent(conn: Connection) -> None:
+    before = count(conn)
+    report = import_boundaries(conn, WARDS, kind="ward")
+    assert (report.loaded, report.updated, report.unchanged) == (0, 0, 205)
+    assert count(conn) == before
+
+
+def test_british_national_grid_shapefile_is_reprojected(conn: Connection) -> None:
+    report = import_boundaries(conn, FIXTURES / "norwich_wards_bng.zip", kind="ward", derive_parents=False)
+    assert report.rows == 13 and not report.rejected
+    assert report.loaded == 0 and report.updated + report.unchanged == 13
+    found = conn.execute(
+        text("SELECT a.code FROM area_pieces p JOIN areas a ON a.id = p.area_id "
+             "WHERE a.kind = 'ward' AND ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
+        {"x": LIBRARY[0], "y": LIBRARY[1]},
+    ).scalars().all()
+    assert found == ["E05005882"]
+    shift = conn.execute(text(
+        "SELECT ST_HausdorffDistance(ST_Transform(geom, 27700), ST_Transform(ST_GeomFromGeoJSON(:g), 27700)) "
+        "FROM areas WHERE code = 'E05005882'"
+    ), {"g": json.dumps(gpd.read_file(WARDS).set_index("WD13CD").loc[["E05005882"]].geometry.iloc[0].__geo_interface__)}
+    ).scalar_one()
+    assert shift < 0.01  # metres: the round trip through EPSG:27700 moves nothing that matters
+
+
+def test_geopackage_and_wkt_csv(conn: Connection, tmp_path: Path) -> None:
+    wards = gpd.read_file(WARDS)
+    norwich = wards[wards.LAD13CD == "E07000148"]
+    norwich.to_file(tmp_path / "w.gpkg", driver="GPKG")
+    assert import_boundaries(conn, tmp_path / "w.gpkg", kind="ward").rows == 13
+    df = norwich.drop(columns="geometry").assign(wkt=norwich.geometry.to_wkt())
+    df.to_csv(tmp_path / "w.csv", index=False)
+    report = import_boundaries(conn, tmp_path / "w.csv", kind="ward")
+    assert report.rows == 13 and not report.rejected
+
+
+def test_bow_tie_polygon_is_repaired(conn: Connection, tmp_path: Path) -> None:
+    bow = [[1.20, 52.60], [1.21, 52.61], [1.21, 52.60], [1.20, 52.61], [1.20, 52.60]]
+    path = write_geojson(tmp_path / "bow.geojson", [ward("E05999991", "Bow Tie", bow)])
+    report = import_boundaries(conn, path, kind="ward", derive_parents=False)
+    assert report.loaded == 1 and len(report.repaired) == 1
+    assert "Self-intersection" in report.repaired[0].reason
+    valid, parts = conn.execute(text(
+        "SELECT ST_IsValid(geom), ST_NumGeometries(geom) FROM areas WHERE code = 'E05999991'"
+    )).one()
+    assert valid and parts == 2
+
+
+@pytest.mark.parametrize(
+    ("ring", "reason"),
+    [
+        ([[1.2, 95.0], [1.3, 95.0], [1.3, 95.1], [1.2, 95.0]], "out of range"),
+        ([[52.60, 1.20], [52.61, 1.20], [52.61, 1.21], [52.60, 1.20]], "swapped"),
+        (None, "no geometry"),
+    ],
+    ids=["latitude-over-90", "lat-lon-swapped", "null-geometry"],
+)
+def test_hostile_geojson_rows_fail_the_import(conn: Connection, tmp_path: Path, ring: list[list[float]] | None,
+                                              reason: str) -> None:
+    before = count(conn)
+    path = write_geojson(tmp_path / "bad.geojson", [ward("E05999992", "Good", SQUARE), ward("E05999993", "Bad", ring)])
+    with pytest.raises(ImportFailed) as err:
+        import_boundaries(conn, path, kind="ward")
+    assert "nothing was imported" in err.value.message
+    assert reason in err.value.detail and "row 2" in err.value.detail
+    assert count(conn) == before
+
+
+@pytest.mark.parametrize(
+    ("wkt", "reason"),
+    [("POLYGON ((1.2 52.6, NaN 52.7, 1.3 52.7, 1.2 52.6))", "NaN"), ("POLYGON EMPTY", "empty geometry"),
+     ("POLYGON ((1.2 52.6, 1.3", "unreadable WKT"), ("POINT (1.2 52.6)", "not a polygon")],
+    ids=["nan", "empty", "broken-wkt", "point"],
+)
+def test_hostile_csv_rows_fail_the_import(conn: Connection, tmp_path: Path, wkt: str, reason: str) -> None:
+    before = count(conn)
+    path = tmp_path / "bad.csv"
+    path.write_text(f'WD13CD,WD13NM,wkt\nE05999994,Bad,"{wkt}"\n', encoding="utf-8")
+    with pytest.raises(ImportFailed) as err:
+        import_boundaries(conn, path, kind="ward")
+    assert reason in err.value.detail
+    assert count(conn) == before
+
+
+def test_allow_rejects_loads_the_good_rows(conn: Connection, tmp_path: Path) -> None:
+    path = write_geojson(tmp_path / "mixed.geojson", [ward("E05999995", "Good", SQUARE), ward("E05999996", "Bad", None)])
+    report = import_boundaries(conn, path, kind="ward", derive_parents=False, allow_rejects=True)
+    assert (report.loaded, len(report.rejected)) == (1, 1)
+    assert str(report.rejected[0]) == "row 2 (E05999996): no geometry"
+
+
+def test_file_level_problems_give_clear_errors(conn: Connection, tmp_path: Path) -> None:
+    before = count(conn)
+    garbage = tmp_path / "garbage.geojson"
+    garbage.write_bytes(b"\x00\x01not json at all")
+    no_code = write_geojson(tmp_path / "nocode.geojson", [
+        {"type": "Feature", "properties": {"label": "x"}, "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}
+    ])
+    bng = tmp_path / "bng.csv"
+    bng.write_text('WD13CD,WD13NM,wkt\nE05999997,X,"POLYGON ((620000 300000, 621000 300000, 621000 301000, '
+                   '620000 300000))"\n', encoding="utf-8")
+    cases = [(garbage, "could not be read"), (no_code, "no code or name column"),
+             (tmp_path / "missing.geojson", "file not found"), (bng, "does not say its CRS")]
+    for path, message in cases:
+        with pytest.raises(ImportFailed) as err:
+            import_boundaries(conn, path, kind="ward")
+        assert message in err.value.message, err.value.message
+        assert err.value.detail
+    assert "--crs EPSG:27700" in import_error(conn, bng).detail
+    report = import_boundaries(conn, bng, kind="ward", crs="EPSG:27700", derive_parents=False)
+    assert report.loaded == 1
+    assert count(conn) == before + 1
+
+
+def import_error(conn: Connection, path: Path) -> ImportFailed:
+    try:
+        import_boundaries(conn, path, kind="ward")
+    except ImportFailed as exc:
+        return exc
+    raise AssertionError("expected ImportFailed")
+
+
+def test_sample_localities_are_sets_of_wards(conn: Connection) -> None:
+    members = conn.execute(text(
+        "SELECT m.code FROM areas l JOIN locality_members lm ON lm.locality_id = l.id "
+        "JOIN areas m ON m.id = lm.member_id WHERE l.code = 'SAMPLE-NOR-CENTRE' ORDER BY 1"
+    )).scalars().all()
+    assert members == ["E05005882", "E05005886", "E05005887"]
+    name = conn.execute(text("SELECT name FROM areas WHERE code = 'SAMPLE-NOR-CENTRE'")).scalar_one()
+    assert "sample" in name.lower()
+    report = import_localities(conn, DATA / "sample" / "norwich_localities.csv")
+    assert (report.loaded, report.updated, report.unchanged) == (0, 0, 2)
+
+
+def test_locality_with_unknown_member_is_rejected(conn: Connection, tmp_path: Path) -> None:
+    before = count(conn)
+    path = tmp_path / "loc.csv"
+    path.write_text("locality_code,locality_name,member_code\nX1,Test,E05005882\nX1,Test,E05000000\n")
+    with pytest.raises(ImportFailed) as err:
+        import_localities(conn, path)
+    assert "E05000000" in err.value.detail
+    assert count(conn) == before
+    bad = tmp_path / "cols.csv"
+    bad.write_text("code,name\nX,Y\n")
+    with pytest.raises(ImportFailed, match="missing columns"):
+        import_localities(conn, bad)
+
+
+def test_locality_boundary_is_union_of_members(conn: Connection) -> None:
+    wards = gpd.read_file(WARDS).to_crs(27700)
+    expected = wards[wards.WD13CD.isin(["E05005882", "E05005886", "E05005887"])].union_all()
+    got = shapely.from_wkb(bytes(conn.execute(text(
+        "SELECT ST_AsBinary(ST_Transform(geom, 27700)) FROM areas WHERE code = 'SAMPLE-NOR-CENTRE'"
+    )).scalar_one()))
+    assert got.symmetric_difference(expected).area < 1.0  # m²
