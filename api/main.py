@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
+from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 from fastapi.staticfiles import StaticFiles
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -34,6 +35,16 @@ def make_pool(settings: Settings) -> AsyncConnectionPool:
     )
 
 
+def _no_telemetry() -> dict[str, Any]:
+    """Switch off FastAPI's native OpenTelemetry hooks where this FastAPI has them.
+
+    Nothing here exports traces, and the hooks cost about 0.1 ms a request on the lookup path.
+    """
+    if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The pool opens in the lifespan and closes with it."""
     settings = settings or Settings()
@@ -53,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Community asset mapping for UK councils: groups, hubs, spaces and needs, by area.",
         version="0.1.0",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
+        **_no_telemetry(),
     )
     app.state.settings = settings
     errors.install(app)

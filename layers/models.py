@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -48,6 +49,13 @@ def _all_of(column: str, values: list[str]) -> str:
     """SQL for 'every element of the text[] column is one of values'."""
     quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return f"{column} <@ ARRAY[{quoted}]::text[]"
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The Core ``Table`` of a mapped class (typed, for Core statements)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
 
 class Base(DeclarativeBase):
     """Declarative base with a constraint naming convention, so migrations are predictable."""

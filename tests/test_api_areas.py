@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, get_args
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
@@ -17,6 +18,8 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 
 from api.routes.areas import AreaFeature, AreaKind, AreaLookup, AreaSummary
+from layers.queries import sql
+from layers.settings import Settings
 from layers.taxonomy import AREA_KINDS
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -159,6 +162,18 @@ def test_random_points_agree_with_shapely(client: TestClient) -> None:
             assert (got in expected[plural]) if expected[plural] else got is None, (where, key, got, expected)
         assert {loc["code"] for loc in body["localities"]} == expected["localities"], where
     assert inside > 100 and outside > 10  # the box holds both, so both paths were tested
+
+
+def test_subdivided_and_raw_lookup_sql_agree(settings: Settings) -> None:
+    """lookup_point.sql (subdivided pieces) and lookup_point_raw.sql (whole boundaries) give the same rows."""
+    minx, miny, maxx, maxy = wards().bounds()
+    rng = random.Random(2011)
+    with psycopg.connect(settings.database.url) as db:
+        for _ in range(150):
+            params = {"lon": rng.uniform(minx, maxx), "lat": rng.uniform(miny, maxy)}
+            pieces = db.execute(sql("lookup_point.sql"), params).fetchall()
+            raw = db.execute(sql("lookup_point_raw.sql"), params).fetchall()
+            assert pieces == raw, params
 
 
 def test_postcode_lookup(client: TestClient) -> None:

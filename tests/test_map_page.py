@@ -348,7 +348,7 @@ def test_map_page_in_a_browser(page: Page, live_url: str, settings: Settings, ar
 
     # Zoom to the Millennium Library and open its popup.
     loads = page.evaluate("Patchmap.current.loads")
-    page.evaluate("Patchmap.current.map.setView([52.62773, 1.29095], 17, {animate: false})")
+    page.evaluate("() => { Patchmap.current.map.setView([52.62773, 1.29095], 17, {animate: false}); }")
     _wait_for_load(page, loads)
     popup = _open_popup(page, f'.pm-marker--hub[title="{LIBRARY}"]')
     assert popup.locator("h3").inner_text() == LIBRARY

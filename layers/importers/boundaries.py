@@ -20,7 +20,7 @@ from layers.importers.geometry import lonlat_problem, precheck, to_multipolygon
 from layers.importers.readers import guess_crs_problem, read_spatial
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
-from layers.models import Area
+from layers.models import Area, table_of
 from layers.taxonomy import AREA_KINDS
 
 CODE_PREFIX = {"ward": "WD", "lsoa": "LSOA", "district": "LAD", "county": "CTY"}
@@ -77,6 +77,7 @@ def import_boundaries(
             what, path.name, f"no {' or '.join(missing)} column",
             f"Columns found: {', '.join(columns) or 'none'}. Name them with --code-field/--name-field.",
         )
+    assert code_col is not None and name_col is not None
     parent_col = parent_field or _field(columns, "district", "CD", None, what) if kind in ("ward", "lsoa") else parent_field
     if parent_col and parent_col not in gdf:
         raise fail(what, path.name, f"no column {parent_col!r}", f"Columns found: {', '.join(columns)}.")
@@ -93,7 +94,7 @@ def import_boundaries(
     with conn.begin_nested():
         for r in rows:
             r.update(kind=kind, vintage=vintage, source=path.name)
-        counts = upsert(conn, Area.__table__, rows, ["code"], returning="id")
+        counts = upsert(conn, table_of(Area), rows, ["code"], returning="id")
         report.loaded, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
         changed = list(counts.ids or [])
         if kind == "ward" and derive_parents and parents:

@@ -374,9 +374,14 @@ def rollup_indicators(
         + (f"; {shares.outside} LSOAs overlap no ward and count towards no ward" if shares.outside else "")
     )
     report.notes.append(
-        f"values for {done.wards} wards and {done.others} districts "
+        f"values for {done.wards} wards and {done.districts} districts "
         "(rows, loaded, updated and unchanged count values)"
     )
+    if done.unknown:
+        report.notes.append(
+            f"{len(done.unknown)} LSOA parent codes name no area in the database, so their values are stored "
+            f"under codes no map shows: {', '.join(done.unknown)}. Are the LSOA and ward files of one vintage?"
+        )
     if done.deleted:
         report.notes.append(f"{done.deleted} derived values removed (their area now has no population)")
     return report

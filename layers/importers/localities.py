@@ -14,7 +14,7 @@ from sqlalchemy import Connection, text
 
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
-from layers.models import LocalityMember
+from layers.models import LocalityMember, table_of
 from layers.queries import sql
 
 COLUMNS = ("locality_code", "locality_name", "member_code")
@@ -37,7 +37,7 @@ def import_localities(
     report = ImportReport(what=what, source=path.name, rows=len(df))
     progress.start(f"Checking {len(df)} locality members", len(df))
     codes = {str(c).strip() for c in df["member_code"]}
-    known = dict(conn.execute(
+    known: dict[str, int] = dict(conn.execute(
         text("SELECT code, id FROM areas WHERE code = ANY(:c) AND kind IN ('ward', 'lsoa')"), {"c": list(codes)}
     ).all())
     taken = set(conn.execute(
@@ -71,8 +71,8 @@ def import_localities(
         report.updated = sum(1 for r in results if r.changed and not r.inserted)
         report.unchanged = len(results) - report.loaded - report.updated
         ids = [r.id for r in results]
-        conn.execute(LocalityMember.__table__.delete().where(LocalityMember.locality_id.in_(ids)))
-        upsert(conn, LocalityMember.__table__,
+        conn.execute(table_of(LocalityMember).delete().where(LocalityMember.locality_id.in_(ids)))
+        upsert(conn, table_of(LocalityMember),
                [{"locality_id": r.id, "member_id": m} for r, row in zip(results, rows, strict=True)
                 for m in row["member_ids"]], ["locality_id", "member_id"])
     return report

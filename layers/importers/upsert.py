@@ -52,7 +52,7 @@ def upsert(
         else:
             stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[k] for k in key])
         # xmax = 0 only for a freshly inserted row version: the standard PostgreSQL idiom.
-        ret = [literal_column("(xmax = 0)").label("inserted")]
+        ret: list[Any] = [literal_column("(xmax = 0)").label("inserted")]
         if returning:
             ret.append(table.c[returning])
         result = conn.execute(stmt.returning(*ret)).all()

@@ -187,7 +187,8 @@ async def _outside(conn: AsyncConnection[Any]) -> NotFound:
     else:
         names = row["counties"] or row["districts"] or []
         what = "counties" if row["counties"] else "districts"
-        held = f"{len(names)} {what} ({', '.join(names)})" if names else "some areas"
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        held = f"{len(names)} {what} ({shown})" if names else "some areas"
         held += f", {row['wards']} wards and {row['lsoas']} LSOAs"
         where = (
             f"They lie between lon {row['minlon']:.2f} and {row['maxlon']:.2f}, lat {row['minlat']:.2f} and "

@@ -51,4 +51,7 @@ SELECT (SELECT count(*) FROM rolled) AS total,
        (SELECT count(DISTINCT r.area_code) FROM rolled r JOIN areas a ON a.code = r.area_code AND a.kind = 'ward')
          AS wards,
        (SELECT count(DISTINCT r.area_code) FROM rolled r
-         WHERE NOT EXISTS (SELECT 1 FROM areas a WHERE a.code = r.area_code AND a.kind = 'ward')) AS others
+         JOIN areas a ON a.code = r.area_code AND a.kind = 'district') AS districts,
+       -- LSOA parent codes that name no district in the database (e.g. a boundary file's older codes)
+       (SELECT coalesce(array_agg(DISTINCT r.area_code ORDER BY r.area_code), '{}') FROM rolled r
+         WHERE NOT EXISTS (SELECT 1 FROM areas a WHERE a.code = r.area_code)) AS unknown
