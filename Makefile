@@ -64,4 +64,4 @@ lint: $(STAMP)
 
 bench: db
 	@export DATABASE_URL="$${DATABASE_URL:-$$($(LOCALDB) url patchmap)}"; \
-	$(BIN)/python bench/lookup.py
+	$(BIN)/python bench/lookup.py --fresh

@@ -123,7 +123,11 @@ def import_localities_cmd(path: Path, allow_rejects: AllowRejects = False) -> No
     """Import custom localities: a CSV of locality_code, locality_name, member_code (a ward or LSOA)."""
     from layers.importers.localities import import_localities
 
-    run_import(lambda conn, progress: import_localities(conn, path, allow_rejects=allow_rejects, progress=progress))
+    settings = Settings()
+    run_import(lambda conn, progress: import_localities(
+        conn, path, allow_rejects=allow_rejects, subdivide_max_vertices=settings.geo.subdivide_max_vertices,
+        progress=progress,
+    ))
 
 
 @import_app.command("iod")

@@ -18,9 +18,11 @@ SHARED = ROOT.parent / "shared" / "data"
 BENCHMARKS = ROOT / "BENCHMARKS.md"
 
 
-def bench_url(base_url: str, name: str = "patchmap_bench") -> str:
-    """The URL of database ``name`` on the server of ``base_url``, created (with PostGIS) if missing."""
+def bench_url(base_url: str, name: str = "patchmap_bench", *, fresh: bool = False) -> str:
+    """The URL of database ``name`` on the server of ``base_url``, created if missing (or anew if fresh)."""
     with psycopg.connect(base_url, autocommit=True) as admin:
+        if fresh:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             admin.execute(f'CREATE DATABASE "{name}"')
     url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)

@@ -199,8 +199,8 @@ def densify(url: str, metres: float) -> float:
                      "WHERE kind <> 'locality'", [deg])
         conn.execute("CREATE INDEX ON dense_areas USING gist (geom)")
         conn.execute("ALTER TABLE dense_areas ADD PRIMARY KEY (id)")
-        conn.execute("CREATE TABLE dense_pieces AS SELECT id AS area_id, ST_Subdivide(geom, 128) AS geom "
-                     "FROM dense_areas")
+        conn.execute("CREATE TABLE dense_pieces AS SELECT id AS area_id, kind, code, name, "
+                     "ST_Subdivide(geom, 128) AS geom FROM dense_areas")
         conn.execute("CREATE INDEX ON dense_pieces USING gist (geom)")
         conn.execute("ANALYZE dense_areas; ANALYZE dense_pieces")
     return time.perf_counter() - t
@@ -223,11 +223,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers")
     ap.add_argument("--densify-m", type=float, default=10.0)
+    ap.add_argument("--fresh", action="store_true", help="drop the bench database first (times the load)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench/lookup.py needs wrk: apt-get install wrk")
     base = os.environ.get("DATABASE_URL") or sys.exit("set DATABASE_URL (make bench does)")
-    url = bench_url(base)
+    url = bench_url(base, fresh=args.fresh)
     console.print(f"[bold]Loading England[/bold] into {url.split('?')[0].rsplit('/', 1)[-1]}")
     load_times = load_england(url)
     points = random_points(url, args.points)
@@ -241,9 +242,9 @@ def main() -> None:
     http = http_bench(url, points, args.seconds, args.workers)
     console.print(f"densified boundaries (~{args.densify_m:g} m between vertices)")
     dense_secs = densify(url, args.densify_m)
-    dsub = sub.replace("area_pieces", "dense_pieces").replace("FROM areas a", "FROM dense_areas a").replace(
-        "JOIN areas a", "JOIN dense_areas a")
-    draw = raw.replace("FROM areas a", "FROM dense_areas a")
+    dsub = sub.replace("FROM area_pieces", "FROM dense_pieces")
+    draw = raw.replace("FROM areas", "FROM dense_areas")
+    assert dsub != sub and draw != raw
     dense_points = points[: min(len(points), 2000)]
     dense_sub = sql_sequential(url, dsub, dense_points)
     dense_raw = sql_sequential(url, draw, dense_points)
@@ -255,7 +256,7 @@ def main() -> None:
 Command: `{cmd.strip()}`
 Machine: {machine()}
 Data: all {7681:,} English wards (2013) and {32844:,} LSOAs (2011), generalised clipped boundaries from
-`../shared/data/england` (load: {", ".join(f"{k}s {v:.0f} s" for k, v in load_times.items()) or "already loaded"});
+`../shared/data/england` (load: {", ".join(f"{k}s {v:.0f} s" for k, v in load_times.items()) or "already loaded; `--fresh` times it"});
 {len(points):,} seeded random points inside England. Boundaries are cut by `ST_Subdivide(geom, 128)`.
 Vertices: {vertex_stats(url, "areas")}.
 

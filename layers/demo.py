@@ -42,7 +42,7 @@ def load_demo(
         reports = [
             import_boundaries(conn, files["wards"][0], kind="ward", subdivide_max_vertices=n, progress=progress),
             import_boundaries(conn, files["lsoas"][0], kind="lsoa", subdivide_max_vertices=n, progress=progress),
-            import_localities(conn, files["localities"][0], progress=progress),
+            import_localities(conn, files["localities"][0], subdivide_max_vertices=n, progress=progress),
             import_iod(conn, files["iod"], progress=progress),
             rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress),
             import_osm(conn, files["osm"], progress=progress),

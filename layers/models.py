@@ -86,12 +86,19 @@ class Area(Timestamped, Base):
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
 
 class AreaPiece(Base):
-    """A subdivided piece of an area (ST_Subdivide), so point lookups test small polygons (as MapIt)."""
+    """A subdivided piece of an area (ST_Subdivide), so point lookups test small polygons (as MapIt).
+
+    The area's kind, code and name are copied here (kept in step by ``rebuild_pieces``) so a lookup reads
+    one small table: the join back to ``areas`` cost as much as the point-in-polygon test itself.
+    """
 
     __tablename__ = "area_pieces"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
     geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True))
 
 class LocalityMember(Base):

@@ -209,8 +209,8 @@ def rebuild_pieces(conn: Connection, area_ids: list[int], max_vertices: int) -> 
     conn.execute(text("DELETE FROM area_pieces WHERE area_id = ANY(:ids)"), {"ids": area_ids})
     conn.execute(
         text(
-            "INSERT INTO area_pieces (area_id, geom) "
-            "SELECT id, ST_Subdivide(geom, :n) FROM areas WHERE id = ANY(:ids)"
+            "INSERT INTO area_pieces (area_id, kind, code, name, geom) "
+            "SELECT id, kind, code, name, ST_Subdivide(geom, :n) FROM areas WHERE id = ANY(:ids)"
         ),
         {"ids": area_ids, "n": max_vertices},
     )

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from layers.importers.boundaries import rebuild_pieces
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import LocalityMember, table_of
@@ -21,7 +22,12 @@ COLUMNS = ("locality_code", "locality_name", "member_code")
 
 
 def import_localities(
-    conn: Connection, path: Path, *, allow_rejects: bool = False, progress: Progress | None = None
+    conn: Connection,
+    path: Path,
+    *,
+    allow_rejects: bool = False,
+    subdivide_max_vertices: int = 128,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Create or update custom localities from ``path`` in one savepoint; return a report."""
     progress = progress or NoProgress()
@@ -71,6 +77,7 @@ def import_localities(
         report.updated = sum(1 for r in results if r.changed and not r.inserted)
         report.unchanged = len(results) - report.loaded - report.updated
         ids = [r.id for r in results]
+        rebuild_pieces(conn, [r.id for r in results if r.changed], subdivide_max_vertices)
         conn.execute(table_of(LocalityMember).delete().where(LocalityMember.locality_id.in_(ids)))
         upsert(conn, table_of(LocalityMember),
                [{"locality_id": r.id, "member_id": m} for r, row in zip(results, rows, strict=True)

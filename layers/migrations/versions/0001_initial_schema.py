@@ -103,6 +103,9 @@ def upgrade() -> None:
     op.create_geospatial_table('area_pieces',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
     sa.Column('area_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.Text(), nullable=False),
     sa.Column('geom', Geometry(srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_area_pieces_area_id_areas'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_area_pieces'))
