@@ -14,10 +14,12 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     Float,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -27,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from layers import taxonomy as tx
@@ -164,6 +166,14 @@ class Hub(Timestamped, Base):
     private_contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
     source_id: Mapped[str | None] = mapped_column(Text, comment="e.g. OSM node/123")
+    geom_bng: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=27700, spatial_index=True),
+        Computed("ST_Transform(geom, 27700)", persisted=True),
+        comment="the point in British National Grid, for nearest-neighbour search in metres",
+    )
+    search_text: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || patchmap_text(facilities))", persisted=True)
+    )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 class Space(Timestamped, Base):
@@ -207,6 +217,14 @@ class Space(Timestamped, Base):
     private_contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
     source_id: Mapped[str | None] = mapped_column(Text)
+    geom_bng: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=27700, spatial_index=True),
+        Computed("ST_Transform(geom, 27700)", persisted=True),
+        comment="the point in British National Grid, for nearest-neighbour search in metres",
+    )
+    search_text: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || coalesce(terms, ''))", persisted=True)
+    )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 class Group(Timestamped, Base):
@@ -260,6 +278,14 @@ class Group(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     source: Mapped[str] = mapped_column(String(64), default="manual", server_default="manual")
     source_id: Mapped[str | None] = mapped_column(Text)
+    geom_bng: Mapped[Any | None] = mapped_column(
+        Geometry("POINT", srid=27700, spatial_index=True),
+        Computed("ST_Transform(geom, 27700)", persisted=True),
+        comment="the point in British National Grid, for nearest-neighbour search in metres",
+    )
+    search_text: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || setweight(to_tsvector('english', patchmap_text(activities) || ' ' || patchmap_text(categories)), 'B') || to_tsvector('english', coalesce(description, '') || ' ' || patchmap_text(skills_sought))", persisted=True)
+    )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 class GroupArea(Base):
@@ -284,3 +310,38 @@ class Postcode(Base):
     approximate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     source: Mapped[str] = mapped_column(Text)
 
+
+
+class Submission(Timestamped, Base):
+    """A resident's offer (a group, a space or their help), pending until a moderator acts on it.
+
+    ``details`` holds what the resident offered; ``contact`` holds how to reach them (private: never in a
+    public response). ``client_key`` is a keyed hash of the client's address, for rate limiting only.
+    """
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('group', 'space', 'help')", name="kind"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'rejected', 'needs_info', 'withdrawn')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    kind: Mapped[str] = mapped_column(String(8), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending", index=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    geom: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    postcode: Mapped[str | None] = mapped_column(String(8))
+    ward_code: Mapped[str | None] = mapped_column(String(32))
+    district_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    client_key: Mapped[str] = mapped_column(String(64))
+
+
+Index("ix_submissions_client_recent", Submission.client_key, Submission.created_at)
+Index("ix_hubs_search_text", Hub.search_text, postgresql_using="gin")
+Index("ix_spaces_search_text", Space.search_text, postgresql_using="gin")
+Index("ix_groups_search_text", Group.search_text, postgresql_using="gin")
+Index("ix_groups_categories", Group.categories, postgresql_using="gin")

@@ -8,7 +8,7 @@ from layers import migrate
 from layers.db import make_engine
 from layers.settings import DatabaseSettings
 
-TABLES = {"areas", "area_pieces", "area_shares", "locality_members", "indicators", "hubs", "spaces", "groups",
+TABLES = {"areas", "area_pieces", "area_shares", "locality_members", "indicators", "hubs", "spaces", "groups", "submissions",
           "group_areas", "postcodes"}
 
 
@@ -42,5 +42,8 @@ def test_geometry_columns_have_srid_and_gist_index(scratch_db: DatabaseSettings)
             "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%%USING gist%%'"
         )}
     engine.dispose()
-    assert rows and all(srid == 4326 for _, srid in rows)
+    # Stored geometry is EPSG:4326; the only other SRID is the generated British National Grid search
+    # column (geom_bng), derived from it for nearest-neighbour search in metres.
+    assert rows and all(srid == 4326 for _, srid in rows if srid != 27700)
+    assert {t for t, srid in rows if srid == 27700} == {"hubs", "spaces", "groups"}
     assert {t for t, _ in rows} <= gist
