@@ -18,7 +18,22 @@ STATUS: dict[type[errors.PatchmapError], int] = {
     errors.InvalidInput: 422,
     errors.ImportFailed: 422,
     errors.DatabaseUnavailable: 503,
+    errors.TooLarge: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.RateLimited: 429,
 }
+
+
+def status_of(exc: errors.PatchmapError) -> int:
+    """The HTTP status of a domain error (400 for one not in STATUS)."""
+    return next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+
+
+def headers_of(exc: errors.PatchmapError) -> dict[str, str]:
+    """Headers a domain error's response carries: Retry-After for a rate limit."""
+    if isinstance(exc, errors.RateLimited):
+        return {"Retry-After": str(max(1, exc.retry_after_s))}
+    return {}
 
 
 def error_body(error: str, detail: object = "") -> dict[str, object]:
@@ -31,8 +46,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(errors.PatchmapError)
     async def domain_error(request: Request, exc: errors.PatchmapError) -> JSONResponse:
-        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-        return JSONResponse(error_body(exc.message, exc.detail), status_code=status)
+        return JSONResponse(
+            error_body(exc.message, exc.detail), status_code=status_of(exc), headers=headers_of(exc)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,8 +14,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api import errors
-from api.routes import areas, health, map_data, pages
+from api.routes import areas, assets, health, map_data, pages, search, submissions
 from layers.settings import Settings
+from layers.submissions import submission_secret
 
 
 def make_pool(settings: Settings) -> AsyncConnectionPool:
@@ -71,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(files("mapping") / "static")), name="static")
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(search.router)
+    app.include_router(assets.router)
     app.include_router(map_data.router)
     app.include_router(pages.router)
+    app.state.submission_secret = submission_secret(settings.submissions)  # HMAC key of client addresses
+    app.include_router(submissions.router)
     return app

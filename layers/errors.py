@@ -30,3 +30,19 @@ class ImportFailed(PatchmapError):
 
 class DatabaseUnavailable(PatchmapError):
     """The database cannot be reached or lacks PostGIS."""
+
+
+class TooLarge(PatchmapError):
+    """The request is larger than Patchmap accepts."""
+
+
+class UnsupportedMediaType(PatchmapError):
+    """The request's body is in a format Patchmap does not read."""
+
+
+class RateLimited(PatchmapError):
+    """The caller has sent too many requests of a kind; they may try again after ``retry_after_s``."""
+
+    def __init__(self, message: str, detail: str = "", retry_after_s: int = 60) -> None:
+        super().__init__(message, detail)
+        self.retry_after_s = retry_after_s

@@ -29,7 +29,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from layers import taxonomy as tx
@@ -156,6 +156,11 @@ class Hub(Timestamped, Base):
     rooms: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     facilities: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     opening_hours: Mapped[str | None] = mapped_column(Text, comment="OpenStreetMap opening_hours syntax")
+    opening_minutes: Mapped[Any | None] = mapped_column(
+        INT4MULTIRANGE,
+        Computed("patchmap_opening_minutes(opening_hours)", persisted=True),
+        comment="opening_hours as minutes of the week from Monday 00:00; NULL when not understood",
+    )
     operator_name: Mapped[str | None] = mapped_column(Text)
     operator_type: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
     step_free: Mapped[bool | None] = mapped_column(Boolean)
@@ -255,6 +260,11 @@ class Group(Timestamped, Base):
     activities: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     meets: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default="[]", comment="[{days: [mo..su], start: HH:MM, end, frequency}]"
+    )
+    meets_minutes: Mapped[Any | None] = mapped_column(
+        INT4MULTIRANGE,
+        Computed("patchmap_meets_minutes(meets)", persisted=True),
+        comment="meets as minutes of the week from Monday 00:00",
     )
     hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id", ondelete="SET NULL"), index=True)
     venue_address: Mapped[str | None] = mapped_column(Text, comment="a public venue, never a home")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_ATTRIBUTION = (
@@ -79,6 +79,22 @@ class ServerSettings(BaseSettings):
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
 
 
+class SubmissionSettings(BaseSettings):
+    """Residents' offers: the rate limit, the largest body accepted and the key that hashes addresses."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    submission_secret: SecretStr | None = Field(
+        default=None,
+        description="server secret keying the HMAC of client addresses; unset: a random one per process",
+    )
+    submission_limit: int = Field(default=5, ge=1, description="most submissions per client per window")
+    submission_window_minutes: int = Field(default=60, ge=1, description="the rate limit's window (minutes)")
+    submission_max_bytes: int = Field(
+        default=65536, ge=1024, description="largest request body a submission may have (bytes)"
+    )
+
+
 class Settings(BaseSettings):
     """All of Patchmap's settings."""
 
@@ -88,6 +104,7 @@ class Settings(BaseSettings):
     map: MapSettings = Field(default_factory=MapSettings)
     geo: GeoSettings = Field(default_factory=GeoSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    submissions: SubmissionSettings = Field(default_factory=SubmissionSettings)
 
 
 def default_data_dir() -> Path:

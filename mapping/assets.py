@@ -9,6 +9,8 @@ from pathlib import Path
 
 LEAFLET_VERSION = "1.9.4"
 LEAFLET_DIR = f"vendor/leaflet-{LEAFLET_VERSION}"
+MARKERCLUSTER_VERSION = "1.5.3"
+MARKERCLUSTER_DIR = f"vendor/leaflet.markercluster-{MARKERCLUSTER_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,36 @@ LEAFLET_JS = Asset(
 LEAFLET_CSS = Asset(
     f"{LEAFLET_DIR}/leaflet.css", "a7837102824184820dfa198d1ebcd109ff6d0ff9a2672a074b9a1b4d147d04c6"
 )
-MAP_JS = Asset("js/patchmap-map.js")
+# From the npm tarball leaflet.markercluster-1.5.3.tgz (dist/), unmodified. The page styles clusters
+# itself (for contrast), so MarkerCluster.Default.css is vendored with the release but not loaded.
+MARKERCLUSTER_JS = Asset(
+    f"{MARKERCLUSTER_DIR}/leaflet.markercluster.js",
+    "1e4e1d22972a3926f48598e0caf14e3fe7049835d428a344fed4f9e3665b3508",
+)
+MARKERCLUSTER_CSS = Asset(
+    f"{MARKERCLUSTER_DIR}/MarkerCluster.css",
+    "614dea0a98ff3f4ead74f04918f6b1d1b9ba435c25b5fc23b21a394d1e3e4d87",
+)
+RESIDENT_JS = Asset("js/patchmap-resident.js")
+DETAILS_JS = Asset("js/patchmap-details.js")
+SEARCH_JS = Asset("js/patchmap-search.js")
+FORMS_JS = Asset("js/patchmap-forms.js")
 PAGE_CSS = Asset("css/patchmap.css")
 
-#: What a map page loads, in order: (folium link name, asset).
-MAP_PAGE_JS: tuple[tuple[str, Asset], ...] = (("leaflet", LEAFLET_JS), ("patchmap_map", MAP_JS))
-MAP_PAGE_CSS: tuple[tuple[str, Asset], ...] = (("leaflet_css", LEAFLET_CSS), ("patchmap_css", PAGE_CSS))
+#: What the residents' map loads, in order: (folium link name, asset).
+RESIDENT_PAGE_JS: tuple[tuple[str, Asset], ...] = (
+    ("leaflet", LEAFLET_JS),
+    ("markercluster", MARKERCLUSTER_JS),
+    ("patchmap_details", DETAILS_JS),
+    ("patchmap_resident", RESIDENT_JS),
+    ("patchmap_search", SEARCH_JS),
+    ("patchmap_forms", FORMS_JS),
+)
+RESIDENT_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
+    ("leaflet_css", LEAFLET_CSS),
+    ("markercluster_css", MARKERCLUSTER_CSS),
+    ("patchmap_css", PAGE_CSS),
+)
 
 
 def static_dir() -> Path:
@@ -46,7 +72,7 @@ def static_dir() -> Path:
 def asset_problems() -> list[str]:
     """What is missing or altered among the page assets (an empty list when all is well)."""
     problems: list[str] = []
-    for _, asset in (*MAP_PAGE_JS, *MAP_PAGE_CSS):
+    for _, asset in (*RESIDENT_PAGE_JS, *RESIDENT_PAGE_CSS):
         path = static_dir() / asset.path
         if not path.is_file():
             problems.append(f"{asset.path} is missing")

@@ -1,12 +1,12 @@
 """Map pages built with folium from plain data (settings values and URLs); nothing here reads a database.
 
-The page carries no data of its own: its JavaScript (``static/js/patchmap-map.js``) loads boundaries and
-markers from the API for the current view. Leaflet comes from the app's own static files.
+The page carries no data of its own: its JavaScript (``static/js/patchmap-*.js``) loads markers from the
+API for the current view or search. Leaflet and its plugins come from the app's own static files.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
@@ -15,34 +15,61 @@ from folium.template import Template
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from mapping import assets, styles
+from layers.taxonomy import (
+    COMMUNITIES_OF_IDENTITY,
+    COMMUNITIES_OF_INTEREST,
+    GROUP_CATEGORIES,
+    HUB_KINDS,
+    SPACE_KINDS,
+)
+from mapping import assets, forms, styles
 
 _PAGES = Environment(loader=PackageLoader("mapping", "templates"), autoescape=select_autoescape(["html"]))
 
+#: Search distances offered, in metres, with the one chosen at first.
+RADII_M: tuple[int, ...] = (500, 1000, 2000, 5000, 10000)
+DEFAULT_RADIUS_M = 2000
+DAYS: tuple[tuple[str, str], ...] = (
+    ("mo", "Monday"),
+    ("tu", "Tuesday"),
+    ("we", "Wednesday"),
+    ("th", "Thursday"),
+    ("fr", "Friday"),
+    ("sa", "Saturday"),
+    ("su", "Sunday"),
+)
+
 
 @dataclass(frozen=True)
-class MapPageData:
-    """Everything a map page needs, handed in by the caller."""
+class ResidentMapData:
+    """Everything the residents' map page needs, handed in by the caller (URLs and settings values)."""
 
     static_url: str
+    markers_url: str
+    search_url: str
     areas_url: str
-    assets_url: str
+    detail_urls: dict[str, str]
+    submission_urls: dict[str, str]
     tile_url: str
     tile_attribution: str
     data_attribution: str
     centre_lon: float
     centre_lat: float
     zoom: int
-    title: str = "Patchmap: community hubs and spaces"
-    heading: str = "Community hubs and spaces"
+    cluster_over: int = 2000
+    title: str = "Patchmap: find groups, places and spaces near you"
+    heading: str = "Find groups, places and spaces near you"
     intro: str = (
-        "Find community buildings, and spaces that could be used, near you. Move or zoom the map to see "
-        "more; select a marker to read about a place."
+        "Groups to join, community buildings, and free or low-cost spaces to use. Many groups need "
+        "volunteers: could you help?"
     )
+    categories: dict[str, str] = field(default_factory=lambda: dict(styles.CATEGORY_NAMES))
+    communities: dict[str, str] = field(default_factory=lambda: dict(COMMUNITIES_OF_IDENTITY))
+    interests: dict[str, str] = field(default_factory=lambda: dict(COMMUNITIES_OF_INTEREST))
 
 
 class LocalMap(folium.Map):
-    """A folium Map that loads only the app's own Leaflet and page script: no CDN, jQuery or Bootstrap."""
+    """A folium Map that loads only the app's own Leaflet and page scripts: no CDN, jQuery or Bootstrap."""
 
     # folium's own header sets user-scalable=no, which stops people zooming the page; this one does not.
     _template = Template(
@@ -66,50 +93,76 @@ class LocalMap(folium.Map):
         """
     )
 
-    def __init__(self, *, static_url: str, aria_label: str, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        static_url: str,
+        aria_label: str,
+        js: tuple[tuple[str, assets.Asset], ...],
+        css: tuple[tuple[str, assets.Asset], ...],
+        **kwargs: Any,
+    ) -> None:
         # Instance lists, so folium's add_js_link never alters a list shared between pages.
-        self.default_js = [(name, asset.url(static_url)) for name, asset in assets.MAP_PAGE_JS]
-        self.default_css = [(name, asset.url(static_url)) for name, asset in assets.MAP_PAGE_CSS]
+        self.default_js = [(name, asset.url(static_url)) for name, asset in js]
+        self.default_css = [(name, asset.url(static_url)) for name, asset in css]
         self.aria_label = aria_label
         super().__init__(**kwargs)
 
 
-class MapLayers(MacroElement):
-    """Starts the page script on the map, handing it the API URLs and styles as JSON."""
+class StartScript(MacroElement):
+    """Starts a page script on the map, handing it URLs, styles and labels as JSON."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            Patchmap.startMap({{ this._parent.get_name() }}, {{ this.config|tojson }});
+            Patchmap.{{ this.function }}({{ this._parent.get_name() }}, {{ this.config|tojson }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, function: str, config: dict[str, Any]) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement is untyped
-        self._name = "MapLayers"
+        self._name = "StartScript"
+        self.function = function
         self.config = config
 
 
 class PageFigure(Figure):
-    """The whole HTML page around a map: heading, key, status line and attribution (autoescaped)."""
+    """The whole HTML page around a map (autoescaped Jinja template in ``mapping/templates``)."""
 
-    def __init__(self, data: MapPageData, template_name: str) -> None:
+    def __init__(self, data: Any, template_name: str, page_css: str, **extra: Any) -> None:
         super().__init__(title=data.title)
         self.data = data
-        self.markers = styles.MARKERS
+        self.extra = extra
         # Made from constants in mapping.styles, never from data; it follows the stylesheets it refines.
-        self.page_css = Markup(styles.page_css())  # noqa: S704
+        self.page_css = Markup(page_css)  # noqa: S704
         self._template = _PAGES.get_template(template_name)
         self.header._children.pop("meta_http", None)  # the page template declares its charset itself
 
 
-def assets_map_page(data: MapPageData) -> str:
-    """The HTML of the map of ward boundaries, hubs and spaces."""
-    figure = PageFigure(data, "map_page.html")
+def labels() -> dict[str, dict[str, str]]:
+    """Plain-English names of hub and space kinds and group categories, for the page script."""
+    group = {key: styles.CATEGORY_NAMES.get(key, label) for key, label in GROUP_CATEGORIES.items()}
+    return {"hub": dict(HUB_KINDS), "space": dict(SPACE_KINDS), "group": group}
+
+
+def resident_map_page(data: ResidentMapData) -> str:
+    """The HTML of the residents' map: search, filters, results beside the map, details and offer forms."""
+    figure = PageFigure(
+        data,
+        "resident_map.html",
+        styles.resident_page_css(),
+        markers=styles.RESIDENT_MARKERS,
+        radii=RADII_M,
+        default_radius=DEFAULT_RADIUS_M,
+        days=DAYS,
+        forms=forms.resident_forms(data.submission_urls),
+    )
     fmap = LocalMap(
         static_url=data.static_url,
-        aria_label="Map of ward boundaries, community hubs and spaces",
+        aria_label="Map of groups, community hubs and spaces",
+        js=assets.RESIDENT_PAGE_JS,
+        css=assets.RESIDENT_PAGE_CSS,
         location=(data.centre_lat, data.centre_lon),
         zoom_start=data.zoom,
         tiles=None,
@@ -119,14 +172,19 @@ def assets_map_page(data: MapPageData) -> str:
         folium.TileLayer(
             tiles=data.tile_url, attr=data.tile_attribution, name="Base map", max_zoom=19
         ).add_to(fmap)
-    MapLayers(
+    StartScript(
+        "startResidentMap",
         {
+            "markersUrl": data.markers_url,
+            "searchUrl": data.search_url,
             "areasUrl": data.areas_url,
-            "assetsUrl": data.assets_url,
-            "areaKind": "ward",
-            "styles": styles.js_styles(),
-            "labels": styles.subtype_labels(),
-        }
+            "detailUrls": data.detail_urls,
+            "clusterOver": data.cluster_over,
+            "defaultRadius": DEFAULT_RADIUS_M,
+            "styles": styles.resident_js_styles(),
+            "labels": labels(),
+            "days": dict(DAYS),
+        },
     ).add_to(fmap)
     figure.add_child(fmap)
     html: str = figure.render()

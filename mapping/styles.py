@@ -1,7 +1,8 @@
 """Colours, marker shapes and legend entries shared by the map pages and their JavaScript.
 
 Colours are chosen for contrast: every marker colour is at least 4.5:1 against white and against the
-page's pale map background, and hubs and spaces differ in shape as well as colour.
+page's pale map background, and groups, hubs and spaces differ in shape as well as colour (diamond,
+circle, square), so no one needs to tell the colours apart.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class MarkerStyle:
     description: str
     fill: str
     stroke: str
-    shape: str  # "circle" or "square", drawn by CSS (.pm-marker--<key>)
+    shape: str  # "circle", "square" or "diamond", drawn by CSS (.pm-shape--<shape>)
 
 
 WARD = AreaStyle(color="#3b4a6b", weight=1.5, opacity=0.9, fill_color="#7d8fb3", fill_opacity=0.08)
@@ -67,12 +68,74 @@ SPACE = MarkerStyle(
     stroke="#ffffff",
     shape="square",
 )
+GROUP = MarkerStyle(
+    key="group",
+    label="Group",
+    description="clubs, charities and neighbours' groups that meet at a public place",
+    fill="#6a1b9a",
+    stroke="#ffffff",
+    shape="diamond",
+)
 MARKERS: tuple[MarkerStyle, ...] = (HUB, SPACE)
+#: The resident map's markers, in the order the legend lists them.
+RESIDENT_MARKERS: tuple[MarkerStyle, ...] = (GROUP, HUB, SPACE)
+#: Clusters of markers (a count in a circle) on the resident map.
+CLUSTER_FILL = "#1d3557"
+#: The outline of a selected marker, and of the search circle.
+SELECTED = "#d4351c"
+
+
+#: Short, plain names of group categories for lists and filters (the taxonomy holds the long descriptions).
+CATEGORY_NAMES: dict[str, str] = {
+    "advice-support": "Advice and support",
+    "arts-culture": "Arts and culture",
+    "children-families": "Children and families",
+    "community-neighbourhood": "Community and neighbourhood",
+    "disability": "Disability",
+    "carers": "Carers",
+    "education-skills": "Learning and skills",
+    "environment": "Environment and gardening",
+    "faith": "Faith",
+    "food": "Food",
+    "health-wellbeing": "Health and wellbeing",
+    "heritage-history": "Heritage and history",
+    "housing-homelessness": "Housing and homelessness",
+    "mutual-aid": "Mutual aid",
+    "older-people": "Older people",
+    "sport-activity": "Sport and exercise",
+    "volunteering": "Volunteering",
+    "youth": "Young people",
+}
 
 
 def subtype_labels() -> dict[str, dict[str, str]]:
     """Plain-English names of hub and space kinds, for popups."""
     return {"hub": dict(HUB_KINDS), "space": dict(SPACE_KINDS)}
+
+
+def resident_js_styles() -> dict[str, Any]:
+    """The styles the resident map's JavaScript needs, as JSON-ready data."""
+    return {
+        "markers": {m.key: {"label": m.label, "shape": m.shape} for m in RESIDENT_MARKERS},
+        "searchCircle": {
+            "color": CLUSTER_FILL,
+            "weight": 2,
+            "opacity": 0.8,
+            "fillOpacity": 0.04,
+            "dashArray": "6 6",
+        },
+        "wardOutline": WARD.leaflet(),
+    }
+
+
+def resident_page_css() -> str:
+    """CSS for the resident map's marker, cluster and legend colours, made from the styles above."""
+    rules = [f".pm-map.leaflet-container {{ background: {MAP_BACKGROUND}; }}"]
+    for m in RESIDENT_MARKERS:
+        rules.append(f".pm-kind--{m.key} .pm-shape {{ background: {m.fill}; border-color: {m.stroke}; }}")
+    rules.append(f".pm-cluster {{ background: {CLUSTER_FILL}; }}")
+    rules.append(f".pm-marker.is-selected .pm-shape {{ box-shadow: 0 0 0 3px #fff, 0 0 0 6px {SELECTED}; }}")
+    return "\n".join(rules)
 
 
 def js_styles() -> dict[str, Any]:

@@ -1,27 +1,21 @@
-"""The map page: its HTML, the GeoJSON layers it loads, and what a person sees in headless Chromium."""
+"""The map page's HTML and the GeoJSON layers it loads (tests/test_resident_map.py drives it in Chromium)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, Route, sync_playwright
 from pydantic import TypeAdapter
 
-from api.main import create_app
-from api.routes.map_data import AreaLayer, AssetLayer
-from layers.settings import Settings
+from api.routes.map_data import AreaLayer, AssetLayer, MarkerLayer
+from layers.queries import map_clusters
+from layers.taxonomy import GROUP_CATEGORIES
 from mapping import assets, styles
-from mapping.pages import MapPageData, assets_map_page
+from mapping.pages import ResidentMapData, resident_map_page
 
 GEOJSON = "application/geo+json"
 NORFOLK = "0.1,52.3,1.8,53.0"
@@ -38,15 +32,6 @@ PUBLIC_FIELDS = {
     "website",
     "step_free",
 }
-HOSTILE = '<img src=x onerror="window.__pwned=1">Hall & "Co"'
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def _layer(client: TestClient, path: str, model: Any, **params: Any) -> Any:
@@ -119,7 +104,85 @@ def test_bad_bbox_is_422(client: TestClient, path: str, bbox: str) -> None:
     assert set(response.json()) == {"error", "detail"}
 
 
+# ---------------------------------------------------------------- the resident map's markers
+
+
+def test_marker_layer_is_lean_and_public(client: TestClient) -> None:
+    """Few markers in view: each one, with the fields a marker needs and nothing private."""
+    body = _layer(client, "/map/markers.geojson", MarkerLayer, bbox=NORWICH, zoom=13)
+    props = [f["properties"] for f in body["features"]]
+    assert props and all(set(p) == {"id", "kind", "subtype", "name", "sample"} for p in props)
+    assert {p["kind"] for p in props} >= {"hub", "space"}
+    assert LIBRARY in {p["name"] for p in props if p["kind"] == "hub"}
+    hubs_and_spaces = _layer(client, "/map/assets.geojson", AssetLayer, bbox=NORWICH)["features"]
+    assert sum(p["kind"] != "group" for p in props) == len(hubs_and_spaces)
+    assert all(f["id"] == f"{f['properties']['kind']}/{f['properties']['id']}" for f in body["features"])
+    assert all(
+        len(str(c).split(".")[-1]) <= 5 for f in body["features"] for c in f["geometry"]["coordinates"]
+    )
+
+
+def test_marker_layer_clusters_a_busy_view(client: TestClient) -> None:
+    """Above cluster_over markers the view comes as grid cells whose counts add up to every marker."""
+    every = _layer(client, "/map/markers.geojson", MarkerLayer, bbox=NORFOLK, zoom=9)["features"]
+    assert every and all(f["properties"]["kind"] != "cluster" for f in every)
+    cells = _layer(client, "/map/markers.geojson", MarkerLayer, bbox=NORFOLK, zoom=9, cluster_over=10)
+    props = [f["properties"] for f in cells["features"]]
+    assert props and all(p["kind"] == "cluster" for p in props)
+    assert sum(p["count"] for p in props) == len(every)
+    assert all(p["count"] == p["hubs"] + p["spaces"] + p["groups"] for p in props)
+    assert len(props) < len(every)
+    finer = _layer(client, "/map/markers.geojson", MarkerLayer, bbox=NORFOLK, zoom=14, cluster_over=10)
+    assert len(finer["features"]) > len(props)  # a closer zoom has smaller cells
+
+
+def test_grid_cells_are_square_on_screen() -> None:
+    """A cell is about CELL_PX pixels: 360/2^z * CELL_PX/256 degrees of longitude, less of latitude."""
+    lon, lat = map_clusters.grid_cell(12, 52.63)
+    assert lon == pytest.approx(360 / 4096 * map_clusters.CELL_PX / 256)
+    assert lat == pytest.approx(lon * 0.6072, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"bbox": NORWICH},
+        {"bbox": NORWICH, "zoom": 23},
+        {"bbox": NORWICH, "zoom": 12, "cluster_over": 0},
+        {"bbox": NORWICH, "zoom": 12, "cluster_over": 5001},
+        {"bbox": "1,2,3", "zoom": 12},
+    ],
+)
+def test_bad_marker_parameters_are_422(client: TestClient, params: dict[str, Any]) -> None:
+    """A missing zoom, a zoom or cluster_over out of range or a bad bbox is 422 with the standard body."""
+    response = client.get("/map/markers.geojson", params=params)
+    assert response.status_code == 422, response.text
+    assert set(response.json()) == {"error", "detail"}
+
+
 # ---------------------------------------------------------------- the page's HTML
+
+
+class _Controls(HTMLParser):
+    """The page's form controls, labels and forms, as a browser's accessibility tree would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: list[dict[str, str | None]] = []
+        self.label_for: set[str] = set()
+        self.forms: list[dict[str, str | None]] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(str(a["id"]))
+        if tag == "label" and a.get("for"):
+            self.label_for.add(str(a["for"]))
+        if tag in ("input", "select", "textarea"):
+            self.controls.append(a)
+        if tag == "form":
+            self.forms.append(a)
 
 
 def test_page_html_loads_nothing_from_elsewhere(client: TestClient) -> None:
@@ -129,23 +192,79 @@ def test_page_html_loads_nothing_from_elsewhere(client: TestClient) -> None:
     assert response.headers["content-type"].startswith("text/html")
     html = response.text
     assert '<html lang="en">' in html and "<title>" in html and "<h1>" in html
-    links = re.findall(r'(?:src|href)="([^"]*)"', html)
-    assert links and all(link.startswith(("/", "#", "data:")) for link in links), links
+    links = re.findall(r'(?:src|href|action)="([^"]*)"', html)
+    assert links and all(link.startswith(("/", "#", "data:")) for link in links if link), links
     for forbidden in ("cdn.", "jsdelivr", "cdnjs", "jquery", "bootstrap", "fontawesome", "awesome-markers"):
         assert forbidden not in html.lower()
     assert assets.asset_problems() == []
-    for _, asset in (*assets.MAP_PAGE_JS, *assets.MAP_PAGE_CSS):
+    for _, asset in (*assets.RESIDENT_PAGE_JS, *assets.RESIDENT_PAGE_CSS):
         url = asset.url("/static")
         assert url in html
         assert client.get(url).status_code == 200
     assert client.get(f"/static/{assets.LEAFLET_DIR}/images/layers.png").status_code == 200
+    assert len(response.content) < 60_000  # no data in the page: markers load from the API
+    assert "FeatureCollection" not in html
 
 
-def _page_data(**changes: Any) -> MapPageData:
+def test_vendored_files_are_the_published_ones() -> None:
+    """Leaflet.markercluster's files and licence are present; the pinned ones match their SHA-256."""
+    folder = assets.static_dir() / assets.MARKERCLUSTER_DIR
+    for name in ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css", "LICENSE"):
+        assert (folder / name).is_file(), name
+    for asset in (assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS, assets.LEAFLET_JS):
+        digest = hashlib.sha256((assets.static_dir() / asset.path).read_bytes()).hexdigest()
+        assert digest == asset.sha256, asset.path
+
+
+def test_every_control_has_a_label_and_forms_work_without_script(client: TestClient) -> None:
+    """Every control has a label; the three offer forms post to the submissions API as plain HTML."""
+    parsed = _Controls()
+    parsed.feed(client.get("/").text)
+    for control in parsed.controls:
+        if control.get("type") == "hidden":
+            continue
+        assert control.get("id") in parsed.label_for or control.get("aria-label"), control
+    assert len(parsed.ids) == len(set(parsed.ids)), "ids repeat"
+    posts = {f.get("action"): f.get("method") for f in parsed.forms if f.get("data-form")}
+    assert posts == {f"/submissions/{k}": "post" for k in ("help", "group", "space")}
+    names = {c.get("name") for c in parsed.controls}
+    assert {
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "consent",
+        "postcode",
+        "offer",
+        "name",
+        "description",
+        "categories",
+        "space_kind",
+        "website_url",
+    } <= names
+    search = {c.get("name") for c in parsed.controls if str(c.get("id")).startswith("pm-")}
+    assert {
+        "where",
+        "radius_m",
+        "kinds",
+        "category",
+        "q",
+        "day",
+        "time",
+        "cost",
+        "step_free",
+        "community",
+        "volunteers_wanted",
+    } <= search
+
+
+def _page_data(**changes: Any) -> ResidentMapData:
     base: dict[str, Any] = {
         "static_url": "/static",
-        "areas_url": "/map/areas.geojson",
-        "assets_url": "/map/assets.geojson",
+        "markers_url": "/map/markers.geojson",
+        "search_url": "/search/nearby",
+        "areas_url": "/areas",
+        "detail_urls": {"group": "/groups/", "hub": "/hubs/", "space": "/spaces/"},
+        "submission_urls": {k: f"/submissions/{k}" for k in ("group", "space", "help")},
         "tile_url": "https://tiles.example/{z}/{x}/{y}.png",
         "tile_attribution": "Tiles by Example",
         "data_attribution": "Contains OS data",
@@ -153,13 +272,13 @@ def _page_data(**changes: Any) -> MapPageData:
         "centre_lat": 52.63,
         "zoom": 12,
     }
-    return MapPageData(**{**base, **changes})
+    return ResidentMapData(**{**base, **changes})
 
 
 def test_page_builder_escapes_text_and_script_data() -> None:
     """Settings text is escaped in the page; JSON handed to the script cannot close the script element."""
-    html = assets_map_page(
-        _page_data(data_attribution="<script>alert(1)</script> & co", areas_url="/x</script><b>")
+    html = resident_map_page(
+        _page_data(data_attribution="<script>alert(1)</script> & co", markers_url="/x</script><b>")
     )
     assert (
         "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in html
@@ -167,9 +286,11 @@ def test_page_builder_escapes_text_and_script_data() -> None:
     assert "/x</script><b>" not in html
 
 
-def test_page_without_a_base_map() -> None:
-    """An empty tile URL gives a page with no tile layer at all."""
-    html = assets_map_page(_page_data(tile_url=""))
+def test_page_with_and_without_a_base_map() -> None:
+    """The tile URL and attribution come from settings; an empty tile URL gives no tile layer at all."""
+    with_tiles = resident_map_page(_page_data())
+    assert "L.tileLayer" in with_tiles and "tiles.example" in with_tiles and "Tiles by Example" in with_tiles
+    html = resident_map_page(_page_data(tile_url=""))
     assert "L.tileLayer" not in html and "tiles.example" not in html
 
 
@@ -185,193 +306,16 @@ def _contrast(a: str, b: str) -> float:
 
 
 def test_colours_have_enough_contrast() -> None:
-    """Markers stand out 4.5:1 from white and from the map background; ward lines at least 3:1."""
-    for marker in styles.MARKERS:
+    """Markers and clusters stand out 4.5:1 from white and the map background; shapes differ too."""
+    for marker in (*styles.RESIDENT_MARKERS, *styles.MARKERS):
         assert _contrast(marker.fill, "#ffffff") >= 4.5, marker
         assert _contrast(marker.fill, styles.MAP_BACKGROUND) >= 4.5, marker
+    assert _contrast(styles.CLUSTER_FILL, "#ffffff") >= 4.5
+    assert _contrast(styles.SELECTED, "#ffffff") >= 3
+    assert len({m.shape for m in styles.RESIDENT_MARKERS}) == len(styles.RESIDENT_MARKERS)
     assert _contrast(styles.WARD.color, styles.MAP_BACKGROUND) >= 3
 
 
-# ---------------------------------------------------------------- in a real browser
-
-
-@pytest.fixture(scope="module")
-def live_url(settings: Settings) -> Iterator[str]:
-    """The app served by uvicorn on a free local port, in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False, lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-class Traffic:
-    """Every request the page makes, split into local, base-map tile and anything else (all blocked)."""
-
-    def __init__(self, live_url: str, tile_url: str) -> None:
-        self.local_host = urlparse(live_url).netloc
-        self.tile_host = urlparse(tile_url).netloc if tile_url else None
-        self.local: list[str] = []
-        self.tiles: list[str] = []
-        self.elsewhere: list[str] = []
-
-    def route(self, route: Route) -> None:
-        url = route.request.url
-        host = urlparse(url).netloc
-        if host == self.local_host:
-            self.local.append(url)
-            route.continue_()
-            return
-        # Nothing leaves this machine: tiles fail as they do offline, anything else is a fault.
-        (self.tiles if host == self.tile_host else self.elsewhere).append(url)
-        route.abort()
-
-    def is_tile(self, url: str) -> bool:
-        return bool(self.tile_host) and urlparse(url).netloc == self.tile_host
-
-
-def _add_hostile_asset(route: Route, request: Request) -> None:
-    """Pass the real assets layer on, plus one hub whose name and website try to run script."""
-    response = route.fetch()
-    body = response.json()
-    body["features"].append(
-        {
-            "type": "Feature",
-            "id": "hub/999999",
-            "geometry": {"type": "Point", "coordinates": [1.2935, 52.6290]},
-            "properties": {
-                "id": 999999,
-                "kind": "hub",
-                "subtype": "village_hall",
-                "name": HOSTILE,
-                "address": "<b>1 High Street</b>",
-                "postcode": None,
-                "opening_hours": "<i>always</i>",
-                "website": "javascript:window.__pwned=2",
-                "step_free": True,
-            },
-        }
-    )
-    route.fulfill(response=response, json=body)
-
-
-def _wait_for_load(page: Page, after: int) -> None:
-    page.wait_for_function(
-        "n => window.Patchmap && Patchmap.current && Patchmap.current.loads > n "
-        "&& document.body.dataset.mapState === 'ready'",
-        arg=after,
-        timeout=20_000,
-    )
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser page, closed before the server stops."""
-    p = browser.new_page(viewport={"width": 1280, "height": 800})
-    yield p
-    p.close()
-
-
-def _open_popup(page: Page, marker: str) -> Any:
-    """Click a marker and return the one popup that opens."""
-    page.locator(marker).click()
-    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
-    popup = page.locator(".leaflet-popup-content")
-    popup.wait_for(state="visible")
-    page.wait_for_function("getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
-    return popup
-
-
-def test_map_page_in_a_browser(page: Page, live_url: str, settings: Settings, artifacts: Path) -> None:
-    """The page shows wards, hubs and spaces with no tiles; popups escape data; nothing else is fetched."""
-    traffic = Traffic(live_url, settings.map.tile_url)
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-
-    def on_console(msg: ConsoleMessage) -> None:
-        if msg.type == "error" and not traffic.is_tile(msg.location.get("url", "")):
-            problems.append(f"console: {msg.text} at {msg.location}")
-
-    page.on("console", on_console)
-
-    def on_dialog(dialog: Dialog) -> None:
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.route("**/*", traffic.route)
-    page.route("**/map/assets.geojson?*", _add_hostile_asset)
-
-    page.goto(live_url + "/")
-    _wait_for_load(page, 0)
-
-    # What a person sees: a titled English page, a heading, a labelled map and a written key.
-    assert page.evaluate("document.documentElement.lang") == "en"
-    assert page.title()
-    assert page.get_by_role("heading", level=1).is_visible()
-    assert page.get_by_role("region", name=re.compile("Map of ward boundaries")).is_visible()
-    key = page.locator("#pm-key")
-    for text in ("Community hub", "Space to use", "Ward boundary"):
-        assert key.get_by_text(text).is_visible()
-    assert page.get_by_text("Open Government Licence").is_visible()
-
-    counts = page.evaluate(
-        """() => ({
-            wards: document.querySelectorAll('path.pm-area--ward').length,
-            hubs: document.querySelectorAll('.pm-marker--hub').length,
-            spaces: document.querySelectorAll('.pm-marker--space').length,
-        })"""
-    )
-    assert counts["wards"] >= 13, counts  # at least Norwich's 13 wards around the centre
-    assert counts["hubs"] >= 10 and counts["spaces"] >= 10, counts
-    assert re.search(r"Showing \d+ hubs, \d+ spaces and \d+ wards", page.locator("#pm-status").inner_text())
-    page.screenshot(path=str(artifacts / "map_page.png"))
-
-    # Zoom to the Millennium Library and open its popup.
-    loads = page.evaluate("Patchmap.current.loads")
-    page.evaluate("() => { Patchmap.current.map.setView([52.62773, 1.29095], 17, {animate: false}); }")
-    _wait_for_load(page, loads)
-    popup = _open_popup(page, f'.pm-marker--hub[title="{LIBRARY}"]')
-    assert popup.locator("h3").inner_text() == LIBRARY
-    assert "Library" in popup.inner_text()
-    page.screenshot(path=str(artifacts / "map_page_popup.png"))
-
-    # A hostile name, address and website are shown as text and cannot run script.
-    popup = _open_popup(page, ".pm-marker--hub[title^='<img']")
-    assert popup.locator("h3").inner_text() == HOSTILE
-    assert "<b>1 High Street</b>" in popup.inner_text() and "<i>always</i>" in popup.inner_text()
-    assert popup.locator("img, b, i, a").count() == 0
-    assert page.evaluate("window.__pwned") is None
-
-    # Markers work from the keyboard too: focus one and press Enter.
-    page.locator(f'.pm-marker--hub[title="{LIBRARY}"]').focus()
-    page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
-    assert page.locator(".leaflet-popup-content h3").inner_text() == LIBRARY
-
-    if traffic.tile_host:
-        assert traffic.tiles, "the page asked for no base-map tiles"
-        assert page.locator("#pm-tiles-note").is_visible()
-    assert traffic.elsewhere == [], f"requests left this machine: {traffic.elsewhere}"
-    assert any("/map/areas.geojson" in u for u in traffic.local)
-    assert any("/static/vendor/leaflet-1.9.4/leaflet.js" in u for u in traffic.local)
-    assert problems == []
+def test_every_category_has_a_short_name() -> None:
+    """The list's and filters' short category names cover the taxonomy exactly."""
+    assert set(styles.CATEGORY_NAMES) == set(GROUP_CATEGORIES)

@@ -1,4 +1,4 @@
-"""GeoJSON layers the map pages load for the current view: area boundaries, and hubs and spaces."""
+"""GeoJSON layers the map pages load for the current view: area boundaries, hubs and spaces, markers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from api.deps import AppSettings, Conn
 from api.routes.areas import AreaKind
 from layers.queries import areas as queries
+from layers.queries import map_clusters
 
 router = APIRouter(prefix="/map", tags=["map"])
 
@@ -113,3 +114,68 @@ async def map_areas(
 async def map_assets(conn: Conn, bbox: Annotated[str, BBOX]) -> Response:
     """Hubs and spaces in the bbox, with public fields only."""
     return _geojson(await queries.assets_geojson(conn, bbox=queries.parse_bbox(bbox)))
+
+
+class MarkerProperties(BaseModel):
+    """What the resident map needs to draw and name one marker; details are read when it is selected."""
+
+    id: int
+    kind: Literal["group", "hub", "space"]
+    subtype: str
+    name: str
+    sample: bool
+
+
+class MarkerFeature(BaseModel):
+    """One group, hub or space on the resident map."""
+
+    type: Literal["Feature"]
+    id: str
+    geometry: dict[str, Any]
+    properties: MarkerProperties
+
+
+class ClusterProperties(BaseModel):
+    """How many markers one grid cell holds, of each kind."""
+
+    kind: Literal["cluster"]
+    count: int
+    hubs: int
+    spaces: int
+    groups: int
+
+
+class ClusterFeature(BaseModel):
+    """A grid cell of a zoomed-out view, at the mean point of its markers."""
+
+    type: Literal["Feature"]
+    id: str
+    geometry: dict[str, Any]
+    properties: ClusterProperties
+
+
+class MarkerLayer(BaseModel):
+    """Markers of the resident map: each one, or (when there are many) grid clusters."""
+
+    type: Literal["FeatureCollection"]
+    features: list[MarkerFeature | ClusterFeature]
+
+
+@router.get(
+    "/markers.geojson",
+    response_model=MarkerLayer,
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}, "model": MarkerLayer}, **ERRORS},
+)
+async def map_markers(
+    conn: Conn,
+    bbox: Annotated[str, BBOX],
+    zoom: Annotated[int, Query(ge=0, le=22, description="the map's zoom, which sets the cluster cell size")],
+    cluster_over: Annotated[
+        int,
+        Query(ge=1, le=map_clusters.MAX_MARKERS, description="send grid clusters above this many markers"),
+    ] = map_clusters.CLUSTER_OVER,
+) -> Response:
+    """Groups (with a public venue), hubs and spaces in the bbox; grid clusters when there are many."""
+    box = queries.parse_bbox(bbox)
+    return _geojson(await map_clusters.markers_geojson(conn, bbox=box, zoom=zoom, cluster_over=cluster_over))

@@ -1,4 +1,4 @@
-"""HTML pages: the map of ward boundaries, hubs and spaces."""
+"""HTML pages: the residents' map of groups, hubs and spaces."""
 
 from __future__ import annotations
 
@@ -6,19 +6,28 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import AppSettings
-from mapping.pages import MapPageData, assets_map_page
+from mapping.pages import ResidentMapData, resident_map_page
 
 router = APIRouter(tags=["pages"])
+
+#: Paths of the APIs the page calls (relative to the app's root path).
+SEARCH_PATH = "/search/nearby"
+DETAIL_PATHS = {"group": "/groups/", "hub": "/hubs/", "space": "/spaces/"}
+SUBMISSION_PATHS = {"group": "/submissions/group", "space": "/submissions/space", "help": "/submissions/help"}
 
 
 @router.get("/", response_class=HTMLResponse)
 async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse:
-    """The map of ward boundaries, community hubs and spaces (layers load from /map/...)."""
+    """The residents' map: search, filters and results; markers load from /map/markers.geojson."""
     m = settings.map
-    data = MapPageData(
+    root = request.scope.get("root_path", "").rstrip("/")
+    data = ResidentMapData(
         static_url=request.url_for("static", path="").path,
-        areas_url=request.url_for("map_areas").path,
-        assets_url=request.url_for("map_assets").path,
+        markers_url=request.url_for("map_markers").path,
+        search_url=root + SEARCH_PATH,
+        areas_url=request.url_for("list_areas").path,
+        detail_urls={kind: root + path for kind, path in DETAIL_PATHS.items()},
+        submission_urls={kind: root + path for kind, path in SUBMISSION_PATHS.items()},
         tile_url=m.tile_url,
         tile_attribution=m.tile_attribution,
         data_attribution=m.data_attribution,
@@ -26,4 +35,4 @@ async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse
         centre_lat=m.map_centre_lat,
         zoom=m.map_zoom,
     )
-    return HTMLResponse(assets_map_page(data))
+    return HTMLResponse(resident_map_page(data))

@@ -1,0 +1,72 @@
+"""Residents' search: groups, hubs and spaces near a point or a postcode, nearest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from psycopg_pool import AsyncConnectionPool
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas import NearbyFeatureCollection, NearbyPage
+from layers.queries import search
+
+router = APIRouter(tags=["search"])
+
+GEOJSON = "application/geo+json"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The postcode or outward code is not known"},
+    422: {"description": "Invalid parameters: the body says which and what to do"},
+}
+
+
+class NearbyQuery(BaseModel):
+    """Where to search from (lat and lon, or a postcode or outward code), how far, and the filters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lat: float | None = Field(default=None, ge=-90, le=90, description="latitude, EPSG:4326")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="longitude, EPSG:4326")
+    postcode: str | None = Field(
+        default=None,
+        max_length=16,
+        examples=["NR2 1AW", "NR2"],
+        description="a full postcode, or an outward code (its postcodes' mean point)",
+    )
+    radius_m: float = Field(default=search.DEFAULT_RADIUS_M, gt=0, le=search.MAX_RADIUS_M)
+    kinds: str | None = Field(default=None, max_length=40, description="comma list of group, hub, space")
+    category: str | None = Field(
+        default=None, max_length=40, description="a group category; a hub or space kind finds only those"
+    )
+    community: str | None = Field(default=None, max_length=40, description="of identity or of interest")
+    q: str | None = Field(default=None, max_length=search.MAX_Q, description="words (websearch syntax)")
+    open_at: str | None = Field(default=None, max_length=32, examples=["mo 18:30", "saturday 10:00"])
+    cost: Literal["free", "low-cost"] | None = Field(default=None, description="low-cost includes free")
+    step_free: bool = False
+    volunteers_wanted: bool = Field(default=False, description="groups looking for volunteers")
+    limit: int = Field(default=search.DEFAULT_LIMIT, ge=1, le=search.MAX_LIMIT)
+    offset: int = Field(default=0, ge=0, le=search.MAX_OFFSET)
+    f: Literal["json", "geojson"] | None = Field(
+        default=None, description="geojson for a FeatureCollection (as Accept: application/geo+json)"
+    )
+
+
+@router.get(
+    "/search/nearby",
+    response_model=NearbyPage,
+    responses={
+        200: {"content": {GEOJSON: {}}, "description": "JSON, or GeoJSON (NearbyFeatureCollection)"},
+        **ERRORS,
+    },
+)
+async def search_nearby(request: Request, query: Annotated[NearbyQuery, Query()]) -> Any:
+    """Groups, hubs and spaces within radius_m of a point or postcode, nearest first; groups serving it."""
+    # Like /areas/lookup, the hot path takes its connection straight from the pool.
+    pool: AsyncConnectionPool = request.app.state.pool
+    async with pool.connection() as conn:
+        found = await search.nearby_assets(conn, **query.model_dump(exclude={"f"}))
+    if query.f == "geojson" or (query.f is None and GEOJSON in request.headers.get("accept", "")):
+        collection = NearbyFeatureCollection.model_validate(search.feature_collection(found))
+        return Response(collection.model_dump_json(by_alias=True), media_type=GEOJSON)
+    return found

@@ -1,0 +1,233 @@
+"""Residents' forms: suggest a group, offer a space, offer help. Stored as pending; nothing here is public.
+
+Each endpoint takes JSON or an HTML form post (``application/x-www-form-urlencoded``, so the page works
+without JavaScript) and answers JSON, or a small HTML page when the client asks for ``text/html`` and not
+JSON, as a browser posting a form does. The pages are built here with ``html.escape`` rather than in
+``mapping/``: they are a heading and a few paragraphs, and ``mapping/`` owns the map's page templates.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Any, Literal, NamedTuple
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from api.deps import AppSettings, Conn
+from api.errors import headers_of, status_of
+from layers.errors import PatchmapError, TooLarge
+from layers.submission_forms import FORMS, InvalidSubmission, parse_payload
+from layers.submissions import Receipt, client_key, submit
+
+router = APIRouter(prefix="/submissions", tags=["submissions"])
+
+FORM = "application/x-www-form-urlencoded"
+LABELS = {
+    "name": "Name",
+    "description": "What it does",
+    "offer": "What you can offer",
+    "categories": "Categories",
+    "space_kind": "Kind of space",
+    "postcode": "Postcode",
+    "area_code": "Area",
+    "location": "Where",
+    "contact": "How to contact you",
+    "contact.name": "Your name",
+    "contact.email": "Email address",
+    "contact.phone": "Phone number",
+    "consent": "Permission to contact you",
+}
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} – Patchmap</title>
+<style>
+body {{ font-family: system-ui, sans-serif; font-size: 1.1rem; line-height: 1.5; color: #1f2933;
+       max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }}
+a {{ color: #1d3557; }} a:focus {{ outline: 3px solid #ffbf47; }}
+.pm-reference {{ font-size: 1.5rem; font-weight: 700; letter-spacing: .08em; }}
+.pm-problems {{ border: 4px solid #b10e1e; padding: .5rem 1rem; }}
+</style>
+</head>
+<body>
+<main>
+{body}
+<p><a href="/">Back to the map</a></p>
+</main>
+</body>
+</html>
+"""
+ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "The body is larger than PATCHMAP_SUBMISSION_MAX_BYTES"},
+    415: {"description": "The body is neither JSON nor a form post"},
+    422: {"description": "Malformed JSON, or a field missing or not valid (each problem is listed)"},
+    429: {
+        "description": "Too many submissions from this client in the window",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    },
+}
+
+
+class SubmissionReceipt(BaseModel):
+    """The acknowledgement of a submission: its reference and what happens next."""
+
+    reference: str = Field(examples=["PM-7K3Q9XF2"], description="quote it when asking about the offer")
+    status: Literal["pending"]
+    message: str = Field(description="a plain-English acknowledgement to show the resident")
+    kind: Literal["group", "space", "help"]
+
+
+class RawBody(NamedTuple):
+    """A request body read up to the size limit."""
+
+    data: bytes
+    too_large: bool
+
+
+async def read_body(request: Request, settings: AppSettings) -> RawBody:
+    """The body, read no further than PATCHMAP_SUBMISSION_MAX_BYTES (before a connection is taken)."""
+    limit = settings.submissions.submission_max_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return RawBody(b"", True)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return RawBody(b"", True)
+        chunks.append(chunk)
+    return RawBody(b"".join(chunks), False)
+
+
+SubmissionBody = Annotated[RawBody, Depends(read_body)]
+
+
+def _wants_html(request: Request) -> bool:
+    """Whether the client asked for a page (a browser posting a form) rather than JSON."""
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "application/json" not in accept
+
+
+async def _submit(kind: str, request: Request, body: RawBody, conn: Conn, settings: AppSettings) -> Response:
+    """Parse, check and store one submission; answer JSON or a page."""
+    wants_html, limits = _wants_html(request), settings.submissions
+    try:
+        if body.too_large:
+            raise TooLarge(
+                f"The form is larger than {limits.submission_max_bytes} bytes",
+                "Shorten the text and send it again.",
+            )
+        payload = parse_payload(kind, body.data, request.headers.get("content-type", ""))
+        client = client_key(
+            request.app.state.submission_secret, request.client.host if request.client else ""
+        )
+        receipt = await submit(
+            conn,
+            kind,
+            payload,
+            client=client,
+            limit=limits.submission_limit,
+            window_minutes=limits.submission_window_minutes,
+        )
+    except PatchmapError as exc:
+        if not wants_html:
+            raise
+        return HTMLResponse(problem_page(exc), status_code=status_of(exc), headers=headers_of(exc))
+    status = 201 if receipt.stored else 202
+    if wants_html:
+        return HTMLResponse(receipt_page(receipt), status_code=status)
+    public = SubmissionReceipt(
+        reference=receipt.reference, status="pending", message=receipt.message, kind=kind
+    )
+    return JSONResponse(public.model_dump(), status_code=status)
+
+
+def receipt_page(receipt: Receipt) -> str:
+    """The acknowledgement as an HTML page (every resident's word escaped)."""
+    sent = f"<p>You sent: “{html.escape(receipt.title)}”.</p>\n" if receipt.title else ""
+    body = (
+        "<h1>Thank you</h1>\n"
+        f"<p>{html.escape(receipt.message.removeprefix('Thank you. '))}</p>\n{sent}"
+        f'<p>Your reference is <span class="pm-reference">{html.escape(receipt.reference)}</span>. '
+        "Keep it if you want to ask about your offer.</p>"
+    )
+    return PAGE.format(title="Thank you", body=body)
+
+
+def problem_page(exc: PatchmapError) -> str:
+    """A refusal as an HTML page listing what to correct (escaped)."""
+    if isinstance(exc, InvalidSubmission):
+        items = "".join(
+            f"<li>{html.escape(LABELS.get(where) or LABELS.get(where.split('.')[0], where))}: "
+            f"{html.escape(problem)}</li>\n"
+            for where, problem in exc.problems
+        )
+        detail = f"<ul>\n{items}</ul>\n<p>Use your browser's Back button to correct the form.</p>"
+    else:
+        detail = f"<p>{html.escape(exc.detail)}</p>"
+    body = (
+        '<div class="pm-problems" role="alert" aria-labelledby="pm-problem">\n'
+        f'<h1 id="pm-problem">{html.escape(exc.message)}</h1>\n{detail}\n</div>'
+    )
+    return PAGE.format(title="There is a problem", body=body)
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """A JSON schema with its local $defs references replaced by the definitions."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref", "")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _route(kind: str) -> dict[str, Any]:
+    """The route options of a kind: statuses, documented responses and both request body encodings."""
+    schema = FORMS[kind].model_json_schema()
+    body = _inline(schema, schema.get("$defs", {}))
+    fields = dict(body["properties"])
+    contact = fields.pop("contact")
+    form = {
+        "type": "object",
+        "properties": {**fields, **{f"contact_{k}": v for k, v in contact["properties"].items()}},
+        "required": [r for r in body["required"] if r != "contact"]
+        + [f"contact_{r}" for r in contact["required"]],
+    }
+    accepted = {"model": SubmissionReceipt, "description": "Nothing stored: the field website_url was filled"}
+    return {
+        "status_code": 201,
+        "response_model": SubmissionReceipt,
+        "responses": {201: {"content": {"text/html": {}}}, 202: accepted, **ERRORS},
+        "openapi_extra": {
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": body}, FORM: {"schema": form}},
+            }
+        },
+    }
+
+
+@router.post("/group", **_route("group"))
+async def suggest_group(request: Request, body: SubmissionBody, conn: Conn, settings: AppSettings) -> Response:
+    """Suggest a community group (yours or one you know); it waits, unpublished, for a council officer."""
+    return await _submit("group", request, body, conn, settings)
+
+
+@router.post("/space", **_route("space"))
+async def offer_space(request: Request, body: SubmissionBody, conn: Conn, settings: AppSettings) -> Response:
+    """Offer a space (a room, hall, empty shop, office or outdoor space); it waits for a council officer."""
+    return await _submit("space", request, body, conn, settings)
+
+
+@router.post("/help", **_route("help"))
+async def offer_help(request: Request, body: SubmissionBody, conn: Conn, settings: AppSettings) -> Response:
+    """Offer your help (what, your skills, when and where); it waits, unpublished, for a council officer."""
+    return await _submit("help", request, body, conn, settings)

@@ -1,0 +1,291 @@
+"""Public response models: what anyone may read about groups, hubs and spaces, and nearby search.
+
+Only public fields are declared here. Private fields (``private_contact``, a home address, submission
+contacts, client keys) have no place in these models, and the SQL behind them never selects those columns,
+so a private field cannot leak by accident. A group's location is never more precise than its venue or its
+hub: a group known only by the areas it serves has no point, address, postcode or ward.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["group", "hub", "space"]
+AreaKind = Literal["ward", "district", "lsoa", "county", "locality"]
+Day = Literal["mo", "tu", "we", "th", "fr", "sa", "su"]
+
+
+class AreaRef(BaseModel):
+    """An area's code and name."""
+
+    code: str
+    name: str
+
+
+class AreaServed(BaseModel):
+    """An area a group serves."""
+
+    code: str
+    name: str
+    kind: AreaKind
+
+
+class Ref(BaseModel):
+    """Another record's id and name, to link to its page."""
+
+    id: int
+    name: str
+
+
+class Meeting(BaseModel):
+    """When a group meets (24-hour times; an end at or before the start runs past midnight)."""
+
+    days: list[Day]
+    start: str = Field(examples=["18:30"])
+    end: str = Field(examples=["20:00"])
+    frequency: str | None
+
+
+class Availability(BaseModel):
+    """When a space is available: weekdays (Mo-Fr before 17:00), evenings (Mo-Fr from 17:00), weekends."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    weekdays: bool | None
+    evenings: bool | None
+    weekends: bool | None
+    available_from: str | None = Field(alias="from", description="available from (a date, as given)")
+    until: str | None = Field(description="available until (a date, as given)")
+    notes: str | None
+
+
+# ---------------------------------------------------------------- search
+
+
+class SearchOrigin(BaseModel):
+    """Where a search started (EPSG:4326) and how that point was found."""
+
+    lon: float
+    lat: float
+    located_by: Literal["point", "postcode", "outward_code"]
+    postcode: str | None = Field(description="the postcode whose point was used")
+    outward_code: str | None = Field(description="the outward code of the postcode given")
+    approximate: bool | None = Field(description="whether the postcode's point is only approximate")
+    postcodes: int | None = Field(description="how many postcodes' points were averaged")
+
+
+class SearchFilters(BaseModel):
+    """The filters applied, normalised (open_at as 'mo 18:30')."""
+
+    category: str | None
+    community: str | None
+    q: str | None
+    open_at: str | None
+    cost: Literal["free", "low-cost"] | None
+    step_free: bool
+    volunteers_wanted: bool
+
+
+class NearbyResult(BaseModel):
+    """A group, hub or space near the point: a public summary and its true distance in metres."""
+
+    kind: Kind
+    id: int
+    name: str
+    subtype: str | None = Field(description="hub kind, space kind, or a group's first category")
+    url: str = Field(examples=["/hubs/35"])
+    distance_m: int = Field(description="metres on the WGS84 spheroid, rounded to the metre")
+    lon: float
+    lat: float
+    ward: AreaRef | None
+    address: str | None
+    postcode: str | None
+    cost: str | None = Field(description="a group's cost or a space's price band")
+    step_free: bool | None
+    opening_hours: str | None = Field(description="a hub's OpenStreetMap opening_hours")
+    meets: list[Meeting] | None = Field(description="when a group meets")
+    availability: Availability | None = Field(description="when a space is available")
+    status: str | None = Field(description="a group's or a space's status")
+    last_verified_at: datetime | None = Field(description="when the record was last confirmed")
+
+
+class ServingGroup(BaseModel):
+    """A group with no public venue that serves an area holding the point (so it has no distance)."""
+
+    kind: Literal["group"]
+    id: int
+    name: str
+    subtype: str | None
+    url: str
+    serves_your_area: Literal[True]
+    served_area: AreaServed = Field(description="the most local area it serves that holds the point")
+    cost: str | None
+    step_free: bool | None
+    meets: list[Meeting]
+    status: str
+    last_verified_at: datetime | None
+
+
+class NearbyPage(BaseModel):
+    """Nearby search results (nearest first) and the groups serving the area."""
+
+    origin: SearchOrigin
+    radius_m: float
+    kinds: list[Kind] = Field(description="the kinds searched, after filters that apply to some only")
+    filters: SearchFilters
+    notes: list[str] = Field(description="how the point was found, and kinds a filter left out")
+    results: list[NearbyResult]
+    serving_your_area: list[ServingGroup]
+    limit: int
+    offset: int
+    more_results: bool
+    more_serving: bool
+
+
+class PointGeometry(BaseModel):
+    """A GeoJSON point (lon, lat in EPSG:4326)."""
+
+    type: Literal["Point"]
+    coordinates: tuple[float, float]
+
+
+class NearbyProperties(BaseModel):
+    """A nearby result's properties in GeoJSON (its point is the geometry)."""
+
+    kind: Kind
+    id: int
+    name: str
+    subtype: str | None
+    url: str
+    distance_m: int
+    ward: AreaRef | None
+    address: str | None
+    postcode: str | None
+    cost: str | None
+    step_free: bool | None
+    opening_hours: str | None
+    meets: list[Meeting] | None
+    availability: Availability | None
+    status: str | None
+    last_verified_at: datetime | None
+
+
+class NearbyFeature(BaseModel):
+    """A nearby result as a GeoJSON Feature."""
+
+    type: Literal["Feature"]
+    id: str = Field(examples=["hub/35"])
+    geometry: PointGeometry
+    properties: NearbyProperties
+
+
+class NearbyFeatureCollection(BaseModel):
+    """Nearby results as GeoJSON; the rest of the answer rides along as foreign members (RFC 7946)."""
+
+    type: Literal["FeatureCollection"]
+    features: list[NearbyFeature]
+    origin: SearchOrigin
+    radius_m: float
+    kinds: list[Kind]
+    filters: SearchFilters
+    notes: list[str]
+    serving_your_area: list[ServingGroup]
+    limit: int
+    offset: int
+    more_results: bool
+    more_serving: bool
+
+
+# ---------------------------------------------------------------- pages
+
+
+class GroupPublic(BaseModel):
+    """What anyone may read about a group. Its point is its venue's or its hub's, or none."""
+
+    id: int
+    name: str
+    description: str | None
+    categories: list[str]
+    communities_of_identity: list[str]
+    communities_of_interest: list[str]
+    activities: list[str]
+    meets: list[Meeting]
+    status: Literal["active", "dormant", "closed"]
+    location_precision: Literal["venue", "hub", "area"]
+    venue_address: str | None = Field(description="a public venue; never a home")
+    postcode: str | None = Field(description="the venue's postcode")
+    lon: float | None
+    lat: float | None
+    ward: AreaRef | None
+    hub: Ref | None
+    areas_served: list[AreaServed]
+    website: str | None
+    email: str | None = Field(description="the group's public address, if it gave one")
+    phone: str | None = Field(description="the group's public number, if it gave one")
+    step_free: bool | None
+    accessibility: dict[str, str]
+    cost: str | None
+    age_min: int | None
+    age_max: int | None
+    languages: list[str]
+    volunteers_wanted: bool
+    skills_sought: list[str]
+    last_verified_at: datetime | None = Field(description="last confirmed")
+
+
+class HubPublic(BaseModel):
+    """What anyone may read about a hub."""
+
+    id: int
+    name: str
+    kind: str
+    description: str | None
+    address: str | None
+    postcode: str | None
+    lon: float
+    lat: float
+    ward: AreaRef | None
+    facilities: list[str]
+    opening_hours: str | None
+    operator_name: str | None
+    operator_type: str
+    step_free: bool | None
+    accessibility: dict[str, str]
+    website: str | None
+    email: str | None
+    phone: str | None
+    groups: list[Ref] = Field(description="groups that meet here (not closed)")
+    spaces: list[Ref] = Field(description="spaces here that are available or under offer")
+    last_verified_at: datetime | None = Field(description="last confirmed")
+
+
+class SpacePublic(BaseModel):
+    """What anyone may read about a space. The owner's name is not published."""
+
+    id: int
+    name: str
+    kind: str
+    description: str | None
+    address: str | None
+    postcode: str | None
+    lon: float
+    lat: float
+    ward: AreaRef | None
+    hub: Ref | None
+    floor_area_m2: float | None
+    capacity: int | None
+    price_amount: float | None = Field(description="GBP per price_unit")
+    price_unit: str | None
+    price_band: str | None
+    availability: Availability
+    terms: str | None
+    status: Literal["available", "under_offer", "let", "unavailable"]
+    step_free: bool | None
+    accessibility: dict[str, str]
+    website: str | None
+    email: str | None
+    phone: str | None
+    last_verified_at: datetime | None = Field(description="last confirmed")

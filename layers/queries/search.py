@@ -1,0 +1,278 @@
+"""Residents' nearby search: groups, hubs and spaces near a point or a postcode, nearest first.
+
+Distances are true metres (geography on the WGS84 spheroid); the search itself runs on the British National
+Grid copy of each point (``geom_bng``, EPSG:27700) with its GiST index: see ``layers/sql/search_nearby.sql``.
+Where a search starts and which filters apply to which kinds: ``layers/queries/search_params.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any, Final, TypedDict
+
+import orjson
+from psycopg import AsyncConnection, AsyncRawCursor
+from psycopg.rows import dict_row
+
+from layers.errors import InvalidInput
+from layers.hours import public_availability, public_meets
+from layers.queries import sql
+from layers.queries.search_params import (
+    KINDS,
+    MAX_Q,
+    PLURAL,
+    Filters,
+    Origin,
+    parse_kinds,
+    plan_filters,
+    search_origin,
+)
+
+__all__ = ["KINDS", "MAX_Q", "Nearby", "NearbyResult", "ServingGroup", "feature_collection", "nearby_assets"]
+
+DEFAULT_RADIUS_M: Final = 2000.0
+MAX_RADIUS_M: Final = 50_000.0
+DEFAULT_LIMIT: Final = 20
+MAX_LIMIT: Final = 100
+#: Paging walks the nearest-neighbour scan from the start, so deep pages cost more: stop at a sensible depth.
+MAX_OFFSET: Final = 1000
+
+
+class AreaRef(TypedDict):
+    """An area's code and name."""
+
+    code: str
+    name: str
+
+
+class AreaServed(TypedDict):
+    """An area a group serves."""
+
+    code: str
+    name: str
+    kind: str
+
+
+class NearbyResult(TypedDict):
+    """One group, hub or space near the point: its public summary and true distance."""
+
+    kind: str
+    id: int
+    name: str
+    subtype: str | None
+    url: str
+    distance_m: int
+    lon: float
+    lat: float
+    ward: AreaRef | None
+    address: str | None
+    postcode: str | None
+    cost: str | None
+    step_free: bool | None
+    opening_hours: str | None
+    meets: list[dict[str, Any]] | None
+    availability: dict[str, bool | str | None] | None
+    status: str | None
+    last_verified_at: Any
+
+
+class ServingGroup(TypedDict):
+    """A group with no public venue that serves an area holding the point."""
+
+    kind: str
+    id: int
+    name: str
+    subtype: str | None
+    url: str
+    serves_your_area: bool
+    served_area: AreaServed
+    cost: str | None
+    step_free: bool | None
+    meets: list[dict[str, Any]]
+    status: str
+    last_verified_at: Any
+
+
+class Nearby(TypedDict):
+    """A page of nearby results, and the groups serving the area."""
+
+    origin: Origin
+    radius_m: float
+    kinds: list[str]
+    filters: Filters
+    notes: list[str]
+    results: list[NearbyResult]
+    serving_your_area: list[ServingGroup]
+    limit: int
+    offset: int
+    more_results: bool
+    more_serving: bool
+
+
+async def nearby_assets(
+    conn: AsyncConnection[Any],
+    *,
+    lon: float | None = None,
+    lat: float | None = None,
+    postcode: str | None = None,
+    radius_m: float = DEFAULT_RADIUS_M,
+    kinds: str | None = None,
+    category: str | None = None,
+    community: str | None = None,
+    q: str | None = None,
+    open_at: str | None = None,
+    cost: str | None = None,
+    step_free: bool = False,
+    volunteers_wanted: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> Nearby:
+    """Groups, hubs and spaces within radius_m metres of a point or postcode, nearest first, filtered."""
+    if not (0 < radius_m <= MAX_RADIUS_M):
+        raise InvalidInput(
+            "radius_m is out of range",
+            f"Give radius_m in metres, more than 0 and at most {MAX_RADIUS_M:.0f}.",
+        )
+    if not (1 <= limit <= MAX_LIMIT and 0 <= offset <= MAX_OFFSET):
+        raise InvalidInput(
+            "limit or offset out of range", f"limit is 1 to {MAX_LIMIT}; offset is 0 to {MAX_OFFSET}."
+        )
+    params, searched, filters, notes = plan_filters(
+        parse_kinds(kinds),
+        category=category,
+        community=community,
+        q=q,
+        open_at=open_at,
+        cost=cost,
+        step_free=step_free,
+        volunteers_wanted=volunteers_wanted,
+    )
+    origin, where = await search_origin(conn, lon=lon, lat=lat, postcode=postcode)
+    params |= {
+        "lon": origin["lon"],
+        "lat": origin["lat"],
+        "radius_m": float(radius_m),
+        "k": offset + limit + 1,
+        "offset": offset,
+        "page": limit + 1,
+        "step_free": step_free,
+        "volunteers": volunteers_wanted,
+        **{PLURAL[k]: k in searched for k in KINDS},
+    }
+    rows = await _run(conn, params)
+    near = [_result(r) for r in rows if r["list"] == "near"]
+    serving = [_serving(r) for r in rows if r["list"] == "serving"]
+    return {
+        "origin": origin,
+        "radius_m": float(radius_m),
+        "kinds": searched,
+        "filters": filters,
+        "notes": where + notes,
+        "results": near[:limit],
+        "serving_your_area": serving[:limit],
+        "limit": limit,
+        "offset": offset,
+        "more_results": len(near) > limit,
+        "more_serving": len(serving) > limit,
+    }
+
+
+async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run search_nearby.sql, prepared, with its generic plan, in one round trip.
+
+    Planning this statement costs more than running it (about 2 ms against 1 ms), and PostgreSQL does not
+    pick the generic plan by itself: its estimates for LIMIT $k and for the serving join price the generic
+    plan above the custom ones. The generic plan is the one wanted anyway, whatever the parameters: every
+    filter is "param IS NULL OR test" on the rows the ordered index scans yield. SET LOCAL keeps the setting
+    to this transaction (so other statements on the pooled connection are untouched, even after an error);
+    the pipeline sends BEGIN, SET, the query and COMMIT together. The statement goes as a raw ($1) query so
+    psycopg does not parse its 8 kB again on every call (its cache stops at 4 kB).
+    """
+    text, names = numbered_sql("search_nearby.sql")
+    async with conn.pipeline(), conn.transaction():
+        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cur = AsyncRawCursor(conn, row_factory=dict_row)
+        await cur.execute(text, [params[n] for n in names], prepare=True)
+    rows: list[dict[str, Any]] = await cur.fetchall()
+    return rows
+
+
+@cache
+def numbered_sql(name: str) -> tuple[str, tuple[str, ...]]:
+    """A layers/sql file with its %(name)s placeholders made $1, $2, ... and the names in that order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    return re.sub(r"%\((\w+)\)s", number, sql(name)), tuple(names)
+
+
+def _json(text: str | None) -> Any:
+    """Parsed JSON text, or None."""
+    return None if text is None else orjson.loads(text)
+
+
+def _result(row: dict[str, Any]) -> NearbyResult:
+    """A 'near' row as a NearbyResult."""
+    kind = row["kind"]
+    return {
+        "kind": kind,
+        "id": row["id"],
+        "name": row["name"],
+        "subtype": row["subtype"],
+        "url": f"/{PLURAL[kind]}/{row['id']}",
+        "distance_m": row["distance_m"],
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "ward": {"code": row["ward_code"], "name": row["ward_name"]} if row["ward_code"] else None,
+        "address": row["address"],
+        "postcode": row["postcode"],
+        "cost": row["cost"],
+        "step_free": row["step_free"],
+        "opening_hours": row["opening_hours"],
+        "meets": public_meets(_json(row["meets"])) if kind == "group" else None,
+        "availability": public_availability(_json(row["availability"])) if kind == "space" else None,
+        "status": row["status"],
+        "last_verified_at": row["last_verified_at"],
+    }
+
+
+def _serving(row: dict[str, Any]) -> ServingGroup:
+    """A 'serving' row as a ServingGroup."""
+    return {
+        "kind": "group",
+        "id": row["id"],
+        "name": row["name"],
+        "subtype": row["subtype"],
+        "url": f"/groups/{row['id']}",
+        "serves_your_area": True,
+        "served_area": {"code": row["area_code"], "name": row["area_name"], "kind": row["area_kind"]},
+        "cost": row["cost"],
+        "step_free": row["step_free"],
+        "meets": public_meets(_json(row["meets"])),
+        "status": row["status"],
+        "last_verified_at": row["last_verified_at"],
+    }
+
+
+def feature_collection(found: Nearby) -> dict[str, Any]:
+    """A search answer as a GeoJSON FeatureCollection of the results (EPSG:4326, lon/lat).
+
+    Everything else in the answer (origin, filters, notes, the groups serving the area, which have no
+    point) rides along as foreign members, as RFC 7946 allows.
+    """
+    features = [
+        {
+            "type": "Feature",
+            "id": f"{r['kind']}/{r['id']}",
+            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            "properties": {k: v for k, v in r.items() if k not in ("lon", "lat")},
+        }
+        for r in found["results"]
+    ]
+    rest = {k: v for k, v in found.items() if k != "results"}
+    return {"type": "FeatureCollection", "features": features, **rest}

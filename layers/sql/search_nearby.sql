@@ -1,0 +1,134 @@
+-- Residents' nearby search, in one round trip: the nearest hubs, spaces and located groups to a point (list
+-- 'near'), and the groups with no venue that serve an area holding the point (list 'serving').
+-- Public columns only: email, phone and private_contact are never selected.
+--
+-- Why it is fast: each table is read by an ordered GiST index scan on geom_bng (British National Grid,
+-- metres): ORDER BY geom_bng <-> origin LIMIT k, with the radius as an index condition (ST_DWithin on
+-- geom_bng, widened by 0.1 per cent to cover the grid's scale error, which is less than that in Great
+-- Britain) and every other filter tested on rows as the scan yields them, so a filter never turns the scan
+-- into a full one. The three ordered lists are merged (Merge Append) and only the k nearest of them get a
+-- true distance (ST_Distance on geography, metres); they are cut to the exact radius, sorted and paged.
+-- open_at reads columns parsed once when a row is written (migration 0003): a range test per row. Filters
+-- are written "param IS NULL OR test" (or "NOT flag OR test"), so one prepared statement, run with its
+-- generic plan (see layers/queries/search.py), serves every combination of filters.
+--
+-- Parameters (psycopg): lon, lat (EPSG:4326); radius_m (metres); k (rows read per table: offset + limit +
+-- 1); offset; page (limit + 1); hubs, spaces, groups (booleans: the kinds searched); hub_kind, space_kind,
+-- category, identity, interest, q (websearch syntax), minute (minute of the week from Monday 00:00),
+-- space_flag ('weekdays', 'evenings' or 'weekends'), costs (text[]): NULL for no filter; step_free,
+-- volunteers (booleans: true to filter).
+-- Rows: list, pos (order within the list), then the public summary of one result (meets and availability
+-- as JSON text: the caller's JSON parser is faster than the driver's).
+WITH origin AS MATERIALIZED (
+  SELECT p AS geom, ST_Transform(p, 27700) AS bng, p::geography AS geog
+  FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326) AS p) o
+), terms AS MATERIALIZED (
+  SELECT CASE WHEN %(q)s::text IS NOT NULL THEN websearch_to_tsquery('english', %(q)s::text) END AS query
+), nearest AS (
+  (SELECT h.geom_bng <-> (SELECT bng FROM origin) AS grid_m, 'hub' AS kind, h.id, h.name,
+          h.kind::text AS subtype, h.geom, h.address, h.postcode, NULL::text AS cost, h.step_free,
+          h.opening_hours, NULL::jsonb AS meets, NULL::jsonb AS availability, NULL::text AS status,
+          h.last_verified_at, NULL::int AS hub_id
+   FROM hubs h
+   WHERE %(hubs)s::boolean
+     AND ST_DWithin(h.geom_bng, (SELECT bng FROM origin), %(radius_m)s::float8 * 1.001)
+     AND (%(hub_kind)s::text IS NULL OR h.kind = %(hub_kind)s::text)
+     AND (%(q)s::text IS NULL OR h.search_text @@ (SELECT query FROM terms))
+     AND (%(minute)s::int IS NULL OR h.opening_minutes @> %(minute)s::int)
+     AND (NOT %(step_free)s::boolean OR h.step_free)
+   ORDER BY h.geom_bng <-> (SELECT bng FROM origin)
+   LIMIT %(k)s::int)
+  UNION ALL
+  (SELECT s.geom_bng <-> (SELECT bng FROM origin), 'space', s.id, s.name, s.kind::text, s.geom,
+          s.address, s.postcode, s.price_band::text, s.step_free, NULL, NULL, s.availability,
+          s.status::text, s.last_verified_at, s.hub_id
+   FROM spaces s
+   WHERE %(spaces)s::boolean
+     AND ST_DWithin(s.geom_bng, (SELECT bng FROM origin), %(radius_m)s::float8 * 1.001)
+     AND s.status IN ('available', 'under_offer')
+     AND (%(space_kind)s::text IS NULL OR s.kind = %(space_kind)s::text)
+     AND (%(q)s::text IS NULL OR s.search_text @@ (SELECT query FROM terms))
+     AND (%(space_flag)s::text IS NULL OR s.availability -> %(space_flag)s::text = 'true'::jsonb)
+     AND (%(costs)s::text[] IS NULL OR s.price_band = ANY (%(costs)s::text[]))
+     AND (NOT %(step_free)s::boolean OR s.step_free)
+   ORDER BY s.geom_bng <-> (SELECT bng FROM origin)
+   LIMIT %(k)s::int)
+  UNION ALL
+  (SELECT g.geom_bng <-> (SELECT bng FROM origin), 'group', g.id, g.name, g.categories[1], g.geom,
+          g.venue_address, g.postcode, g.cost::text, g.step_free, NULL, g.meets, NULL, g.status::text,
+          g.last_verified_at, g.hub_id
+   FROM groups g
+   WHERE %(groups)s::boolean
+     AND ST_DWithin(g.geom_bng, (SELECT bng FROM origin), %(radius_m)s::float8 * 1.001)
+     -- a group's point is public only when it is a venue or a hub, never a home
+     AND g.location_precision IN ('venue', 'hub') AND g.status <> 'closed'
+     AND (%(category)s::text IS NULL OR g.categories @> ARRAY[%(category)s::text])
+     AND (%(identity)s::text IS NULL OR g.communities_of_identity @> ARRAY[%(identity)s::text])
+     AND (%(interest)s::text IS NULL OR g.communities_of_interest @> ARRAY[%(interest)s::text])
+     AND (%(q)s::text IS NULL OR g.search_text @@ (SELECT query FROM terms))
+     AND (%(minute)s::int IS NULL OR g.meets_minutes @> %(minute)s::int)
+     AND (%(costs)s::text[] IS NULL OR g.cost = ANY (%(costs)s::text[]))
+     AND (NOT %(step_free)s::boolean OR g.step_free)
+     AND (NOT %(volunteers)s::boolean OR g.volunteers_wanted)
+   ORDER BY g.geom_bng <-> (SELECT bng FROM origin)
+   LIMIT %(k)s::int)
+), near AS MATERIALIZED (
+  -- the k nearest of all three on the grid, each with its true distance
+  SELECT n.*, ST_Distance(n.geom::geography, (SELECT geog FROM origin)) AS metres
+  FROM (SELECT * FROM nearest ORDER BY grid_m LIMIT %(k)s::int) n
+), page AS (
+  SELECT * FROM near
+  WHERE metres <= %(radius_m)s::float8
+  ORDER BY metres, kind, id
+  OFFSET %(offset)s::int LIMIT %(page)s::int
+), here AS MATERIALIZED (
+  -- the areas holding the point, of every kind (ward, district, LSOA, county, custom locality)
+  SELECT DISTINCT a.area_id, a.kind::text AS kind, a.code, a.name,
+         array_position(ARRAY['lsoa', 'ward', 'locality', 'district', 'county'], a.kind::text) AS area_rank
+  FROM area_pieces a
+  WHERE %(groups)s::boolean AND ST_Intersects(a.geom, (SELECT geom FROM origin))
+), serving AS (
+  -- each group once, with the most local of the areas it serves here; LATERAL makes the few areas drive
+  -- the join (group_areas by area_id, then groups by id) whatever the planner guesses of a generic plan
+  SELECT DISTINCT ON (g.id) g.id, g.name, g.categories[1] AS subtype, g.cost::text AS cost, g.step_free,
+         g.meets, g.status::text AS status, g.last_verified_at, here.code AS area_code,
+         here.name AS area_name, here.kind AS area_kind, here.area_rank
+  FROM here
+  CROSS JOIN LATERAL (
+    SELECT g.* FROM group_areas ga JOIN groups g ON g.id = ga.group_id
+    WHERE ga.area_id = here.area_id
+      -- exactly the groups the 'near' list cannot place: no public venue or hub point
+      AND (g.location_precision = 'area' OR g.geom_bng IS NULL) AND g.status <> 'closed'
+      AND (%(category)s::text IS NULL OR g.categories @> ARRAY[%(category)s::text])
+      AND (%(identity)s::text IS NULL OR g.communities_of_identity @> ARRAY[%(identity)s::text])
+      AND (%(interest)s::text IS NULL OR g.communities_of_interest @> ARRAY[%(interest)s::text])
+      AND (%(q)s::text IS NULL OR g.search_text @@ (SELECT query FROM terms))
+      AND (%(minute)s::int IS NULL OR g.meets_minutes @> %(minute)s::int)
+      AND (%(costs)s::text[] IS NULL OR g.cost = ANY (%(costs)s::text[]))
+      AND (NOT %(step_free)s::boolean OR g.step_free)
+      AND (NOT %(volunteers)s::boolean OR g.volunteers_wanted)
+    OFFSET 0  -- keeps the subquery a subquery, so the planner cannot flatten the join and reorder it
+  ) g
+  ORDER BY g.id, here.area_rank, here.code
+), serving_page AS (
+  SELECT * FROM serving ORDER BY area_rank, name, id OFFSET %(offset)s::int LIMIT %(page)s::int
+)
+SELECT 'near' AS list, row_number() OVER (ORDER BY p.metres, p.kind, p.id) AS pos, p.kind, p.id, p.name,
+       p.subtype, round(p.metres)::int AS distance_m, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+       w.code AS ward_code, w.name AS ward_name, coalesce(p.address, gh.address) AS address,
+       coalesce(p.postcode, gh.postcode) AS postcode, p.cost, p.step_free, p.opening_hours,
+       p.meets::text AS meets, p.availability::text AS availability, p.status, p.last_verified_at,
+       NULL::text AS area_code, NULL::text AS area_name, NULL::text AS area_kind
+FROM page p
+LEFT JOIN hubs gh ON gh.id = p.hub_id AND p.kind = 'group'
+LEFT JOIN LATERAL (
+  SELECT a.code, a.name FROM area_pieces a
+  WHERE a.kind = 'ward' AND ST_Intersects(a.geom, p.geom)
+  ORDER BY a.code LIMIT 1  -- on a boundary, the same ward every time
+) w ON true
+UNION ALL
+SELECT 'serving', row_number() OVER (ORDER BY s.area_rank, s.name, s.id), 'group', s.id, s.name, s.subtype,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.cost, s.step_free, NULL, s.meets::text, NULL, s.status,
+       s.last_verified_at, s.area_code, s.area_name, s.area_kind
+FROM serving_page s
+ORDER BY list, pos

@@ -1,0 +1,169 @@
+"""Driving the residents' map in headless Chromium: what leaves the machine, errors, axe, searching.
+
+Shared by tests/test_resident_map.py; no fixtures here (they live in the test module).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Locator, Page, Route
+
+from layers.settings import Settings
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.10.2" / "axe.min.js"
+POSTCODE = "NR2 1AW"
+HOSTILE = "<img src=x onerror=alert(1)>"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class Watch:
+    """Every request (local, tile, elsewhere: only local ones go through) and every error or dialog."""
+
+    def __init__(self, live_url: str, tile_url: str) -> None:
+        self.local_host = urlparse(live_url).netloc
+        self.tile_host = urlparse(tile_url).netloc if tile_url else None
+        self.local: list[str] = []
+        self.tiles: list[str] = []
+        self.elsewhere: list[str] = []
+        self.problems: list[str] = []
+
+    def route(self, route: Route) -> None:
+        """Let local requests through; abort tiles (as offline) and anything else (a fault)."""
+        url = route.request.url
+        host = urlparse(url).netloc
+        if host == self.local_host:
+            self.local.append(url)
+            route.continue_()
+            return
+        (self.tiles if host == self.tile_host else self.elsewhere).append(url)
+        route.abort()
+
+    def console(self, msg: ConsoleMessage) -> None:
+        """A console error is a problem unless it is a blocked tile or an answer the page handles (4xx)."""
+        url = msg.location.get("url", "")
+        handled = "status of 4" in msg.text  # e.g. the 422 or 429 a form test asks for
+        if (
+            msg.type == "error"
+            and not (self.tile_host and urlparse(url).netloc == self.tile_host)
+            and not handled
+        ):
+            self.problems.append(f"console: {msg.text} at {url}")
+
+    def dialog(self, dialog: Dialog) -> None:
+        """No page should ever open a dialog (alert() from injected script above all)."""
+        self.problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    def check(self) -> None:
+        """Nothing left the machine, and nothing went wrong."""
+        assert self.elsewhere == [], f"requests left this machine: {self.elsewhere}"
+        assert self.problems == []
+
+
+def open_page(
+    browser: Browser, live_url: str, settings: Settings, **context: Any
+) -> tuple[BrowserContext, Page, Watch]:
+    """A fresh context and page on `/`, watched, with the map's first markers loaded."""
+    ctx = browser.new_context(viewport=context.pop("viewport", DESKTOP), **context)
+    watch = Watch(live_url, settings.map.tile_url)
+    ctx.route("**/*", watch.route)
+    page = ctx.new_page()
+    page.on("pageerror", lambda exc: watch.problems.append(f"page error: {exc}"))
+    page.on("console", watch.console)
+    page.on("dialog", watch.dialog)
+    page.goto(live_url + "/")
+    wait_for_load(page, 0)
+    return ctx, page, watch
+
+
+def wait_for_load(page: Page, after: int) -> None:
+    page.wait_for_function(
+        "n => window.Patchmap && Patchmap.current && Patchmap.current.loads > n "
+        "&& document.body.dataset.mapState === 'ready'",
+        arg=after,
+        timeout=20_000,
+    )
+
+
+def search(page: Page, where: str) -> None:
+    """Type a postcode or place and press Search; wait for the results."""
+    loads = page.evaluate("Patchmap.current.loads")
+    page.get_by_label("Postcode or place").fill(where)
+    page.get_by_role("button", name="Search", exact=True).click()
+    wait_for_load(page, loads)
+
+
+def axe(page: Page) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now."""
+    # Markers fade in and clusters animate: check the page once they have settled.
+    page.wait_for_function(
+        "!document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim, .leaflet-pan-anim')"
+    )
+    page.wait_for_timeout(400)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                        nodes: v.nodes.slice(0, 5).map(n => n.target.join(" "))}))"""
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def marker_counts(page: Page) -> dict[str, int]:
+    return dict(
+        page.evaluate(
+            """() => ({
+                markers: document.querySelectorAll('.leaflet-marker-icon.pm-marker').length,
+                clusters: document.querySelectorAll('.leaflet-marker-icon.pm-cluster-icon').length,
+                items: document.querySelectorAll('#pm-list > li').length,
+                serving: document.querySelectorAll('#pm-serving-list > li').length,
+            })"""
+        )
+    )
+
+
+FILL: dict[str, dict[str, str]] = {
+    "help": {
+        "What could you help with?": "Driving to appointments, and gardening",
+        "Skills you'd like to use": "driving, gardening",
+        "Your postcode": "NR2 1AW",
+    },
+    "group": {
+        "Name of the group": "Tuesday Knitters",
+        "What does the group do, and who is it for?": "We knit and chat; everyone is welcome.",
+        "Postcode where it meets": "NR2",
+    },
+    "space": {
+        "Name of the space": "St Mark's back room",
+        "Tell us about it": "A warm room for 20 with a kitchen.",
+        "Postcode of the space": "NR2 1AW",
+    },
+}
+SELECT: dict[str, dict[str, str]] = {
+    "group": {"Type of group": "arts-culture"},
+    "space": {"What kind of space is it?": "room"},
+}
+
+
+def fill_offer_form(form: Locator, kind: str) -> None:
+    """Answer every question of a form, as a resident would."""
+    for label, value in FILL[kind].items():
+        form.get_by_label(label).fill(value)
+    for label, value in SELECT.get(kind, {}).items():
+        form.get_by_label(label).select_option(value)
+    form.get_by_label("Your name").fill("Sam Resident")
+    form.get_by_label("Email address").fill("sam@example.org")
+    form.locator('input[name="consent"]').check()
