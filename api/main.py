@@ -9,6 +9,7 @@ from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
@@ -69,6 +70,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    # Browsers ask for gzip: map layers and search results shrink by about 70%. Small answers (lookups)
+    # are sent as they are, and level 5 keeps the CPU cost per response low.
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
     app.mount("/static", StaticFiles(directory=str(files("mapping") / "static")), name="static")
     app.include_router(health.router)
     app.include_router(areas.router)

@@ -164,7 +164,10 @@
     if (value === true || value === "yes" || value === "designated") return ACCESS_NAMES[key] || humanise(key);
     if (value === false || value === "no") return "No " + (ACCESS_NAMES[key] || humanise(key)).toLowerCase();
     if (typeof value !== "string" || !value) return "";
-    if (/:(note|description)$/.test(key)) return value.charAt(0).toUpperCase() + value.slice(1).replace(/[_;]+/g, " ");
+    if (/:(note|description)$/.test(key)) {
+      var note = value.replace(/_/g, " ").replace(/\s*[;:]\s*/g, ", ");
+      return note.charAt(0).toUpperCase() + note.slice(1);
+    }
     return (ACCESS_NAMES[key] || humanise(key)) + ": " + value.replace(/_/g, " ");
   }
 
