@@ -179,6 +179,9 @@ class Hub(Timestamped, Base):
     search_text: Mapped[Any] = mapped_column(
         TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || patchmap_text(facilities))", persisted=True)
     )
+    ward_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the ward holding the point (set by a trigger)"
+    )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 class Space(Timestamped, Base):
@@ -229,6 +232,9 @@ class Space(Timestamped, Base):
     )
     search_text: Mapped[Any] = mapped_column(
         TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || coalesce(terms, ''))", persisted=True)
+    )
+    ward_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the ward holding the point (set by a trigger)"
     )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -295,6 +301,9 @@ class Group(Timestamped, Base):
     )
     search_text: Mapped[Any] = mapped_column(
         TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || setweight(to_tsvector('english', patchmap_text(activities) || ' ' || patchmap_text(categories)), 'B') || to_tsvector('english', coalesce(description, '') || ' ' || patchmap_text(skills_sought))", persisted=True)
+    )
+    ward_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the ward holding the point (set by a trigger)"
     )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

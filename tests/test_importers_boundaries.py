@@ -210,3 +210,19 @@ def test_locality_boundary_is_union_of_members(conn: Connection) -> None:
         "SELECT ST_AsBinary(ST_Transform(geom, 27700)) FROM areas WHERE code = 'SAMPLE-NOR-CENTRE'"
     )).scalar_one()))
     assert got.symmetric_difference(expected).area < 1.0  # m²
+
+
+def test_assets_keep_their_ward_code(conn: Connection) -> None:
+    """A trigger stores the ward of every hub's point; a ward re-import refreshes it."""
+    hub_id = conn.execute(text(
+        "INSERT INTO hubs (name, kind, geom) VALUES ('Test hub', 'library', "
+        "ST_SetSRID(ST_MakePoint(:x, :y), 4326)) RETURNING id"
+    ), {"x": LIBRARY[0], "y": LIBRARY[1]}).scalar_one()
+    ward = "SELECT ward_code FROM hubs WHERE id = :id"
+    assert conn.execute(text(ward), {"id": hub_id}).scalar_one() == "E05005882"
+    conn.execute(text("UPDATE hubs SET ward_code = NULL WHERE id = :id"), {"id": hub_id})
+    conn.execute(text("UPDATE areas SET name = name || ' ' WHERE code = 'E05005882'"))  # a changed ward
+    import_boundaries(conn, WARDS, kind="ward")
+    assert conn.execute(text(ward), {"id": hub_id}).scalar_one() == "E05005882"
+    missing = conn.execute(text("SELECT count(*) FROM hubs WHERE ward_code IS NULL")).scalar_one()
+    assert missing == 0

@@ -100,6 +100,8 @@ def import_boundaries(
         if kind == "ward" and derive_parents and parents:
             changed += _derive_districts(conn, parents, vintage, report)
         rebuild_pieces(conn, changed, subdivide_max_vertices)
+        if kind == "ward" and counts.ids:
+            refresh_ward_codes(conn)
     progress.advance(len(rows))
     return report
 
@@ -214,3 +216,12 @@ def rebuild_pieces(conn: Connection, area_ids: list[int], max_vertices: int) -> 
         ),
         {"ids": area_ids, "n": max_vertices},
     )
+
+
+def refresh_ward_codes(conn: Connection) -> None:
+    """Re-derive the stored ward code of every hub, space and group after ward boundaries changed."""
+    for table in ("hubs", "spaces", "groups"):  # our own table names, not input
+        conn.execute(text(
+            f"UPDATE {table} SET ward_code = patchmap_ward_of(geom) "
+            "WHERE ward_code IS DISTINCT FROM patchmap_ward_of(geom)"
+        ))

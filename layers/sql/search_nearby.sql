@@ -28,7 +28,7 @@ WITH origin AS MATERIALIZED (
   (SELECT h.geom_bng <-> (SELECT bng FROM origin) AS grid_m, 'hub' AS kind, h.id, h.name,
           h.kind::text AS subtype, h.geom, h.address, h.postcode, NULL::text AS cost, h.step_free,
           h.opening_hours, NULL::jsonb AS meets, NULL::jsonb AS availability, NULL::text AS status,
-          h.last_verified_at, NULL::int AS hub_id
+          h.last_verified_at, NULL::int AS hub_id, h.ward_code
    FROM hubs h
    WHERE %(hubs)s::boolean
      AND ST_DWithin(h.geom_bng, (SELECT bng FROM origin), %(radius_m)s::float8 * 1.001)
@@ -41,7 +41,7 @@ WITH origin AS MATERIALIZED (
   UNION ALL
   (SELECT s.geom_bng <-> (SELECT bng FROM origin), 'space', s.id, s.name, s.kind::text, s.geom,
           s.address, s.postcode, s.price_band::text, s.step_free, NULL, NULL, s.availability,
-          s.status::text, s.last_verified_at, s.hub_id
+          s.status::text, s.last_verified_at, s.hub_id, s.ward_code
    FROM spaces s
    WHERE %(spaces)s::boolean
      AND ST_DWithin(s.geom_bng, (SELECT bng FROM origin), %(radius_m)s::float8 * 1.001)
@@ -56,7 +56,7 @@ WITH origin AS MATERIALIZED (
   UNION ALL
   (SELECT g.geom_bng <-> (SELECT bng FROM origin), 'group', g.id, g.name, g.categories[1], g.geom,
           g.venue_address, g.postcode, g.cost::text, g.step_free, NULL, g.meets, NULL, g.status::text,
-          g.last_verified_at, g.hub_id
+          g.last_verified_at, g.hub_id, g.ward_code
    FROM groups g
    WHERE %(groups)s::boolean
      AND ST_DWithin(g.geom_bng, (SELECT bng FROM origin), %(radius_m)s::float8 * 1.001)
@@ -121,11 +121,9 @@ SELECT 'near' AS list, row_number() OVER (ORDER BY p.metres, p.kind, p.id) AS po
        NULL::text AS area_code, NULL::text AS area_name, NULL::text AS area_kind
 FROM page p
 LEFT JOIN hubs gh ON gh.id = p.hub_id AND p.kind = 'group'
-LEFT JOIN LATERAL (
-  SELECT a.code, a.name FROM area_pieces a
-  WHERE a.kind = 'ward' AND ST_Intersects(a.geom, p.geom)
-  ORDER BY a.code LIMIT 1  -- on a boundary, the same ward every time
-) w ON true
+-- ward_code is stored with each row (a trigger, migration 0004): a point-in-polygon test per result here
+-- cost more than the rest of the search
+LEFT JOIN areas w ON w.code = p.ward_code
 UNION ALL
 SELECT 'serving', row_number() OVER (ORDER BY s.area_rank, s.name, s.id), 'group', s.id, s.name, s.subtype,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.cost, s.step_free, NULL, s.meets::text, NULL, s.status,
