@@ -64,4 +64,6 @@ lint: $(STAMP)
 
 bench: db
 	@export DATABASE_URL="$${DATABASE_URL:-$$($(LOCALDB) url patchmap)}"; \
-	$(BIN)/python bench/lookup.py --fresh
+	$(BIN)/python bench/lookup.py --fresh && \
+	$(BIN)/python bench/nearby.py && \
+	$(BIN)/python bench/map_page.py
