@@ -63,7 +63,10 @@ lint: $(STAMP)
 	$(BIN)/mypy layers mapping api
 
 bench: db
+	@$(MAKE) --no-print-directory browser-deps
 	@export DATABASE_URL="$${DATABASE_URL:-$$($(LOCALDB) url patchmap)}"; \
 	$(BIN)/python bench/lookup.py --fresh && \
+	$(BIN)/python bench/sample_assets.py && \
 	$(BIN)/python bench/nearby.py && \
+	$(BIN)/python bench/sample_assets.py --norwich && \
 	$(BIN)/python bench/map_page.py

@@ -20,14 +20,15 @@ Every request that is not to 127.0.0.1 (the base-map tiles of all three pages) i
   1. the Leaflet map has fired `load` (its first view is set), and
   2. at least one marker or cluster icon is in the map's marker pane, seen in an animation frame; the time
      "drawn" is taken after that frame is painted (requestAnimationFrame, then a posted message), then
-  3. a real mouse click on the map, sent by Playwright (CDP input) as soon as the page reports drawn,
-     reaches Leaflet's handler (the map's `preclick` event, which Leaflet fires for a click anywhere on
-     the map, markers included). Interactive is the time of that handler.
+  3. a real mouse click on the map, sent by Playwright (CDP input) as soon as it sees the page report
+     drawn (polling every POLL_MS ms on a timer), reaches Leaflet's handler (the map's `preclick` event,
+     which Leaflet fires for a click anywhere on the map, markers included). Interactive is the time of
+     that handler.
 The hooks are installed before any page script runs (an init script that catches `window.L` as Leaflet
 defines it and adds a map init hook), so the pages are unchanged. Bytes are the pages' own Resource Timing
-entries (encoded body sizes as served) by kind, counting those whose response
-ended before the first view was drawn, and the total by the click; "gzip" is what gzip -6 makes of the
-same responses, to compare a server that compresses (ours) with one that does not (the peers').
+entries (encoded body sizes as served) by kind, counting those whose response ended before the first view
+was drawn, and the total by the click; "gzip" is what gzip -6 makes of the same responses, to compare a
+server that compresses (ours) with one that does not (the peers').
 
 Each page is loaded once to warm the servers and caches, then --rounds times in a fresh browser context
 (cold HTTP cache), pages interleaved; medians are reported. Writes BENCHMARKS.md (section "map").
@@ -75,43 +76,48 @@ def load() -> str:
     """The 1-minute load average (other work on this 2-core machine skews timings)."""
     return Path("/proc/loadavg").read_text().split()[0]
 
+
 OUT = ROOT / "bench" / "out"
 PEERS = OUT / "map_peers"
 NPM_CACHE = OUT / "npm"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORT = {"width": 1280, "height": 800}
 TIMEOUT_MS = 600_000
+POLL_MS = 20
 
 #: npm packages holding the files folium loads from CDNs.
-PACKAGES = ["leaflet@1.9.3", "jquery@3.7.1", "bootstrap@5.2.2", "@fortawesome/fontawesome-free@6.2.0",
-            "drmonty-leaflet-awesome-markers@2.0.2", "leaflet.markercluster@1.1.0", "bootstrap@3.1.1"]
+PACKAGES = [
+    "leaflet@1.9.3",
+    "jquery@3.7.1",
+    "bootstrap@5.2.2",
+    "@fortawesome/fontawesome-free@6.2.0",
+    "drmonty-leaflet-awesome-markers@2.0.2",
+    "leaflet.markercluster@1.1.0",
+    "bootstrap@3.1.1",
+]
 #: folium's CDN URLs (folium 0.20) and the local path of the same file under bench/out/map_peers.
 CDN = {
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "/npm/leaflet@1.9.3/dist/leaflet.js",
     "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "/npm/leaflet@1.9.3/dist/leaflet.css",
     "https://code.jquery.com/jquery-3.7.1.min.js": "/npm/jquery@3.7.1/dist/jquery.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js":
-        "/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js",
-    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css":
-        "/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css",
-    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css":
-        "/npm/bootstrap@3.1.1/dist/css/bootstrap-glyphicons.css",
-    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css":
-        "/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
-        "/npm/drmonty-leaflet-awesome-markers@2.0.2/js/leaflet.awesome-markers.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
-        "/npm/drmonty-leaflet-awesome-markers@2.0.2/css/leaflet.awesome-markers.css",
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
-        "/local/leaflet.awesome.rotate.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js":
-        "/npm/leaflet.markercluster@1.1.0/dist/leaflet.markercluster.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css":
-        "/npm/leaflet.markercluster@1.1.0/dist/MarkerCluster.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css":
-        "/npm/leaflet.markercluster@1.1.0/dist/MarkerCluster.Default.css",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": "/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css",
+    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": "/npm/bootstrap@3.1.1/dist/css/bootstrap-glyphicons.css",
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": "/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": "/npm/drmonty-leaflet-awesome-markers@2.0.2/js/leaflet.awesome-markers.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": "/npm/drmonty-leaflet-awesome-markers@2.0.2/css/leaflet.awesome-markers.css",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": "/local/leaflet.awesome.rotate.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js": "/npm/leaflet.markercluster@1.1.0/dist/leaflet.markercluster.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css": "/npm/leaflet.markercluster@1.1.0/dist/MarkerCluster.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css": "/npm/leaflet.markercluster@1.1.0/dist/MarkerCluster.Default.css",
 }
 
 #: Installed before any page script: catches Leaflet as it is defined and times load, drawn and click.
@@ -167,12 +173,20 @@ def npm_package(spec: str) -> Path:
     if dest.is_dir():
         return dest
     NPM_CACHE.mkdir(parents=True, exist_ok=True)
-    tgz = subprocess.run(["npm", "pack", spec, "--silent", "--pack-destination", str(NPM_CACHE)],
-                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    tgz = (
+        subprocess.run(
+            ["npm", "pack", spec, "--silent", "--pack-destination", str(NPM_CACHE)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     with tarfile.open(NPM_CACHE / tgz) as tar:
         for member in tar.getmembers():
             if member.isfile() and member.name.startswith("package/"):
-                member.name = member.name[len("package/"):]
+                member.name = member.name[len("package/") :]
                 tar.extract(member, dest, filter="data")
     return dest
 
@@ -184,11 +198,16 @@ def prepare_vendor() -> None:
     css = (PEERS / "npm" / "bootstrap@3.1.1" / "dist" / "css" / "bootstrap.css").read_text(encoding="utf-8")
     rules = [r for r in re.findall(r"[^{}]+\{[^{}]*\}", css) if "glyphicon" in r.lower()]
     (PEERS / "npm" / "bootstrap@3.1.1" / "dist" / "css" / "bootstrap-glyphicons.css").write_text(
-        "\n".join(r.strip() for r in rules) + "\n", encoding="utf-8")
+        "\n".join(r.strip() for r in rules) + "\n", encoding="utf-8"
+    )
     (PEERS / "local").mkdir(parents=True, exist_ok=True)
-    (PEERS / "local" / "leaflet.awesome.rotate.min.css").write_text("".join(
-        f".fa-rotate-{d}{{-ms-transform:rotate({d}deg);-webkit-transform:rotate({d}deg);transform:rotate({d}deg)}}"
-        for d in range(1, 360)), encoding="utf-8")
+    (PEERS / "local" / "leaflet.awesome.rotate.min.css").write_text(
+        "".join(
+            f".fa-rotate-{d}{{-ms-transform:rotate({d}deg);-webkit-transform:rotate({d}deg);transform:rotate({d}deg)}}"
+            for d in range(1, 360)
+        ),
+        encoding="utf-8",
+    )
     for local in CDN.values():
         assert (PEERS / local.lstrip("/")).is_file(), local
 
@@ -240,7 +259,7 @@ def build_peers(assets: list[tuple[float, float, str]], reuse: bool) -> dict[str
     if reuse and stamp.exists():
         built = json.loads(stamp.read_text())
         if built.get("key") == key:
-            return dict(built["pages"])
+            return {name: page | {"reused": True} for name, page in built["pages"].items()}
     pages: dict[str, dict[str, Any]] = {}
     t = time.perf_counter()
     fmap = peer_map()
@@ -251,8 +270,9 @@ def build_peers(assets: list[tuple[float, float, str]], reuse: bool) -> dict[str
     pages["markers"] = {"build_s": time.perf_counter() - t, "bytes": len(page.encode())}
     t = time.perf_counter()
     fmap = peer_map()
-    plugins.FastMarkerCluster(data=[[lat, lon, html.escape(name)] for lat, lon, name in assets],
-                              callback=FAST_CALLBACK).add_to(fmap)
+    plugins.FastMarkerCluster(
+        data=[[lat, lon, html.escape(name)] for lat, lon, name in assets], callback=FAST_CALLBACK
+    ).add_to(fmap)
     page = localise(fmap.get_root().render())
     (PEERS / "fastcluster.html").write_text(page, encoding="utf-8")
     pages["fastcluster"] = {"build_s": time.perf_counter() - t, "bytes": len(page.encode())}
@@ -277,7 +297,9 @@ def serve(args: list[str], port: int, env: dict[str, str] | None = None) -> Iter
     try:
         for _ in range(150):
             if server.poll() is not None:
-                raise SystemExit(f"{args[2]} stopped: {server.stderr.read().decode()[-2000:] if server.stderr else ''}")
+                raise SystemExit(
+                    f"{args[2]} stopped: {server.stderr.read().decode()[-2000:] if server.stderr else ''}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
@@ -329,13 +351,17 @@ def load_page(browser: Browser, url: str) -> dict[str, Any]:
     try:
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         origin = float(page.evaluate("() => performance.timeOrigin"))
-        page.wait_for_function("() => window.__bench && window.__bench.drawn !== null", polling="raf",
-                               timeout=TIMEOUT_MS)
+        # Poll on a timer, not on animation frames: polling by frames makes the page render frame after
+        # frame, which on the one-marker-per-asset page (100,000 positioned images) held the click back for
+        # minutes that a person's click would not wait.
+        page.wait_for_function(
+            "() => window.__bench && window.__bench.drawn !== null", polling=POLL_MS, timeout=TIMEOUT_MS
+        )
         box = page.locator(".leaflet-container").first.bounding_box()
         assert box, "no map on the page"
         sent = time.time() * 1000 - origin  # both wall clocks of this machine: ms from navigation start
         page.mouse.click(box["x"] + box["width"] * 0.5 + 17, box["y"] + box["height"] * 0.5 + 11)
-        page.wait_for_function("() => window.__bench.click !== null", timeout=TIMEOUT_MS)
+        page.wait_for_function("() => window.__bench.click !== null", polling=POLL_MS, timeout=TIMEOUT_MS)
         marks = page.evaluate("() => window.__bench") | {"sent": sent}
         resources = page.evaluate(RESOURCES_JS)
     finally:
@@ -375,7 +401,9 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def run_pages(pages: dict[str, str], rounds: dict[str, int], warm: set[str]) -> dict[str, list[dict[str, Any]]]:
+def run_pages(
+    pages: dict[str, str], rounds: dict[str, int], warm: set[str]
+) -> dict[str, list[dict[str, Any]]]:
     """Warm up the pages in ``warm``, then load each page its number of ``rounds``, interleaved."""
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in pages}
     names = list(pages)
@@ -387,15 +415,17 @@ def run_pages(pages: dict[str, str], rounds: dict[str, int], warm: set[str]) -> 
                     console.print(f"warm-up: {name}")
                     load_page(browser, pages[name])
             for r in range(max(rounds.values())):
-                order = names[r % len(names):] + names[: r % len(names)]
+                order = names[r % len(names) :] + names[: r % len(names)]
                 for name in order:
                     if r >= rounds[name]:
                         continue
                     run = load_page(browser, pages[name])
                     results[name].append(run)
-                    console.print(f"round {r + 1} {name}: load {run['load']:.0f} ms, drawn {run['drawn']:.0f} ms, "
-                                  f"interactive {run['click']:.0f} ms, {run['icons']} icons"
-                                  + (f", failed {run['failed']}" if run["failed"] else ""))
+                    console.print(
+                        f"round {r + 1} {name}: load {run['load']:.0f} ms, drawn {run['drawn']:.0f} ms, "
+                        f"interactive {run['click']:.0f} ms, {run['icons']} icons"
+                        + (f", failed {run['failed']}" if run["failed"] else "")
+                    )
         finally:
             browser.close()
     return results
@@ -416,11 +446,19 @@ def mb(n: float) -> str:
     return f"{n / 1e6:.2f} MB" if n >= 1e6 else f"{n / 1e3:.0f} kB"
 
 
-def report(args: argparse.Namespace, info: dict[str, Any], n_markers: int, built: dict[str, dict[str, Any]],
-           results: dict[str, list[dict[str, Any]]], gz: dict[str, int]) -> str:
+def report(
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    n_markers: int,
+    built: dict[str, dict[str, Any]],
+    results: dict[str, list[dict[str, Any]]],
+    gz: dict[str, int],
+) -> str:
     """The BENCHMARKS.md section."""
-    med = {name: {k: median([r[k] for r in runs]) for k in ("load", "drawn", "click")}
-           for name, runs in results.items()}
+    med = {
+        name: {k: median([r[k] for r in runs]) for k in ("load", "drawn", "click")}
+        for name, runs in results.items()
+    }
     size = {name: byte_summary(runs[0]) for name, runs in results.items()}
     ours = med["ours"]["click"]
     rows = []
@@ -431,34 +469,43 @@ def report(args: argparse.Namespace, info: dict[str, Any], n_markers: int, built
             f"| {LABELS[name]} | {m['load']:,.0f} ms | {m['drawn']:,.0f} ms | **{m['click']:,.0f} ms** | {ratio} "
             f"| {mb(s.get('first', 0))} (gzip {mb(gz[name]) if gz[name] >= 0 else 'n/a'}) | {mb(s.get('page', 0))} | "
             f"{mb(s.get('script', 0))} | {mb(s.get('data', 0))} | {mb(s.get('style', 0) + s.get('font', 0) + s.get('image', 0))} "
-            f"| {mb(s.get('all', 0))} |")
-    delay = ", ".join(f"{name} {median([r['click'] - r['sent'] for r in runs]):,.0f} ms"
-                      for name, runs in results.items())
+            f"| {mb(s.get('all', 0))} |"
+        )
+    delay = ", ".join(
+        f"{name} {median([r['click'] - r['sent'] for r in runs]):,.0f} ms" for name, runs in results.items()
+    )
     spread = "; ".join(
-        f"{name} " + ", ".join(f"{r['click']:,.0f}" for r in runs) for name, runs in results.items())
+        f"{name} " + ", ".join(f"{r['click']:,.0f}" for r in runs) for name, runs in results.items()
+    )
     icons = ", ".join(f"{name} {runs[0]['icons']:,}" for name, runs in results.items())
     cmd = "make bench   # = .venv/bin/python bench/map_page.py " + " ".join(sys.argv[1:])
-    peers = "; ".join(f"{name}: built in {b['build_s']:.1f} s, {mb(b['bytes'])}" for name, b in built.items())
+    peers = "; ".join(
+        f"{name}: built in {b['build_s']:.1f} s{' (by an earlier run, reused)' if b.get('reused') else ''}, "
+        f"{mb(b['bytes'])}"
+        for name, b in built.items()
+    )
     return f"""## Residents' map with 50,000 assets around Norwich, against folium (issue: map benchmark)
 
 Command: `{cmd.strip()}`
-Machine: {machine()}; load average {args.load_at_start} at the start, {load()} at the end
-Data: `patchmap_bench_map` = Norfolk demo + {info['count']:,} sample assets (source `{info['source']}`, seed {info['seed']})
+Machine: {machine()}; load average {args.load_at_start} before the run ({load()} at its end, counting its own processes)
+Data: `patchmap_bench_map` = Norfolk demo + {info["count"]:,} sample assets (source `{info["source"]}`, seed {info["seed"]})
 within 10 km of Norwich by LSOA population; {n_markers:,} markers in all. Headless Chromium
-({CHROMIUM}, {VIEWPORT['width']}×{VIEWPORT['height']}), fresh context per load, tiles and every other
-non-local request aborted. Medians of {args.rounds} loads per page, pages interleaved, after one warm-up each.
+({CHROMIUM}, {VIEWPORT["width"]}×{VIEWPORT["height"]}), fresh context per load, tiles and every other
+non-local request aborted. Medians of {args.rounds} loads per page ({args.slow_rounds} of the one-marker-per-asset
+page, which is not warmed up), pages interleaved, after one warm-up each.
 
 | page | map `load` | markers drawn | interactive (click handled) | interactive vs ours | loaded before first view drawn | of which page | scripts | data | styles, fonts, images | all by the click |
 |---|---|---|---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-Interactive = the map has fired `load`, at least one marker or cluster icon is in its marker pane and that
-frame is painted, and then a real mouse click on the map (sent by Playwright the moment the page reports
-drawn) has reached Leaflet's `preclick` handler; all times from navigation start. Bytes are encoded body
-sizes as served (Resource Timing): the app gzips its responses over 1 kB, the peers' static server sends
-them as they are; "gzip" is what gzip -6 makes of the same responses, to compare like with like.
-The click reached Leaflet this long after Playwright sent it (median): {delay}; the rest of the gap
-between drawn and interactive is the harness noticing "drawn" and finding the map.
+Interactive = the map has fired `load`, at least one marker or cluster icon is in its marker pane and
+that frame is painted, and then a real mouse click on the map (sent by Playwright as soon as it sees the
+page report drawn, polling every {POLL_MS} ms) has reached Leaflet's `preclick` handler; all times from
+navigation start. Bytes are encoded body sizes as served (Resource Timing): the app gzips its responses
+over 1 kB, the peers' static server sends them as they are; "gzip" is what gzip -6 makes of the same
+responses, to compare like with like. The click reached Leaflet this long after Playwright sent it
+(median): {delay}; the rest of the gap between drawn and interactive is the harness seeing "drawn" and
+finding the map on the page.
 Each run's interactive times (ms): {spread}. Icons drawn at first view: {icons}.
 Peers: {peers} (folium {folium.__version__}; CDN files served locally from npm packages, see bench/map_page.py).
 Goals for ours: interactive ≤ 1.5 s and ≤ 1 MB loaded before the first view is drawn.
@@ -479,7 +526,9 @@ def main() -> None:
     if not Path(CHROMIUM).exists():
         sys.exit("bench/map_page.py needs Debian's chromium: apt-get install chromium")
     if not shutil.which("npm"):
-        sys.exit("bench/map_page.py needs npm (apt-get install npm) to fetch folium's files from the npm registry")
+        sys.exit(
+            "bench/map_page.py needs npm (apt-get install npm) to fetch folium's files from the npm registry"
+        )
     base = os.environ.get("DATABASE_URL") or sys.exit("set DATABASE_URL (make bench does)")
     url, info = sample_assets.ensure(base, norwich=True, count=args.count)
     console.print(f"map database ready ({'generated' if info['generated'] else 'already there'})")
@@ -489,11 +538,36 @@ def main() -> None:
     built = build_peers(assets, args.reuse_peers)
     app_port, peer_port = free_port(), free_port()
     env = dict(os.environ, DATABASE_URL=url, PATCHMAP_POOL_MIN="2", PATCHMAP_POOL_MAX="8")
-    app_cmd = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(app_port),
-               "--workers", str(args.workers), "--no-access-log", "--log-level", "warning"]
-    peer_cmd = [sys.executable, "-m", "http.server", str(peer_port), "--bind", "127.0.0.1", "--directory", str(PEERS)]
+    app_cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--port",
+        str(app_port),
+        "--workers",
+        str(args.workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    peer_cmd = [
+        sys.executable,
+        "-m",
+        "http.server",
+        str(peer_port),
+        "--bind",
+        "127.0.0.1",
+        "--directory",
+        str(PEERS),
+    ]
     with serve(app_cmd, app_port, env) as app, serve(peer_cmd, peer_port) as peer:
-        pages = {"ours": f"{app}/", "markers": f"{peer}/markers.html", "fastcluster": f"{peer}/fastcluster.html"}
+        pages = {
+            "ours": f"{app}/",
+            "markers": f"{peer}/markers.html",
+            "fastcluster": f"{peer}/fastcluster.html",
+        }
         rounds = {"ours": args.rounds, "markers": args.slow_rounds, "fastcluster": args.rounds}
         results = run_pages(pages, rounds, warm={"ours", "fastcluster"})
         gz = {name: gzip_first(runs[0]) for name, runs in results.items()}

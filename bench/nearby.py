@@ -60,6 +60,7 @@ def load() -> str:
     """The 1-minute load average (other work on this 2-core machine skews timings)."""
     return Path("/proc/loadavg").read_text().split()[0]
 
+
 LIMIT = 20
 CASES: dict[str, dict[str, str]] = {"unfiltered": {}, "filtered": {"category": sample_assets.BENCH_CATEGORY}}
 GENERIC = "SET plan_cache_mode = force_generic_plan"
@@ -68,18 +69,32 @@ GENERIC = "SET plan_cache_mode = force_generic_plan"
 def api_params(lon: float, lat: float, radius_m: float, filters: dict[str, str]) -> dict[str, Any]:
     """The parameters layers.queries.search.nearby_assets gives search_nearby.sql for a point search."""
     params, searched, _, _ = plan_filters(
-        parse_kinds(None), category=filters.get("category"), community=None, q=None, open_at=None,
-        cost=None, step_free=False, volunteers_wanted=False,
+        parse_kinds(None),
+        category=filters.get("category"),
+        community=None,
+        q=None,
+        open_at=None,
+        cost=None,
+        step_free=False,
+        volunteers_wanted=False,
     )
     offset = 0
     return params | {
-        "lon": lon, "lat": lat, "radius_m": float(radius_m), "k": offset + LIMIT + 1, "offset": offset,
-        "page": LIMIT + 1, "step_free": False, "volunteers": False, **{PLURAL[k]: k in searched for k in KINDS},
+        "lon": lon,
+        "lat": lat,
+        "radius_m": float(radius_m),
+        "k": offset + LIMIT + 1,
+        "offset": offset,
+        "page": LIMIT + 1,
+        "step_free": False,
+        "volunteers": False,
+        **{PLURAL[k]: k in searched for k in KINDS},
     }
 
 
-def floor_sequential(url: str, points: np.ndarray, radius_m: float, filters: dict[str, str],
-                     *, wrapped: bool = False) -> dict[str, float]:
+def floor_sequential(
+    url: str, points: np.ndarray, radius_m: float, filters: dict[str, str], *, wrapped: bool = False
+) -> dict[str, float]:
     """Latency (ms) and requests/s of the search SQL through one connection, one point at a time."""
     query = sql("search_nearby.sql")
     timings = []
@@ -135,8 +150,9 @@ def sql_breakdown(url: str, points: np.ndarray, radius_m: float) -> dict[str, fl
     return out
 
 
-def floor_concurrent(url: str, points: np.ndarray, radius_m: float, filters: dict[str, str],
-                     workers: int = 16) -> dict[str, float]:
+def floor_concurrent(
+    url: str, points: np.ndarray, radius_m: float, filters: dict[str, str], workers: int = 16
+) -> dict[str, float]:
     """Requests/s of the search SQL through ``workers`` psycopg connections in threads, and CPU per query."""
     query = sql("search_nearby.sql")
     conns = [psycopg.connect(url, autocommit=True) for _ in range(workers)]
@@ -168,8 +184,9 @@ def floor_concurrent(url: str, points: np.ndarray, radius_m: float, filters: dic
 
 def query_string(lon: float, lat: float, radius_m: float, filters: dict[str, str]) -> str:
     """The /search/nearby query string for a point."""
-    return urllib.parse.urlencode({"lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "radius_m": f"{radius_m:g}",
-                                   "limit": LIMIT, **filters})
+    return urllib.parse.urlencode(
+        {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}", "radius_m": f"{radius_m:g}", "limit": LIMIT, **filters}
+    )
 
 
 def check_answers(base: str, url: str, points: np.ndarray, radius_m: float, filters: dict[str, str]) -> float:
@@ -182,7 +199,9 @@ def check_answers(base: str, url: str, points: np.ndarray, radius_m: float, filt
             lon, lat = round(float(lon), 6), round(float(lat), 6)
             rows = conn.execute(query, api_params(lon, lat, radius_m, filters)).fetchall()
             floor = [(r[2], r[3]) for r in rows if r[0] == "near"][:LIMIT]
-            with urllib.request.urlopen(f"{base}/search/nearby?{query_string(lon, lat, radius_m, filters)}") as r:
+            with urllib.request.urlopen(
+                f"{base}/search/nearby?{query_string(lon, lat, radius_m, filters)}"
+            ) as r:
                 body = json.load(r)
             api = [(x["kind"], x["id"]) for x in body["results"]]
             if api != floor:
@@ -221,8 +240,12 @@ def children(pid: int) -> list[int]:
 def backends(url: str) -> list[int]:
     """Process ids of the PostgreSQL backends connected to the bench database (other than this one)."""
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+        return [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
 
 
 class CpuMeter:
@@ -233,7 +256,7 @@ class CpuMeter:
 
     def __enter__(self) -> CpuMeter:
         self.pg0 = cpu_seconds(backends(self.url))
-        self.client0 = (cpu_seconds(self.client_pids) if self.client_pids else {0: time.process_time()})
+        self.client0 = cpu_seconds(self.client_pids) if self.client_pids else {0: time.process_time()}
         self.wrk0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         return self
 
@@ -247,8 +270,11 @@ class CpuMeter:
 
     def per_request_ms(self, requests: int) -> dict[str, float]:
         """Milliseconds of CPU per request, by who spent them."""
-        return {"pg": 1000 * self.pg / requests, "client": 1000 * self.client / requests,
-                "wrk": 1000 * self.wrk / requests}
+        return {
+            "pg": 1000 * self.pg / requests,
+            "client": 1000 * self.client / requests,
+            "wrk": 1000 * self.wrk / requests,
+        }
 
 
 WRK_SCRIPT = """
@@ -271,16 +297,34 @@ end
 def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
     """Start py-spy sampling uvicorn (``pid``) and its workers into ``out`` (collapsed stacks)."""
     return subprocess.Popen(
-        ["py-spy", "record", "--pid", str(pid), "--subprocesses", "--duration", str(seconds), "--rate", "250",
-         "--format", "raw", "--output", str(out), "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "py-spy",
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--duration",
+            str(seconds),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def where_time_goes(raw: Path, top: int = 14) -> list[tuple[str, float]]:
     """Share of samples per bucket of a py-spy collapsed-stack file: the frames that say where time goes."""
     buckets = [
-        ("psycopg: waiting for PostgreSQL (the query)", ("psycopg/waiting", "wait_async", "_wait_conn", "select.")),
+        (
+            "psycopg: waiting for PostgreSQL (the query)",
+            ("psycopg/waiting", "wait_async", "_wait_conn", "select."),
+        ),
         ("pydantic: validating and serialising the answer", ("pydantic",)),
         ("FastAPI: parameters, dependencies and response encoding", ("fastapi/",)),
         ("starlette and uvicorn: HTTP", ("starlette/", "uvicorn/", "httptools", "h11")),
@@ -312,15 +356,32 @@ def where_time_goes(raw: Path, top: int = 14) -> list[tuple[str, float]]:
     return shares
 
 
-def http_bench(url: str, points: np.ndarray, radius_m: float, seconds: int, workers: int,
-               do_profile: bool) -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, float], dict[str, Any]]:
+def http_bench(
+    url: str, points: np.ndarray, radius_m: float, seconds: int, workers: int, do_profile: bool
+) -> tuple[dict[str, dict[str, dict[str, float]]], dict[str, float], dict[str, Any]]:
     """Start uvicorn on the bench database; check answers; measure /search/nearby with wrk."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, PATCHMAP_POOL_MIN="4", PATCHMAP_POOL_MAX="16")
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-         "--loop", "uvloop", "--http", "httptools"], env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+        ],
+        env=env,
     )
     results: dict[str, dict[str, dict[str, float]]] = {}
     answers: dict[str, float] = {}
@@ -338,8 +399,10 @@ def http_bench(url: str, points: np.ndarray, radius_m: float, seconds: int, work
             for case, filters in CASES.items():
                 answers[case] = check_answers(base, url, points, radius_m, filters)
                 script = Path(tmp) / f"{case}.lua"
-                script.write_text(WRK_SCRIPT % ",".join(
-                    f'"/search/nearby?{query_string(x, y, radius_m, filters)}"' for x, y in points))
+                script.write_text(
+                    WRK_SCRIPT
+                    % ",".join(f'"/search/nearby?{query_string(x, y, radius_m, filters)}"' for x, y in points)
+                )
                 wrk(port, script, 4, 1, 3)  # warm-up: pools open, statements prepared in every worker
                 c1 = wrk(port, script, 1, 1, seconds)
                 with CpuMeter(url, children(server.pid)) as meter:
@@ -352,8 +415,11 @@ def http_bench(url: str, points: np.ndarray, radius_m: float, seconds: int, work
                     time.sleep(1.0)
                     run = wrk(port, script, 16, 2, seconds - 2)
                     spy.wait(seconds + 30)
-                    profiles[case] = {"rps": run["rps"], "shares": where_time_goes(out) if out.exists() else [],
-                                      "file": str(out.relative_to(ROOT))}
+                    profiles[case] = {
+                        "rps": run["rps"],
+                        "shares": where_time_goes(out) if out.exists() else [],
+                        "file": str(out.relative_to(ROOT)),
+                    }
         return results, answers, profiles
     finally:
         server.terminate()
@@ -363,9 +429,15 @@ def http_bench(url: str, points: np.ndarray, radius_m: float, seconds: int, work
 def sample_counts(url: str) -> str:
     """The sample assets by table."""
     with psycopg.connect(url) as conn:
-        counts = [(t, conn.execute(f"SELECT count(*) FROM {t} WHERE source = %s",
-                                   [sample_assets.ENGLAND_SOURCE]).fetchone()[0])  # type: ignore[index]
-                  for t in ("groups", "hubs", "spaces")]
+        counts = [
+            (
+                t,
+                conn.execute(
+                    f"SELECT count(*) FROM {t} WHERE source = %s", [sample_assets.ENGLAND_SOURCE]
+                ).fetchone()[0],
+            )  # type: ignore[index]
+            for t in ("groups", "hubs", "spaces")
+        ]
     return ", ".join(f"{n:,} {t}" for t, n in counts)
 
 
@@ -375,9 +447,13 @@ def main() -> None:
     ap.add_argument("--points", type=int, default=2000, help="seeded random search points (≥ 1,000)")
     ap.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn workers")
-    ap.add_argument("--radius-m", type=float, default=50_000.0, help="search radius (the API's default is 2000)")
+    ap.add_argument(
+        "--radius-m", type=float, default=50_000.0, help="search radius (the API's default is 2000)"
+    )
     ap.add_argument("--count", type=int, default=100_000, help="sample assets")
-    ap.add_argument("--profile", action="store_true", help="sample the workers with py-spy (pip install py-spy)")
+    ap.add_argument(
+        "--profile", action="store_true", help="sample the workers with py-spy (pip install py-spy)"
+    )
     ap.add_argument("--no-write", action="store_true", help="print the section; leave BENCHMARKS.md alone")
     args = ap.parse_args()
     args.load_at_start = load()
@@ -387,15 +463,19 @@ def main() -> None:
         sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
     base = os.environ.get("DATABASE_URL") or sys.exit("set DATABASE_URL (make bench does)")
     url, info = sample_assets.ensure(base, norwich=False, count=args.count)
-    console.print(f"sample assets {'generated' if info['generated'] else 'already there'}; "
-                  f"category {sample_assets.BENCH_CATEGORY!r} on {info['category_share']:.1%}")
+    console.print(
+        f"sample assets {'generated' if info['generated'] else 'already there'}; "
+        f"category {sample_assets.BENCH_CATEGORY!r} on {info['category_share']:.1%}"
+    )
     points = random_points(url, args.points)
     floor: dict[str, dict[str, Any]] = {}
     for case, filters in CASES.items():
         console.print(f"SQL floor, {case}")
-        floor[case] = {"seq": floor_sequential(url, points, args.radius_m, filters),
-                       "wrapped": floor_sequential(url, points, args.radius_m, filters, wrapped=True),
-                       "c16": floor_concurrent(url, points, args.radius_m, filters)}
+        floor[case] = {
+            "seq": floor_sequential(url, points, args.radius_m, filters),
+            "wrapped": floor_sequential(url, points, args.radius_m, filters, wrapped=True),
+            "c16": floor_concurrent(url, points, args.radius_m, filters),
+        }
     breakdown = sql_breakdown(url, points, args.radius_m)
     console.print(f"HTTP with wrk, {args.workers} uvicorn workers")
     http, answers, profiles = http_bench(url, points, args.radius_m, args.seconds, args.workers, args.profile)
@@ -405,9 +485,17 @@ def main() -> None:
     console.print(body)
 
 
-def report(args: argparse.Namespace, info: dict[str, Any], url: str, n_points: int,
-           floor: dict[str, dict[str, Any]], http: dict[str, dict[str, dict[str, float]]],
-           answers: dict[str, float], profiles: dict[str, Any], breakdown: dict[str, float]) -> str:
+def report(
+    args: argparse.Namespace,
+    info: dict[str, Any],
+    url: str,
+    n_points: int,
+    floor: dict[str, dict[str, Any]],
+    http: dict[str, dict[str, dict[str, float]]],
+    answers: dict[str, float],
+    profiles: dict[str, Any],
+    breakdown: dict[str, float],
+) -> str:
     """The BENCHMARKS.md section."""
     rows = []
     for case in CASES:
@@ -429,26 +517,34 @@ def report(args: argparse.Namespace, info: dict[str, Any], url: str, n_points: i
     fu, ff = floor["unfiltered"], floor["filtered"]
     errors = sum(r["errors"] for c in http.values() for r in c.values())
     requests = sum(r["requests"] for c in http.values() for r in c.values())
-    wrapped = "; ".join(f"{case} {floor[case]['wrapped']['p50']:.2f} / {floor[case]['wrapped']['p95']:.2f} ms"
-                        for case in CASES)
+    wrapped = "; ".join(
+        f"{case} {floor[case]['wrapped']['p50']:.2f} / {floor[case]['wrapped']['p95']:.2f} ms"
+        for case in CASES
+    )
     prof = ""
     for case, p in profiles.items():
-        lines = "\n".join(f"  - {name}: {share:.0%}" for name, share in p["shares"] if not name.startswith("leaf"))
-        leaves = "\n".join(f"  - `{name[6:]}`: {share:.0%}" for name, share in p["shares"] if name.startswith("leaf"))
-        prof += (f"\npy-spy, {case}, concurrency 16 ({p['rps']:,.0f} requests/s while sampled; both workers; "
-                 f"`{p['file']}`), share of samples by the innermost frame of each kind:\n{lines}\n"
-                 f"Most sampled frames:\n{leaves}\n")
+        lines = "\n".join(
+            f"  - {name}: {share:.0%}" for name, share in p["shares"] if not name.startswith("leaf")
+        )
+        leaves = "\n".join(
+            f"  - `{name[6:]}`: {share:.0%}" for name, share in p["shares"] if name.startswith("leaf")
+        )
+        prof += (
+            f"\npy-spy, {case}, concurrency 16 ({p['rps']:,.0f} requests/s while sampled; both workers; "
+            f"`{p['file']}`), share of samples by the innermost frame of each kind:\n{lines}\n"
+            f"Most sampled frames:\n{leaves}\n"
+        )
     parts = ", ".join(f"{name} {ms:.2f} ms" for name, ms in breakdown.items())
     cmd = "make bench   # = .venv/bin/python bench/nearby.py " + " ".join(sys.argv[1:])
     return f"""## Nearby search: `GET /search/nearby`, k = 20 (issue: search benchmark)
 
 Command: `{cmd.strip()}`
-Machine: {machine()}; load average {args.load_at_start} at the start, {load()} at the end
+Machine: {machine()}; load average {args.load_at_start} before the run ({load()} at its end, counting its own processes)
 Data: `patchmap_bench` (England's wards and LSOAs) with {sample_counts(url)} sample assets (source
-`{info['source']}`, seed {info['seed']}; by LSOA population, bench/sample_assets.py); {n_points:,} seeded random
+`{info["source"]}`, seed {info["seed"]}; by LSOA population, bench/sample_assets.py); {n_points:,} seeded random
 search points inside England, cycled through. limit=20, radius_m={args.radius_m:g} (every search fills its 20:
-mean {answers['unfiltered']:.1f} unfiltered, {answers['filtered']:.1f} filtered, over the checked points).
-Filtered = `category={sample_assets.BENCH_CATEGORY}`, matching {info['category_share']:.0%} of the assets (a group
+mean {answers["unfiltered"]:.1f} unfiltered, {answers["filtered"]:.1f} filtered, over the checked points).
+Filtered = `category={sample_assets.BENCH_CATEGORY}`, matching {info["category_share"]:.0%} of the assets (a group
 category applies to groups only: hubs and spaces are left out; 20% of the groups have it).
 The API's answers were checked equal to the floor's rows (same results, same order) before timing.
 
@@ -456,8 +552,8 @@ The API's answers were checked equal to the floor's rows (same results, same ord
 |---|---|---|---|---|
 {chr(10).join(rows)}
 
-Filtered against unfiltered: end to end p50 {fl['c1']['p50'] / u['c1']['p50']:.2f}×, requests/s at 16
-{fl['c16']['rps'] / u['c16']['rps']:.2f}×; floor p50 {ff['seq']['p50'] / fu['seq']['p50']:.2f}×.
+Filtered against unfiltered: end to end p50 {fl["c1"]["p50"] / u["c1"]["p50"]:.2f}×, requests/s at 16
+{fl["c16"]["rps"] / u["c16"]["rps"]:.2f}×; floor p50 {ff["seq"]["p50"] / fu["seq"]["p50"]:.2f}×.
 The floor with the API's wrapper (BEGIN; SET LOCAL plan_cache_mode; the query; COMMIT, one pipeline), p50 / p95:
 {wrapped}.
 Where the SQL's time goes (floor, unfiltered, p50 over 1,000 points): {parts}.

@@ -77,30 +77,90 @@ CATEGORY_SHARE_OF_GROUPS = 0.20
 #: Share of groups that meet at one of the sample hubs (hub_id set; the group takes the hub's point).
 GROUPS_AT_HUBS = 0.20
 
-HUB_KINDS = {"community_centre": 0.30, "village_hall": 0.20, "place_of_worship": 0.20, "school": 0.10,
-             "library": 0.10, "sports_centre": 0.05, "other": 0.05}
-HUB_NAMES = {"community_centre": "Community Centre", "village_hall": "Village Hall",
-             "place_of_worship": "St Sample's Church Hall", "school": "Primary School",
-             "library": "Library", "sports_centre": "Leisure Centre", "other": "Community Building"}
-SPACE_KINDS = {"room": 0.35, "vacant_shop": 0.25, "hall": 0.20, "office": 0.10, "outdoor": 0.10}
-SPACE_NAMES = {"room": "Meeting Room", "vacant_shop": "Empty Shop", "hall": "Hall for Hire",
-               "office": "Office Space", "outdoor": "Community Garden"}
-GROUP_NAMES = {
-    "advice-support": "Advice Drop-in", "arts-culture": "Craft Circle", "children-families": "Stay and Play",
-    "community-neighbourhood": "Residents' Association", "disability": "Access Forum",
-    "carers": "Carers' Cafe", "education-skills": "Digital Skills Club", "environment": "Litter Pickers",
-    "faith": "Faith Fellowship", "food": "Lunch Club", "health-wellbeing": "Wellbeing Walk",
-    "heritage-history": "History Society", "housing-homelessness": "Tenants' Forum",
-    "mutual-aid": "Mutual Aid Network", "older-people": "Friendship Club", "sport-activity": "Sports Club",
-    "volunteering": "Time Bank", "youth": "Youth Club",
+HUB_KINDS = {
+    "community_centre": 0.30,
+    "village_hall": 0.20,
+    "place_of_worship": 0.20,
+    "school": 0.10,
+    "library": 0.10,
+    "sports_centre": 0.05,
+    "other": 0.05,
 }
-ACTIVITIES = ["coffee morning", "cooking", "gardening", "walking", "singing", "knitting", "bingo", "football",
-              "homework help", "computer help", "litter picking", "book club", "yoga", "dance", "chess"]
+HUB_NAMES = {
+    "community_centre": "Community Centre",
+    "village_hall": "Village Hall",
+    "place_of_worship": "St Sample's Church Hall",
+    "school": "Primary School",
+    "library": "Library",
+    "sports_centre": "Leisure Centre",
+    "other": "Community Building",
+}
+SPACE_KINDS = {"room": 0.35, "vacant_shop": 0.25, "hall": 0.20, "office": 0.10, "outdoor": 0.10}
+SPACE_NAMES = {
+    "room": "Meeting Room",
+    "vacant_shop": "Empty Shop",
+    "hall": "Hall for Hire",
+    "office": "Office Space",
+    "outdoor": "Community Garden",
+}
+GROUP_NAMES = {
+    "advice-support": "Advice Drop-in",
+    "arts-culture": "Craft Circle",
+    "children-families": "Stay and Play",
+    "community-neighbourhood": "Residents' Association",
+    "disability": "Access Forum",
+    "carers": "Carers' Cafe",
+    "education-skills": "Digital Skills Club",
+    "environment": "Litter Pickers",
+    "faith": "Faith Fellowship",
+    "food": "Lunch Club",
+    "health-wellbeing": "Wellbeing Walk",
+    "heritage-history": "History Society",
+    "housing-homelessness": "Tenants' Forum",
+    "mutual-aid": "Mutual Aid Network",
+    "older-people": "Friendship Club",
+    "sport-activity": "Sports Club",
+    "volunteering": "Time Bank",
+    "youth": "Youth Club",
+}
+ACTIVITIES = [
+    "coffee morning",
+    "cooking",
+    "gardening",
+    "walking",
+    "singing",
+    "knitting",
+    "bingo",
+    "football",
+    "homework help",
+    "computer help",
+    "litter picking",
+    "book club",
+    "yoga",
+    "dance",
+    "chess",
+]
 FACILITIES = ["kitchen", "wifi", "accessible toilet", "hearing loop", "parking", "garden", "projector"]
-OPENING_HOURS = ["Mo-Fr 09:00-17:00", "Mo-Sa 09:00-21:00", "Mo-Fr 08:30-18:00; Sa 09:00-13:00",
-                 "Tu,Th 10:00-16:00; Sa 10:00-13:00", "Mo-Su 07:00-22:00", "We 18:00-21:00"]
-STREETS = ["High Street", "Church Lane", "Station Road", "Mill Road", "Park Avenue", "Victoria Road",
-           "Green Lane", "Queen Street", "Market Place", "School Lane"]
+OPENING_HOURS = [
+    "Mo-Fr 09:00-17:00",
+    "Mo-Sa 09:00-21:00",
+    "Mo-Fr 08:30-18:00; Sa 09:00-13:00",
+    "Tu,Th 10:00-16:00; Sa 10:00-13:00",
+    "Mo-Su 07:00-22:00",
+    "We 18:00-21:00",
+]
+STREETS = [
+    "High Street",
+    "Church Lane",
+    "Station Road",
+    "Mill Road",
+    "Park Avenue",
+    "Victoria Road",
+    "Green Lane",
+    "Queen Street",
+    "Market Place",
+    "School Lane",
+]
 WEEKDAYS = ["mo", "tu", "we", "th", "fr", "sa", "su"]
 
 
@@ -192,27 +252,130 @@ def _address(rng: np.random.Generator, i: int) -> str:
 def _meets(rng: np.random.Generator) -> list[dict[str, Any]]:
     start = int(rng.integers(9, 20))
     days = sorted(rng.choice(7, size=int(rng.integers(1, 3)), replace=False).tolist())
-    return [{"days": [WEEKDAYS[d] for d in days], "start": f"{start:02d}:00", "end": f"{start + 2:02d}:00",
-             "frequency": _pick(rng, {"weekly": 0.6, "fortnightly": 0.2, "monthly": 0.2})}]
+    return [
+        {
+            "days": [WEEKDAYS[d] for d in days],
+            "start": f"{start:02d}:00",
+            "end": f"{start + 2:02d}:00",
+            "frequency": _pick(rng, {"weekly": 0.6, "fortnightly": 0.2, "monthly": 0.2}),
+        }
+    ]
 
 
 def _ewkt(lon: float, lat: float) -> str:
     return f"SRID=4326;POINT({lon:.7f} {lat:.7f})"
 
 
-HUB_COLS = ["name", "kind", "description", "address", "geom", "rooms", "facilities", "opening_hours",
-            "operator_type", "step_free", "website", "source", "source_id"]
-HUB_TYPES = ["text", "text", "text", "text", "text", "jsonb", "text[]", "text", "text", "bool", "text",
-             "text", "text"]
-SPACE_COLS = ["name", "kind", "description", "address", "geom", "floor_area_m2", "capacity", "price_amount",
-              "price_unit", "price_band", "availability", "terms", "status", "step_free", "source", "source_id"]
-SPACE_TYPES = ["text", "text", "text", "text", "text", "float8", "int4", "float8", "text", "text", "jsonb",
-               "text", "text", "bool", "text", "text"]
-GROUP_COLS = ["name", "description", "categories", "communities_of_identity", "communities_of_interest",
-              "activities", "meets", "hub_id", "venue_address", "geom", "location_precision", "website",
-              "step_free", "cost", "age_min", "age_max", "volunteers_wanted", "status", "source", "source_id"]
-GROUP_TYPES = ["text", "text", "text[]", "text[]", "text[]", "text[]", "jsonb", "int4", "text", "text", "text",
-               "text", "bool", "text", "int4", "int4", "bool", "text", "text", "text"]
+HUB_COLS = [
+    "name",
+    "kind",
+    "description",
+    "address",
+    "geom",
+    "rooms",
+    "facilities",
+    "opening_hours",
+    "operator_type",
+    "step_free",
+    "website",
+    "source",
+    "source_id",
+]
+HUB_TYPES = [
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "jsonb",
+    "text[]",
+    "text",
+    "text",
+    "bool",
+    "text",
+    "text",
+    "text",
+]
+SPACE_COLS = [
+    "name",
+    "kind",
+    "description",
+    "address",
+    "geom",
+    "floor_area_m2",
+    "capacity",
+    "price_amount",
+    "price_unit",
+    "price_band",
+    "availability",
+    "terms",
+    "status",
+    "step_free",
+    "source",
+    "source_id",
+]
+SPACE_TYPES = [
+    "text",
+    "text",
+    "text",
+    "text",
+    "text",
+    "float8",
+    "int4",
+    "float8",
+    "text",
+    "text",
+    "jsonb",
+    "text",
+    "text",
+    "bool",
+    "text",
+    "text",
+]
+GROUP_COLS = [
+    "name",
+    "description",
+    "categories",
+    "communities_of_identity",
+    "communities_of_interest",
+    "activities",
+    "meets",
+    "hub_id",
+    "venue_address",
+    "geom",
+    "location_precision",
+    "website",
+    "step_free",
+    "cost",
+    "age_min",
+    "age_max",
+    "volunteers_wanted",
+    "status",
+    "source",
+    "source_id",
+]
+GROUP_TYPES = [
+    "text",
+    "text",
+    "text[]",
+    "text[]",
+    "text[]",
+    "text[]",
+    "jsonb",
+    "int4",
+    "text",
+    "text",
+    "text",
+    "text",
+    "bool",
+    "text",
+    "int4",
+    "int4",
+    "bool",
+    "text",
+    "text",
+    "text",
+]
 
 
 def hub_rows(sample: Sample, rng: np.random.Generator, source: str) -> list[tuple[Any, ...]]:
@@ -222,14 +385,25 @@ def hub_rows(sample: Sample, rng: np.random.Generator, source: str) -> list[tupl
         kind = _pick(rng, HUB_KINDS)
         facilities = sorted(rng.choice(FACILITIES, size=int(rng.integers(0, 4)), replace=False).tolist())
         rooms = [{"name": "Main hall", "capacity": int(rng.integers(30, 200))}] if rng.random() < 0.7 else []
-        rows.append((
-            f"Sample {HUB_NAMES[kind]} {n + 1}", kind, "Sample data for benchmarks: a community building.",
-            _address(rng, n), _ewkt(sample.lon[i], sample.lat[i]), rooms, facilities,
-            OPENING_HOURS[int(rng.integers(len(OPENING_HOURS)))] if rng.random() < 0.8 else None,
-            _pick(rng, {"council": 0.3, "community": 0.4, "partner": 0.15, "private": 0.05, "unknown": 0.1}),
-            _step_free(rng), f"https://example.org/sample/hub/{n + 1}" if rng.random() < 0.4 else None,
-            source, f"hub-{n + 1:06d}",
-        ))
+        rows.append(
+            (
+                f"Sample {HUB_NAMES[kind]} {n + 1}",
+                kind,
+                "Sample data for benchmarks: a community building.",
+                _address(rng, n),
+                _ewkt(sample.lon[i], sample.lat[i]),
+                rooms,
+                facilities,
+                OPENING_HOURS[int(rng.integers(len(OPENING_HOURS)))] if rng.random() < 0.8 else None,
+                _pick(
+                    rng, {"council": 0.3, "community": 0.4, "partner": 0.15, "private": 0.05, "unknown": 0.1}
+                ),
+                _step_free(rng),
+                f"https://example.org/sample/hub/{n + 1}" if rng.random() < 0.4 else None,
+                source,
+                f"hub-{n + 1:06d}",
+            )
+        )
     return rows
 
 
@@ -241,16 +415,37 @@ def space_rows(sample: Sample, rng: np.random.Generator, source: str) -> list[tu
         band = _pick(rng, {"free": 0.2, "low-cost": 0.4, "market": 0.4})
         unit = "hour" if kind in ("room", "hall") else _pick(rng, {"day": 0.3, "week": 0.3, "month": 0.4})
         base = {"hour": 10.0, "day": 60.0, "week": 250.0, "month": 900.0}[unit]
-        price = 0.0 if band == "free" else round(base * (rng.uniform(0.3, 0.8) if band == "low-cost"
-                                                         else rng.uniform(1.0, 3.0)), 2)
-        rows.append((
-            f"Sample {SPACE_NAMES[kind]} {n + 1}", kind, "Sample data for benchmarks: a space to use.",
-            _address(rng, n), _ewkt(sample.lon[i], sample.lat[i]), round(float(rng.uniform(12, 400)), 1),
-            int(rng.integers(4, 150)), price, unit, band,
-            ({"weekdays": True, "evenings": bool(rng.random() < 0.5), "weekends": bool(rng.random() < 0.4)}),
-            "short-term meanwhile use" if kind == "vacant_shop" else None,
-            "available" if rng.random() < 0.85 else "under_offer", _step_free(rng), source, f"space-{n + 1:06d}",
-        ))
+        price = (
+            0.0
+            if band == "free"
+            else round(base * (rng.uniform(0.3, 0.8) if band == "low-cost" else rng.uniform(1.0, 3.0)), 2)
+        )
+        rows.append(
+            (
+                f"Sample {SPACE_NAMES[kind]} {n + 1}",
+                kind,
+                "Sample data for benchmarks: a space to use.",
+                _address(rng, n),
+                _ewkt(sample.lon[i], sample.lat[i]),
+                round(float(rng.uniform(12, 400)), 1),
+                int(rng.integers(4, 150)),
+                price,
+                unit,
+                band,
+                (
+                    {
+                        "weekdays": True,
+                        "evenings": bool(rng.random() < 0.5),
+                        "weekends": bool(rng.random() < 0.4),
+                    }
+                ),
+                "short-term meanwhile use" if kind == "vacant_shop" else None,
+                "available" if rng.random() < 0.85 else "under_offer",
+                _step_free(rng),
+                source,
+                f"space-{n + 1:06d}",
+            )
+        )
     return rows
 
 
@@ -260,7 +455,9 @@ def group_rows(
     """COPY rows for the groups of ``sample``; ``hubs`` are (id, lon, lat) of the sample hubs."""
     index = np.flatnonzero(sample.kind == "group")
     with_category = np.zeros(len(index), dtype=bool)
-    with_category[rng.choice(len(index), size=round(CATEGORY_SHARE_OF_GROUPS * len(index)), replace=False)] = True
+    with_category[
+        rng.choice(len(index), size=round(CATEGORY_SHARE_OF_GROUPS * len(index)), replace=False)
+    ] = True
     others = [c for c in GROUP_CATEGORIES if c != BENCH_CATEGORY]
     identities, interests = list(COMMUNITIES_OF_IDENTITY), list(COMMUNITIES_OF_INTEREST)
     rows = []
@@ -276,21 +473,36 @@ def group_rows(
         else:
             hub_id, lon, lat = None, float(sample.lon[i]), float(sample.lat[i])
         age_min = int(rng.choice([0, 5, 11, 18, 50, 60])) if rng.random() < 0.3 else None
-        rows.append((
-            f"Sample {GROUP_NAMES[cats[0]]} {n + 1}", "Sample data for benchmarks: a community group.", cats,
-            sorted(rng.choice(identities, size=int(rng.integers(0, 3)), replace=False).tolist()),
-            sorted(rng.choice(interests, size=int(rng.integers(0, 3)), replace=False).tolist()),
-            sorted(rng.choice(ACTIVITIES, size=int(rng.integers(1, 4)), replace=False).tolist()),
-            _meets(rng), hub_id, None if at_hub else _address(rng, n), _ewkt(lon, lat),
-            "hub" if at_hub else "venue", f"https://example.org/sample/group/{n + 1}" if rng.random() < 0.3 else None,
-            _step_free(rng), _pick(rng, {"free": 0.5, "low-cost": 0.35, "paid": 0.15}),
-            age_min, None if age_min is None or age_min >= 18 else age_min + 10,
-            bool(rng.random() < 0.3), "active", source, f"group-{n + 1:06d}",
-        ))
+        rows.append(
+            (
+                f"Sample {GROUP_NAMES[cats[0]]} {n + 1}",
+                "Sample data for benchmarks: a community group.",
+                cats,
+                sorted(rng.choice(identities, size=int(rng.integers(0, 3)), replace=False).tolist()),
+                sorted(rng.choice(interests, size=int(rng.integers(0, 3)), replace=False).tolist()),
+                sorted(rng.choice(ACTIVITIES, size=int(rng.integers(1, 4)), replace=False).tolist()),
+                _meets(rng),
+                hub_id,
+                None if at_hub else _address(rng, n),
+                _ewkt(lon, lat),
+                "hub" if at_hub else "venue",
+                f"https://example.org/sample/group/{n + 1}" if rng.random() < 0.3 else None,
+                _step_free(rng),
+                _pick(rng, {"free": 0.5, "low-cost": 0.35, "paid": 0.15}),
+                age_min,
+                None if age_min is None or age_min >= 18 else age_min + 10,
+                bool(rng.random() < 0.3),
+                "active",
+                source,
+                f"group-{n + 1:06d}",
+            )
+        )
     return rows
 
 
-def _copy(cur: psycopg.Cursor[Any], table: str, cols: list[str], types: list[str], rows: list[tuple[Any, ...]]) -> None:
+def _copy(
+    cur: psycopg.Cursor[Any], table: str, cols: list[str], types: list[str], rows: list[tuple[Any, ...]]
+) -> None:
     with cur.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
         copy.set_types(types)
         for row in rows:
@@ -309,8 +521,10 @@ def insert(url: str, sample: Sample, seed: int, source: str) -> dict[str, int]:
         ).fetchall()
         _copy(cur, "spaces", SPACE_COLS, SPACE_TYPES, space_rows(sample, rng, source))
         _copy(cur, "groups", GROUP_COLS, GROUP_TYPES, group_rows(sample, rng, source, hubs))
-        counts = {t: int(cur.execute(f"SELECT count(*) FROM {t} WHERE source = %s", [source]).fetchone()[0])  # type: ignore[index]
-                  for t in ("groups", "hubs", "spaces")}
+        counts = {
+            t: int(cur.execute(f"SELECT count(*) FROM {t} WHERE source = %s", [source]).fetchone()[0])  # type: ignore[index]
+            for t in ("groups", "hubs", "spaces")
+        }
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE groups, hubs, spaces")
     return counts
@@ -322,7 +536,8 @@ def category_share(url: str, source: str) -> float:
         hit, total = conn.execute(
             "SELECT (SELECT count(*) FROM groups WHERE source = %(s)s AND %(c)s = ANY(categories)),"
             " (SELECT count(*) FROM groups WHERE source = %(s)s) + (SELECT count(*) FROM hubs WHERE source = %(s)s)"
-            " + (SELECT count(*) FROM spaces WHERE source = %(s)s)", {"s": source, "c": BENCH_CATEGORY},
+            " + (SELECT count(*) FROM spaces WHERE source = %(s)s)",
+            {"s": source, "c": BENCH_CATEGORY},
         ).fetchone()  # type: ignore[misc]
     return hit / total if total else 0.0
 
@@ -330,9 +545,13 @@ def category_share(url: str, source: str) -> float:
 def existing(url: str, source: str) -> int:
     """How many assets of ``source`` the database holds."""
     with psycopg.connect(url) as conn:
-        return int(conn.execute(
-            "SELECT (SELECT count(*) FROM groups WHERE source = %(s)s) + (SELECT count(*) FROM hubs WHERE source = %(s)s)"
-            " + (SELECT count(*) FROM spaces WHERE source = %(s)s)", {"s": source}).fetchone()[0])  # type: ignore[index]
+        return int(
+            conn.execute(
+                "SELECT (SELECT count(*) FROM groups WHERE source = %(s)s) + (SELECT count(*) FROM hubs WHERE source = %(s)s)"
+                " + (SELECT count(*) FROM spaces WHERE source = %(s)s)",
+                {"s": source},
+            ).fetchone()[0]
+        )  # type: ignore[index]
 
 
 def england_url(base_url: str) -> str:
@@ -360,7 +579,9 @@ def norwich_url(base_url: str) -> str:
     return url
 
 
-def ensure(base_url: str, *, norwich: bool, count: int, seed: int = SEED, force: bool = False) -> tuple[str, dict[str, Any]]:
+def ensure(
+    base_url: str, *, norwich: bool, count: int, seed: int = SEED, force: bool = False
+) -> tuple[str, dict[str, Any]]:
     """The database URL holding the sample set (generated unless already there with ``count`` rows)."""
     url = norwich_url(base_url) if norwich else england_url(base_url)
     source = NORWICH_SOURCE if norwich else ENGLAND_SOURCE
