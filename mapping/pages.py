@@ -29,15 +29,7 @@ _PAGES = Environment(loader=PackageLoader("mapping", "templates"), autoescape=se
 #: Search distances offered, in metres, with the one chosen at first.
 RADII_M: tuple[int, ...] = (500, 1000, 2000, 5000, 10000)
 DEFAULT_RADIUS_M = 2000
-DAYS: tuple[tuple[str, str], ...] = (
-    ("mo", "Monday"),
-    ("tu", "Tuesday"),
-    ("we", "Wednesday"),
-    ("th", "Thursday"),
-    ("fr", "Friday"),
-    ("sa", "Saturday"),
-    ("su", "Sunday"),
-)
+DAYS = forms.DAYS  # one list of days for the search filters and the offer forms
 
 
 @dataclass(frozen=True)

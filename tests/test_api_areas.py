@@ -21,11 +21,11 @@ from api.routes.areas import AreaFeature, AreaKind, AreaLookup, AreaSummary
 from layers.queries import sql
 from layers.settings import Settings
 from layers.taxonomy import AREA_KINDS
+from tests.api_checks import error_body as _error
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 LIBRARY = {"lon": 1.29095, "lat": 52.62773}  # Norfolk and Norwich Millennium Library, OSM node/299412199
 MANCROFT, NORWICH, LIBRARY_LSOA = "E05005882", "E07000148", "E01026822"
-ERROR_KEYS = {"error", "detail"}
 
 
 class Response(Protocol):
@@ -51,15 +51,6 @@ def _ok(response: Response, model: Any, media_type: str = "application/json") ->
     TypeAdapter(model).validate_python(body, strict=True)
     return body
 
-
-def _error(response: Response, status: int) -> dict[str, Any]:
-    """Check an error response: status, JSON, and the standard body {"error", "detail"}."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = response.json()
-    assert set(body) == ERROR_KEYS
-    assert isinstance(body["error"], str) and body["error"]
-    return body
 
 
 class Boundaries:

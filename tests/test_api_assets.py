@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import BaseModel, TypeAdapter
 
 from api.main import create_app
 from api.schemas import GroupPublic, HubPublic, NearbyFeatureCollection, NearbyPage, SpacePublic
 from layers.settings import Settings
+from tests.api_checks import error_body as _error
+from tests.api_checks import ok_body as _ok
 from tests.rolled_back import RolledBack, rolled_back
 
 SWANTON = (0.95, 52.70)  # Swanton Morley ward, Breckland: no demo hub or space within 15 km
@@ -53,22 +54,6 @@ ALLOWED = {
 FREE_KEYS = {"accessibility"}
 
 
-def _ok(response: Any, model: type[BaseModel], media_type: str = "application/json") -> dict[str, Any]:
-    """Check a 200 response's status, content type and body against its model; return the body."""
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].split(";")[0] == media_type
-    TypeAdapter(model).validate_json(response.text, strict=True)
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def _error(response: Any, status: int) -> dict[str, Any]:
-    """Check an error response: status, JSON, and the body {"error", "detail"}."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"error", "detail"} and body["error"]
-    return body
 
 
 def walk(value: Any, where: str = "") -> Iterator[tuple[str, str]]:

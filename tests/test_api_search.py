@@ -21,7 +21,6 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import TypeAdapter
 from pyproj import Geod
 from shapely import STRtree
 from shapely.geometry import Point, shape
@@ -29,6 +28,8 @@ from shapely.geometry import Point, shape
 from api.main import create_app
 from api.schemas import NearbyFeatureCollection, NearbyPage
 from layers.settings import Settings
+from tests.api_checks import error_body as _error
+from tests.api_checks import ok_body
 from tests.conftest import DATA
 from tests.rolled_back import RolledBack, rolled_back
 
@@ -44,22 +45,10 @@ GEOJSON = "application/geo+json"
 
 
 def _ok(response: Any, media_type: str = "application/json") -> dict[str, Any]:
-    """Check a 200 response's status, content type and body against its model; return the body."""
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].split(";")[0] == media_type
+    """Check a 200 search response against its model (JSON page or GeoJSON collection); return the body."""
     model = NearbyPage if media_type == "application/json" else NearbyFeatureCollection
-    TypeAdapter(model).validate_json(response.text, strict=True)
-    body: dict[str, Any] = response.json()
-    return body
+    return ok_body(response, model, media_type)
 
-
-def _error(response: Any, status: int) -> dict[str, Any]:
-    """Check an error response: status, JSON, and the body {"error", "detail"}."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"error", "detail"} and body["error"]
-    return body
 
 
 def _at(east_m: float = 0, north_m: float = 0, origin: tuple[float, float] = SWANTON) -> dict[str, float]:

@@ -31,6 +31,7 @@ from api.main import create_app
 from api.routes.submissions import SubmissionReceipt
 from layers import submissions
 from layers.settings import Settings, SubmissionSettings
+from tests.api_checks import error_body as _error
 
 pytestmark = pytest.mark.anyio
 
@@ -154,14 +155,6 @@ def _receipt(response: httpx.Response, status: int = 201) -> dict[str, Any]:
     assert body["reference"] in body["message"] and body["message"].startswith("Thank you.")
     return body
 
-
-def _error(response: httpx.Response, status: int) -> dict[str, Any]:
-    """Check an error: status, JSON and the standard body {"error", "detail"}."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"error", "detail"} and body["error"]
-    return body
 
 
 # ---------------------------------------------------------------- accepted and stored
