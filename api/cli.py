@@ -1,4 +1,4 @@
-"""The ``patchmap`` command line: db, import, demo, serve."""
+"""The ``patchmap`` command line: db, import, analyse, demo, serve."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from api.progress import RichProgress
 from layers import migrate
 from layers.db import make_engine
-from layers.errors import ImportFailed, PatchmapError
+from layers.errors import ImportFailed, InvalidInput, PatchmapError
 from layers.importers.report import ImportReport, Progress
 from layers.settings import Settings
 
@@ -23,6 +23,8 @@ db_app = typer.Typer(help="Database: migrations and status.", no_args_is_help=Tr
 import_app = typer.Typer(help="Import data. Each import is one transaction with a summary.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
+analyse_app = typer.Typer(help="Asset-versus-needs analysis for officers.", no_args_is_help=True)
+app.add_typer(analyse_app, name="analyse")
 console = Console(stderr=True)
 
 AllowRejects = Annotated[
@@ -159,6 +161,25 @@ def rollup_cmd() -> None:
     run_import(lambda conn, progress: rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress))
 
 
+@import_app.command("indicators")
+def import_indicators_cmd(
+    path: Annotated[Path, typer.Argument(help="CSV (or .csv.gz) with area_code, indicator, value, period")],
+    source: Annotated[
+        str | None,
+        typer.Option(help="Source of rows whose source column is blank or absent (default: the file name)"),
+    ] = None,
+    allow_rejects: AllowRejects = False,
+) -> None:
+    """Import your own indicators per area (e.g. loneliness, food-bank referrals) to use as a need measure."""
+    from layers.importers.indicators import import_indicators
+
+    run_import(
+        lambda conn, progress: import_indicators(
+            conn, path, source=source, allow_rejects=allow_rejects, progress=progress
+        )
+    )
+
+
 @import_app.command("osm")
 def import_osm_cmd(
     paths: Annotated[list[Path], typer.Argument(help="GeoJSON exports of OpenStreetMap features")],
@@ -243,3 +264,56 @@ def serve(
 
 if __name__ == "__main__":
     app()
+
+
+@analyse_app.command("overlay")
+def analyse_overlay_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="file to write: .csv, .geojson or .gpkg")],
+    level: Annotated[str, typer.Option(help="ward, district, lsoa or locality")] = "ward",
+    within: Annotated[str | None, typer.Option(help="a district code, e.g. E07000148")] = None,
+    kinds: Annotated[str, typer.Option(help="comma list of group, hub, space")] = "group,hub,space",
+    category: Annotated[str | None, typer.Option(help="a group category, hub or space kind")] = None,
+    radius_m: Annotated[float, typer.Option(help="coverage distance, metres")] = 800.0,
+    catchment_m: Annotated[float, typer.Option(help="2SFCA catchment, metres")] = 2000.0,
+    capacity: Annotated[str, typer.Option(help="one (1 per asset) or rooms")] = "one",
+    need: Annotated[str, typer.Option(help="imd, a domain, or an imported indicator key")] = "imd",
+    need_lower_is_more: Annotated[
+        bool, typer.Option("--need-lower-is-more", help="for an imported indicator: lower means more need")
+    ] = False,
+    provision: Annotated[str, typer.Option(help="per_1000, coverage or access")] = "per_1000",
+) -> None:
+    """Compute the overlay (need, provision, gap, explanation per area) and write it to a file."""
+    from layers.analysis import export
+    from layers.analysis.overlay import OverlayOptions
+    from layers.analysis.tables import area_geometries, overlay_table
+
+    if out.suffix.lower() not in (".csv", ".geojson", ".gpkg"):
+        console.print(f"[red]Error:[/red] cannot write {out.suffix or 'a file without a suffix'}: use .csv, "
+                      ".geojson or .gpkg", highlight=False)  # fmt: skip
+        raise typer.Exit(2)
+    settings = Settings()
+    engine = make_engine(settings.database)
+    try:
+        with console.status("Computing the overlay"), engine.connect() as conn:
+            if capacity not in ("one", "rooms"):
+                raise InvalidInput(f"Unknown capacity {capacity!r}", "Use one or rooms.")
+            options = OverlayOptions(
+                tuple(k.strip() for k in kinds.split(",") if k.strip()), category, radius_m, catchment_m,
+                "rooms" if capacity == "rooms" else "one",
+            )  # fmt: skip
+            result = overlay_table(
+                conn, level=level, within=within, options=options, need=need,
+                need_higher_is_more=not need_lower_is_more, provision=provision,
+            )  # fmt: skip
+            shapes = None if out.suffix.lower() == ".csv" else area_geometries(conn, list(result.table.index))
+        written = export.write_file(result, shapes, out)
+    except PatchmapError as exc:
+        console.print(f"[red]Error:[/red] {exc.message}\n{exc.detail}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    ranked = result.table.sort_values("priority").dropna(subset=["priority"])
+    console.print(f"{len(result.table)} {level} areas{f' in {result.within_name}' if within else ''}: "
+                  f"{written} written to {out}", highlight=False)  # fmt: skip
+    for _, row in ranked.head(3).iterrows():
+        console.print(f"  {int(row['priority'])}. {row['explanation']}", highlight=False, markup=False)

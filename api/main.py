@@ -15,23 +15,27 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api import errors
-from api.routes import areas, assets, health, map_data, pages, search, submissions
+from api.routes import analysis, areas, assets, health, map_data, pages, search, submissions
+from layers.db import make_engine
 from layers.settings import Settings
 from layers.submissions import submission_secret
 
 
-def make_pool(settings: Settings) -> AsyncConnectionPool:
-    """An (unopened) psycopg pool with dict rows, autocommit and a statement time limit."""
+def make_pool(settings: Settings, *, generic_plans: bool = False) -> AsyncConnectionPool:
+    """An (unopened) psycopg pool with dict rows, autocommit and a statement time limit.
+
+    With generic_plans, its connections plan prepared statements once, whatever their parameters
+    (plan_cache_mode = force_generic_plan): the nearby search's pool, see layers.queries.search._run.
+    """
     db = settings.database
+    options = f"-c statement_timeout={int(db.statement_timeout_ms)}"
+    if generic_plans:
+        options += " -c plan_cache_mode=force_generic_plan"
     return AsyncConnectionPool(
         conninfo=db.url,
         min_size=db.pool_min,
         max_size=db.pool_max,
-        kwargs={
-            "row_factory": dict_row,
-            "autocommit": True,
-            "options": f"-c statement_timeout={int(db.statement_timeout_ms)}",
-        },
+        kwargs={"row_factory": dict_row, "autocommit": True, "options": options},
         timeout=10,
         open=False,
     )
@@ -54,11 +58,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = make_pool(settings)
+        search_pool = make_pool(settings, generic_plans=True)
         await pool.open(wait=False)
+        await search_pool.open(wait=False)
         app.state.pool = pool
+        app.state.search_pool = search_pool
+        # The officers' analysis is pandas work on frames read with SQLAlchemy: it runs in worker threads.
+        app.state.engine = make_engine(settings.database)
         try:
             yield
         finally:
+            app.state.engine.dispose()
+            await search_pool.close()
             await pool.close()
 
     app = FastAPI(
@@ -79,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(assets.router)
     app.include_router(map_data.router)
+    app.include_router(analysis.router)
     app.include_router(pages.router)
     app.state.submission_secret = submission_secret(settings.submissions)  # HMAC key of client addresses
     app.include_router(submissions.router)

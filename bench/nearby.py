@@ -11,9 +11,8 @@ search has its 20 results and the work is a true k = 20 nearest-neighbour search
 Measured in one run:
   - the floor: layers/sql/search_nearby.sql with the parameters the API gives it (built with the API's own
     layers.queries.search_params.plan_filters), through psycopg, prepared, with the generic plan the API
-    forces (plan_cache_mode = force_generic_plan, here set once for the session): one connection in
-    sequence (p50/p95, requests/s) and 16 connections in threads (requests/s); and, in sequence, the same
-    wrapped as the API sends it (BEGIN; SET LOCAL; the query; COMMIT in one pipeline);
+    forces on its search pool's connections (plan_cache_mode = force_generic_plan, set once per session):
+    one connection in sequence (p50/p95, requests/s) and 16 connections in threads (requests/s);
   - end to end: wrk against uvicorn (api.main:create_app, 2 workers), cycling through the points, at
     concurrency 1 (p50/p95, requests/s) and 16 (requests/s).
 Before timing, the API's answers for the first points are checked against the floor's rows (same results,
@@ -93,23 +92,16 @@ def api_params(lon: float, lat: float, radius_m: float, filters: dict[str, str])
 
 
 def floor_sequential(
-    url: str, points: np.ndarray, radius_m: float, filters: dict[str, str], *, wrapped: bool = False
+    url: str, points: np.ndarray, radius_m: float, filters: dict[str, str]
 ) -> dict[str, float]:
     """Latency (ms) and requests/s of the search SQL through one connection, one point at a time."""
     query = sql("search_nearby.sql")
     timings = []
     with psycopg.connect(url, autocommit=True) as conn:
-        if not wrapped:
-            conn.execute(GENERIC)
+        conn.execute(GENERIC)
 
         def once(lon: float, lat: float) -> list[Any]:
-            params = api_params(lon, lat, radius_m, filters)
-            if not wrapped:
-                return conn.execute(query, params, prepare=True).fetchall()
-            with conn.pipeline(), conn.transaction():
-                conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                cur = conn.execute(query, params, prepare=True)
-            return cur.fetchall()
+            return conn.execute(query, api_params(lon, lat, radius_m, filters), prepare=True).fetchall()
 
         for lon, lat in points[:300]:  # warm up caches and the prepared statement
             once(lon, lat)
@@ -473,7 +465,6 @@ def main() -> None:
         console.print(f"SQL floor, {case}")
         floor[case] = {
             "seq": floor_sequential(url, points, args.radius_m, filters),
-            "wrapped": floor_sequential(url, points, args.radius_m, filters, wrapped=True),
             "c16": floor_concurrent(url, points, args.radius_m, filters),
         }
     breakdown = sql_breakdown(url, points, args.radius_m)
@@ -517,10 +508,6 @@ def report(
     fu, ff = floor["unfiltered"], floor["filtered"]
     errors = sum(r["errors"] for c in http.values() for r in c.values())
     requests = sum(r["requests"] for c in http.values() for r in c.values())
-    wrapped = "; ".join(
-        f"{case} {floor[case]['wrapped']['p50']:.2f} / {floor[case]['wrapped']['p95']:.2f} ms"
-        for case in CASES
-    )
     prof = ""
     for case, p in profiles.items():
         lines = "\n".join(
@@ -554,8 +541,6 @@ The API's answers were checked equal to the floor's rows (same results, same ord
 
 Filtered against unfiltered: end to end p50 {fl["c1"]["p50"] / u["c1"]["p50"]:.2f}×, requests/s at 16
 {fl["c16"]["rps"] / u["c16"]["rps"]:.2f}×; floor p50 {ff["seq"]["p50"] / fu["seq"]["p50"]:.2f}×.
-The floor with the API's wrapper (BEGIN; SET LOCAL plan_cache_mode; the query; COMMIT, one pipeline), p50 / p95:
-{wrapped}.
 Where the SQL's time goes (floor, unfiltered, p50 over 1,000 points): {parts}.
 CPU per request at concurrency 16 (from /proc: PostgreSQL = the backends of the bench database; Python = the
 uvicorn processes end to end, this psycopg client for the floor; wrk = wrk): on 2 cores, requests/s can be

@@ -42,15 +42,18 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+
 def _one_of(column: str, values: tuple[str, ...] | list[str]) -> str:
     """SQL for 'column is one of values' (values come from our own taxonomy, never from users)."""
     quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return f"{column} IN ({quoted})"
 
+
 def _all_of(column: str, values: list[str]) -> str:
     """SQL for 'every element of the text[] column is one of values'."""
     quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
     return f"{column} <@ ARRAY[{quoted}]::text[]"
+
 
 def table_of(model: type[DeclarativeBase]) -> Table:
     """The Core ``Table`` of a mapped class (typed, for Core statements)."""
@@ -64,6 +67,7 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING)
 
+
 class Timestamped:
     """created_at / updated_at, set by the database."""
 
@@ -71,6 +75,7 @@ class Timestamped:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
+
 
 class Area(Timestamped, Base):
     """A locality boundary: ward, district, LSOA, county or a custom locality (a named set of areas)."""
@@ -86,6 +91,12 @@ class Area(Timestamped, Base):
     vintage: Mapped[str | None] = mapped_column(String(16), comment="boundary vintage, e.g. 2013")
     source: Mapped[str | None] = mapped_column(Text)
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
+    point_bng: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=27700, spatial_index=False),
+        Computed("ST_Transform(ST_PointOnSurface(geom), 27700)", persisted=True),
+        comment="a point inside the area (ST_PointOnSurface), British National Grid: for distances in metres",
+    )
+
 
 class AreaPiece(Base):
     """A subdivided piece of an area (ST_Subdivide), so point lookups test small polygons (as MapIt).
@@ -103,6 +114,7 @@ class AreaPiece(Base):
     name: Mapped[str] = mapped_column(Text)
     geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=True))
 
+
 class LocalityMember(Base):
     """Membership of a custom locality: the wards or LSOAs that make it up."""
 
@@ -113,6 +125,7 @@ class LocalityMember(Base):
         ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
+
 class AreaShare(Base):
     """Share of an LSOA's area lying in a ward (EPSG:27700 areas; shares of one LSOA sum to 1)."""
 
@@ -121,6 +134,7 @@ class AreaShare(Base):
     lsoa_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     area_code: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
     share: Mapped[float] = mapped_column(Float)
+
 
 class Indicator(Base):
     """One measure of one area for one period (IMD ranks, population, or a council's own indicator)."""
@@ -135,6 +149,7 @@ class Indicator(Base):
     period: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(Text)
     derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
 
 class Hub(Timestamped, Base):
     """A focal community building: community centre, library, hall, school, sports centre, ..."""
@@ -177,12 +192,20 @@ class Hub(Timestamped, Base):
         comment="the point in British National Grid, for nearest-neighbour search in metres",
     )
     search_text: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || patchmap_text(facilities))", persisted=True)
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || patchmap_text(facilities))",
+            persisted=True,
+        ),
     )
     ward_code: Mapped[str | None] = mapped_column(
         String(32), comment="the ward holding the point (set by a trigger)"
     )
+    lsoa_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the LSOA holding the point (set by a trigger)"
+    )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
 
 class Space(Timestamped, Base):
     """A space people can use: an empty shop, a room to hire, a hall, an office, somewhere outdoors."""
@@ -231,12 +254,20 @@ class Space(Timestamped, Base):
         comment="the point in British National Grid, for nearest-neighbour search in metres",
     )
     search_text: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || coalesce(terms, ''))", persisted=True)
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english', coalesce(name, '')), 'A') || to_tsvector('english', coalesce(description, '') || ' ' || coalesce(address, '') || ' ' || coalesce(terms, ''))",
+            persisted=True,
+        ),
     )
     ward_code: Mapped[str | None] = mapped_column(
         String(32), comment="the ward holding the point (set by a trigger)"
     )
+    lsoa_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the LSOA holding the point (set by a trigger)"
+    )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
 
 class Group(Timestamped, Base):
     """A voluntary organisation, club or mutual-aid group.
@@ -248,8 +279,12 @@ class Group(Timestamped, Base):
     __tablename__ = "groups"
     __table_args__ = (
         CheckConstraint(_all_of("categories", list(tx.GROUP_CATEGORIES)), name="categories"),
-        CheckConstraint(_all_of("communities_of_identity", list(tx.COMMUNITIES_OF_IDENTITY)), name="identity"),
-        CheckConstraint(_all_of("communities_of_interest", list(tx.COMMUNITIES_OF_INTEREST)), name="interest"),
+        CheckConstraint(
+            _all_of("communities_of_identity", list(tx.COMMUNITIES_OF_IDENTITY)), name="identity"
+        ),
+        CheckConstraint(
+            _all_of("communities_of_interest", list(tx.COMMUNITIES_OF_INTEREST)), name="interest"
+        ),
         CheckConstraint(_one_of("cost", tx.COST_BANDS), name="cost"),
         CheckConstraint(_one_of("status", tx.GROUP_STATUSES), name="status"),
         CheckConstraint(_one_of("location_precision", tx.LOCATION_PRECISIONS), name="location_precision"),
@@ -300,12 +335,20 @@ class Group(Timestamped, Base):
         comment="the point in British National Grid, for nearest-neighbour search in metres",
     )
     search_text: Mapped[Any] = mapped_column(
-        TSVECTOR, Computed("setweight(to_tsvector('english', coalesce(name, '')), 'A') || setweight(to_tsvector('english', patchmap_text(activities) || ' ' || patchmap_text(categories)), 'B') || to_tsvector('english', coalesce(description, '') || ' ' || patchmap_text(skills_sought))", persisted=True)
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english', coalesce(name, '')), 'A') || setweight(to_tsvector('english', patchmap_text(activities) || ' ' || patchmap_text(categories)), 'B') || to_tsvector('english', coalesce(description, '') || ' ' || patchmap_text(skills_sought))",
+            persisted=True,
+        ),
     )
     ward_code: Mapped[str | None] = mapped_column(
         String(32), comment="the ward holding the point (set by a trigger)"
     )
+    lsoa_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the LSOA holding the point (set by a trigger)"
+    )
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
 
 class GroupArea(Base):
     """An area a group serves (its community of place)."""
@@ -313,7 +356,10 @@ class GroupArea(Base):
     __tablename__ = "group_areas"
 
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True)
+    area_id: Mapped[int] = mapped_column(
+        ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
 
 class Postcode(Base):
     """A postcode's point and the areas it falls in (ONS Postcode Directory, or approximate)."""
@@ -328,7 +374,6 @@ class Postcode(Base):
     lsoa_code: Mapped[str | None] = mapped_column(String(32))
     approximate: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     source: Mapped[str] = mapped_column(Text)
-
 
 
 class Submission(Timestamped, Base):

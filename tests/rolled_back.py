@@ -80,11 +80,11 @@ def rolled_back(client: TestClient, url: str) -> Iterator[RolledBack]:
     """Point the client's app at one new connection in a transaction; roll it back and restore the pool."""
     app: Any = client.app
     conn = client.portal.call(_connect, url)
-    real_pool = app.state.pool
-    app.state.pool = OneConnection(conn)
+    real_pools = app.state.pool, app.state.search_pool
+    app.state.pool = app.state.search_pool = OneConnection(conn)
     try:
         yield RolledBack(client, conn)
     finally:
-        app.state.pool = real_pool
+        app.state.pool, app.state.search_pool = real_pools
         client.portal.call(conn.rollback)
         client.portal.call(conn.close)

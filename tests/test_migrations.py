@@ -42,10 +42,11 @@ def test_geometry_columns_have_srid_and_gist_index(scratch_db: DatabaseSettings)
             "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%%USING gist%%'"
         )}
     engine.dispose()
-    # Stored geometry is EPSG:4326; the only other SRID is the generated British National Grid search
-    # column (geom_bng), derived from it for nearest-neighbour search in metres.
+    # Stored geometry is EPSG:4326; the only other SRID is British National Grid in generated columns
+    # derived from it: each asset's point for nearest-neighbour search in metres (geom_bng) and each area's
+    # point inside it for the overlay's distances (point_bng).
     assert rows and all(srid == 4326 for _, srid in rows if srid != 27700)
-    assert {t for t, srid in rows if srid == 27700} == {"hubs", "spaces", "groups"}
+    assert {t for t, srid in rows if srid == 27700} == {"hubs", "spaces", "groups", "areas"}
     assert {t for t, _ in rows} <= gist
 
 

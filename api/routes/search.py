@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas import NearbyFeatureCollection, NearbyPage
+from api.schemas import NearbyPage
 from layers.queries import search
 
 router = APIRouter(tags=["search"])
@@ -62,11 +63,12 @@ class NearbyQuery(BaseModel):
 )
 async def search_nearby(request: Request, query: Annotated[NearbyQuery, Query()]) -> Any:
     """Groups, hubs and spaces within radius_m of a point or postcode, nearest first; groups serving it."""
-    # Like /areas/lookup, the hot path takes its connection straight from the pool.
-    pool: AsyncConnectionPool = request.app.state.pool
+    # The hot path takes its connection straight from the search pool (generic plans: see search._run),
+    # and writes the answer with orjson: layers.queries.search builds it to the NearbyPage shape (the tests
+    # check every answer against the schema), so validating it again here would only cost time.
+    pool: AsyncConnectionPool = request.app.state.search_pool
     async with pool.connection() as conn:
         found = await search.nearby_assets(conn, **query.model_dump(exclude={"f"}))
     if query.f == "geojson" or (query.f is None and GEOJSON in request.headers.get("accept", "")):
-        collection = NearbyFeatureCollection.model_validate(search.feature_collection(found))
-        return Response(collection.model_dump_json(by_alias=True), media_type=GEOJSON)
-    return found
+        return Response(orjson.dumps(search.feature_collection(found)), media_type=GEOJSON)
+    return Response(orjson.dumps(found), media_type="application/json")

@@ -74,11 +74,17 @@ def import_boundaries(
     missing = [label for label, col in (("code", code_col), ("name", name_col)) if not col or col not in gdf]
     if missing:
         raise fail(
-            what, path.name, f"no {' or '.join(missing)} column",
+            what,
+            path.name,
+            f"no {' or '.join(missing)} column",
             f"Columns found: {', '.join(columns) or 'none'}. Name them with --code-field/--name-field.",
         )
     assert code_col is not None and name_col is not None
-    parent_col = parent_field or _field(columns, "district", "CD", None, what) if kind in ("ward", "lsoa") else parent_field
+    parent_col = (
+        parent_field or _field(columns, "district", "CD", None, what)
+        if kind in ("ward", "lsoa")
+        else parent_field
+    )
     if parent_col and parent_col not in gdf:
         raise fail(what, path.name, f"no column {parent_col!r}", f"Columns found: {', '.join(columns)}.")
     parent_name_col = parent_name_field or (
@@ -87,7 +93,9 @@ def import_boundaries(
 
     source_crs = _source_crs(gdf, crs, what, path)
     vintage = vintage or _vintage(code_col)
-    rows, parents = _check_rows(gdf, source_crs, code_col, name_col, parent_col, parent_name_col, report, progress)
+    rows, parents = _check_rows(
+        gdf, source_crs, code_col, name_col, parent_col, parent_name_col, report, progress
+    )
     report.fail_if_rejected(allow_rejects)
 
     progress.start(f"Writing {len(rows)} {kind} boundaries", None)
@@ -100,8 +108,8 @@ def import_boundaries(
         if kind == "ward" and derive_parents and parents:
             changed += _derive_districts(conn, parents, vintage, report)
         rebuild_pieces(conn, changed, subdivide_max_vertices)
-        if kind == "ward" and counts.ids:
-            refresh_ward_codes(conn)
+        if kind in ("ward", "lsoa") and counts.ids:
+            refresh_area_codes(conn, kind)
     progress.advance(len(rows))
     return report
 
@@ -111,7 +119,9 @@ def _source_crs(gdf: gpd.GeoDataFrame, crs: str | None, what: str, path: Path) -
         try:
             return CRS.from_user_input(crs)
         except Exception as exc:
-            raise fail(what, path.name, f"unknown CRS {crs!r}", "Give an EPSG code such as EPSG:27700.") from exc
+            raise fail(
+                what, path.name, f"unknown CRS {crs!r}", "Give an EPSG code such as EPSG:27700."
+            ) from exc
     if gdf.crs is not None:
         return CRS.from_user_input(gdf.crs)
     problem = guess_crs_problem(gdf)
@@ -181,12 +191,21 @@ def _check_rows(
         parent = _text(rec[parent_col]) if parent_col else ""
         if parent:
             parents[parent] = parents.get(parent) or (_text(rec[parent_name_col]) if parent_name_col else "")
-        rows.append({"code": code, "name": name, "parent_code": parent or None, "geom": from_shape(checked.geom, srid=4326)})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "parent_code": parent or None,
+                "geom": from_shape(checked.geom, srid=4326),
+            }
+        )
         progress.advance()
     return rows, parents
 
 
-def _derive_districts(conn: Connection, parents: dict[str, str], vintage: str | None, report: ImportReport) -> list[int]:
+def _derive_districts(
+    conn: Connection, parents: dict[str, str], vintage: str | None, report: ImportReport
+) -> list[int]:
     """Dissolve wards into their districts (in PostGIS); return ids of districts inserted or changed."""
     unnamed = sorted(c for c, n in parents.items() if not n)
     if unnamed:
@@ -196,10 +215,16 @@ def _derive_districts(conn: Connection, parents: dict[str, str], vintage: str | 
     rows = [{"code": c, "name": n or f"District {c}", "vintage": vintage} for c, n in sorted(parents.items())]
     result = conn.execute(text(_sql("derive_districts.sql")), rows) if rows else None
     del result
-    ids = conn.execute(
-        text("SELECT id FROM areas WHERE kind = 'district' AND code = ANY(:codes) AND updated_at = now()"),
-        {"codes": list(parents)},
-    ).scalars().all()
+    ids = (
+        conn.execute(
+            text(
+                "SELECT id FROM areas WHERE kind = 'district' AND code = ANY(:codes) AND updated_at = now()"
+            ),
+            {"codes": list(parents)},
+        )
+        .scalars()
+        .all()
+    )
     report.notes.append(f"{len(parents)} districts dissolved from their wards ({len(ids)} new or changed)")
     return list(ids)
 
@@ -218,10 +243,14 @@ def rebuild_pieces(conn: Connection, area_ids: list[int], max_vertices: int) -> 
     )
 
 
-def refresh_ward_codes(conn: Connection) -> None:
-    """Re-derive the stored ward code of every hub, space and group after ward boundaries changed."""
-    for table in ("hubs", "spaces", "groups"):  # our own table names, not input
-        conn.execute(text(
-            f"UPDATE {table} SET ward_code = patchmap_ward_of(geom) "
-            "WHERE ward_code IS DISTINCT FROM patchmap_ward_of(geom)"
-        ))
+def refresh_area_codes(conn: Connection, kind: str) -> None:
+    """Re-derive the stored ward or LSOA code of every hub, space and group after those boundaries changed."""
+    column, function = {"ward": ("ward_code", "patchmap_ward_of"), "lsoa": ("lsoa_code", "patchmap_lsoa_of")}[
+        kind
+    ]
+    for table in ("hubs", "spaces", "groups"):  # our own table and column names, not input
+        conn.execute(
+            text(
+                f"UPDATE {table} SET {column} = {function}(geom) WHERE {column} IS DISTINCT FROM {function}(geom)"
+            )
+        )

@@ -179,21 +179,19 @@ async def nearby_assets(
 
 
 async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run search_nearby.sql, prepared, with its generic plan, in one round trip.
+    """Run search_nearby.sql, prepared, in one round trip.
 
     Planning this statement costs more than running it (about 2 ms against 1 ms), and PostgreSQL does not
     pick the generic plan by itself: its estimates for LIMIT $k and for the serving join price the generic
     plan above the custom ones. The generic plan is the one wanted anyway, whatever the parameters: every
-    filter is "param IS NULL OR test" on the rows the ordered index scans yield. SET LOCAL keeps the setting
-    to this transaction (so other statements on the pooled connection are untouched, even after an error);
-    the pipeline sends BEGIN, SET, the query and COMMIT together. The statement goes as a raw ($1) query so
-    psycopg does not parse its 8 kB again on every call (its cache stops at 4 kB).
+    filter is "param IS NULL OR test" on the rows the ordered index scans yield. So the API runs it on
+    connections opened with plan_cache_mode = force_generic_plan (api.main.make_pool's search pool), which
+    plan it once per connection; on any other connection it is still right, only slower. The statement goes
+    as a raw ($1) query so psycopg does not parse its 8 kB again on every call (its cache stops at 4 kB).
     """
     text, names = numbered_sql("search_nearby.sql")
-    async with conn.pipeline(), conn.transaction():
-        await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-        cur = AsyncRawCursor(conn, row_factory=dict_row)
-        await cur.execute(text, [params[n] for n in names], prepare=True)
+    cur = AsyncRawCursor(conn, row_factory=dict_row)
+    await cur.execute(text, [params[n] for n in names], prepare=True)
     rows: list[dict[str, Any]] = await cur.fetchall()
     return rows
 

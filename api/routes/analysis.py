@@ -1,0 +1,141 @@
+"""Officers' asset-versus-needs analysis: the overlay table per level, and one area's profile."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
+
+from api.analysis_schemas import AreaProfile, OverlayTable
+from layers.analysis import export
+from layers.analysis.overlay import DEFAULT_CATCHMENT_M, DEFAULT_RADIUS_M, KINDS, OverlayOptions
+from layers.analysis.tables import area_geometries, area_profile, overlay_table
+from layers.errors import InvalidInput
+
+router = APIRouter(prefix="/analysis", tags=["analysis"])
+
+GEOJSON = "application/geo+json"
+CSV = "text/csv"
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such area or district"},
+    422: {"description": "Invalid parameters: the body says which and what to do"},
+}
+
+
+class AnalysisQuery(BaseModel):
+    """Which assets count, how far, and which need and provision measures to compare."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: str = Field(
+        default="group,hub,space", max_length=40, description="comma list of group, hub, space"
+    )
+    category: str | None = Field(
+        default=None, max_length=40, description="a group category, hub or space kind"
+    )
+    radius_m: float = Field(
+        default=DEFAULT_RADIUS_M, gt=0, le=20_000, description="coverage distance, metres"
+    )
+    catchment_m: float = Field(
+        default=DEFAULT_CATCHMENT_M, gt=0, le=20_000, description="2SFCA catchment, metres"
+    )
+    capacity: Literal["one", "rooms"] = Field(default="one", description="1 per asset, or a hub's rooms")
+    need: str = Field(
+        default="imd", max_length=64, pattern=r"^[a-z0-9_]+$",
+        description="imd, a domain (income, health, ...) or an imported indicator key",
+    )  # fmt: skip
+    need_direction: Literal["higher", "lower"] = Field(
+        default="higher", description="for an imported indicator: does a higher value mean more need?"
+    )
+    provision: Literal["per_1000", "coverage", "access"] = "per_1000"
+
+    def options(self) -> OverlayOptions:
+        """The overlay options these parameters ask for."""
+        kinds = tuple(k.strip() for k in self.kinds.split(",") if k.strip())
+        if len(set(kinds)) != len(kinds) or not set(kinds) <= set(KINDS):
+            raise InvalidInput(
+                f"Unknown or repeated kinds in {self.kinds!r}", "Use a comma list of group, hub, space."
+            )
+        return OverlayOptions(kinds, self.category, self.radius_m, self.catchment_m, self.capacity)
+
+    def measures(self) -> dict[str, Any]:
+        """The keyword arguments of overlay_table for the need and provision measures."""
+        return {
+            "options": self.options(),
+            "need": self.need,
+            "need_higher_is_more": self.need_direction == "higher",
+            "provision": self.provision,
+        }
+
+
+class OverlayQuery(AnalysisQuery):
+    """The level and district of an overlay, its measures, and the format of the answer."""
+
+    level: Literal["ward", "district", "lsoa", "locality"] = "ward"
+    within: str | None = Field(
+        default=None, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", examples=["E07000148"]
+    )
+    f: Literal["json", "csv", "geojson"] | None = Field(
+        default=None, description="or Accept: text/csv, GeoJSON"
+    )
+
+
+def _format(query: OverlayQuery, request: Request) -> str:
+    if query.f:
+        return query.f
+    accept = request.headers.get("accept", "")
+    return "geojson" if GEOJSON in accept else "csv" if CSV in accept else "json"
+
+
+@router.get(
+    "/overlay",
+    response_model=OverlayTable,
+    responses={200: {"content": {CSV: {}, GEOJSON: {}}, "description": "JSON, CSV or GeoJSON"}, **ERRORS},
+)
+async def read_overlay(request: Request, query: Annotated[OverlayQuery, Query()]) -> Any:
+    """Every ward, district, LSOA or locality with its need, provision, gap and explanation, largest gap first."""
+    engine: Engine = request.app.state.engine
+    fmt = _format(query, request)
+
+    def run() -> Response | dict[str, Any]:
+        with engine.connect() as conn:
+            result = overlay_table(conn, level=query.level, within=query.within, **query.measures())
+            if fmt == "csv":
+                name = f"patchmap-overlay-{query.level}-{query.within or 'all'}.csv"
+                return Response(export.to_csv(result), media_type=CSV,
+                                headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+            if fmt == "geojson":
+                shapes = area_geometries(conn, list(result.table.index))
+                return Response(export.to_geojson(result, shapes), media_type=GEOJSON)
+        return {**export.summary(result), "areas": export.records(result)}
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/areas/{code}", response_model=AreaProfile, responses=ERRORS)
+async def read_area_profile(
+    request: Request,
+    code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")],
+    query: Annotated[AnalysisQuery, Query()],
+) -> Any:
+    """One area's measures, its rank among its siblings, its assets and its neighbours."""
+    engine: Engine = request.app.state.engine
+
+    def run() -> dict[str, Any]:
+        with engine.connect() as conn:
+            profile = area_profile(conn, code, **query.measures())
+        result = profile["result"]
+        rows = export.records(result)
+        return {
+            **export.summary(result),
+            "area": next(r for r in rows if r["code"] == code),
+            "siblings_ranked": profile["siblings"],
+            "assets": profile["assets"],
+            "neighbours": profile["neighbours"],
+        }
+
+    return await run_in_threadpool(run)

@@ -1,0 +1,1 @@
+"""Analysis on areas and assets: data in, frames out, with the CRS and units stated."""

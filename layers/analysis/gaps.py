@@ -1,0 +1,78 @@
+"""Gaps: where need outruns provision, within a comparison set of areas (pure functions over frames).
+
+- need percentile: the area's place (0 to 1, ties averaged) among the set by its need measure, 1 = most need.
+  For the IMD or a domain that measure is the population-weighted mean LSOA rank, and a lower rank is more
+  deprived; for an officer's own indicator, higher is more need unless they say otherwise.
+- provision percentile: likewise by the provision measure (assets per 1,000 residents, coverage, or E2SFCA),
+  1 = most provision.
+- gap = need percentile − provision percentile, from −1 to 1; the priority list runs from the largest gap.
+- class: each percentile in thirds (low ≤ 1/3 < medium ≤ 2/3 < high), giving a 3×3 bivariate class.
+Areas with no residents get no percentiles, no class and no rank, and say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LEVELS3 = ("low", "medium", "high")
+#: Provision measures: overlay column, what it is called in a sentence.
+PROVISION = {
+    "per_1000": ("assets_per_1000", "per 1,000 residents"),
+    "coverage": ("coverage", "share of residents within reach"),
+    "access": ("access_e2sfca", "E2SFCA accessibility per 1,000 residents"),
+}
+
+
+@dataclass(frozen=True)
+class Need:
+    """The need measure: a column of the table, whether higher means more need, and how to name it."""
+
+    column: str
+    higher_is_more_need: bool
+    label: str
+
+
+def percentile(values: pd.Series, *, higher_is_more: bool = True) -> pd.Series:
+    """Each value's percentile rank (0 to 1] among the non-missing values, ties averaged; NaN stays NaN."""
+    ranked = values.rank(pct=True, method="average", ascending=higher_is_more)
+    return ranked.astype(float)
+
+
+def third(p: pd.Series) -> pd.Series:
+    """low / medium / high for percentiles ≤ 1/3, ≤ 2/3, above; None where missing."""
+    labels = [
+        None if pd.isna(v) else LEVELS3[0] if v <= 1 / 3 else LEVELS3[1] if v <= 2 / 3 else LEVELS3[2]
+        for v in p.to_numpy(dtype=float)
+    ]
+    return pd.Series(labels, index=p.index, dtype=object)
+
+
+def score_gaps(table: pd.DataFrame, need: Need, provision: str) -> pd.DataFrame:
+    """The table with need/provision percentiles, gap, classes and priority rank (1 = largest gap)."""
+    column = PROVISION[provision][0]
+    out = table.copy()
+    has_people = out["population_total"] > 0
+    need_values = out[need.column].where(has_people)
+    provision_values = out[column].where(has_people & need_values.notna())
+    need_values = need_values.where(provision_values.notna())
+    out["need_value"] = need_values
+    out["provision_value"] = provision_values
+    out["need_percentile"] = percentile(need_values, higher_is_more=need.higher_is_more_need)
+    out["provision_percentile"] = percentile(provision_values)
+    out["gap"] = out["need_percentile"] - out["provision_percentile"]
+    out["need_class"] = third(out["need_percentile"])
+    out["provision_class"] = third(out["provision_percentile"])
+    out["bivariate_class"] = [
+        f"{n}-{p}" if n and p else None
+        for n, p in zip(out["need_class"], out["provision_class"], strict=True)
+    ]
+    # ties in gap: the area in greater need first, then by code (the index), so the order is stable
+    ranked = out[out["gap"].notna()]
+    ranked = ranked.assign(_code=ranked.index).sort_values(
+        ["gap", "need_percentile", "_code"], ascending=[False, False, True]
+    )
+    out["priority"] = pd.Series(np.arange(1, len(ranked) + 1), index=ranked.index).reindex(out.index)
+    return out

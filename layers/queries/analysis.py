@@ -1,0 +1,112 @@
+"""Inputs of the officers' overlay analysis, read from PostGIS as plain frames (sync, SQLAlchemy).
+
+Everything spatial that can be settled when data is written already has been: each asset's ward and LSOA
+(``ward_code``, ``lsoa_code``, kept by a trigger), each LSOA's point inside it (``areas.point_bng``) and each
+LSOA's share of each ward (``area_shares``). What is read here is therefore columns, and the measures in
+``layers.analysis.overlay`` are frame arithmetic. Coordinates are EPSG:27700 (British National Grid), metres.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, text
+
+from layers.errors import InvalidInput, NotFound
+from layers.importers.iod import DOMAINS, SUM_KEYS
+from layers.queries import sql
+
+#: The levels an overlay can report on (counties are not in the data this project ships).
+LEVELS = ("ward", "district", "lsoa", "locality")
+#: IoD2019 keys the overlay reads per LSOA: population counts, and every rank and decile.
+LSOA_KEYS = (
+    *SUM_KEYS,
+    *(f"{domain}_{measure}" for domain, _, _ in DOMAINS for measure in ("rank", "decile")),
+)
+
+
+@dataclass(frozen=True)
+class OverlayInputs:
+    """What the overlay measures are computed from.
+
+    - ``areas``: the reported areas (code, name, kind, parent_code), sorted by code;
+    - ``lsoas``: LSOAs in reach (index code): district_code, x, y (EPSG:27700 m) and the ``LSOA_KEYS`` columns;
+    - ``links``: how each LSOA's residents are apportioned among the reported areas (lsoa_code, area_code, share);
+    - ``assets``: groups, hubs and spaces with a point in reach: kind, id, name, categories, rooms, x, y,
+      ward_code, lsoa_code;
+    - ``served``: groups with no point, and each reported area they count towards (id, area_code, categories);
+    - ``members``: custom localities' member wards and LSOAs (locality_code, member_code, member_kind).
+    """
+
+    level: str
+    within: str | None
+    areas: pd.DataFrame
+    lsoas: pd.DataFrame
+    links: pd.DataFrame
+    assets: pd.DataFrame
+    served: pd.DataFrame
+    members: pd.DataFrame
+
+
+def check_level(level: str) -> None:
+    """Raise InvalidInput unless level is one the overlay reports on."""
+    if level not in LEVELS:
+        raise InvalidInput(f"Unknown level {level!r}", f"Use one of {', '.join(LEVELS)}.")
+
+
+def overlay_inputs(
+    conn: Connection, *, level: str = "ward", within: str | None = None, reach_m: float = 0.0
+) -> OverlayInputs:
+    """Read the overlay's inputs for the areas of ``level`` (in district ``within``, if given).
+
+    With ``within``, LSOAs and assets are read up to ``reach_m`` metres beyond it, so that coverage and
+    catchments near its edge count what lies just across it; without, all of England's that are loaded.
+    """
+    check_level(level)
+    if within is not None:
+        kind = conn.execute(text("SELECT kind FROM areas WHERE code = :code"), {"code": within}).scalar()
+        if kind is None:
+            raise NotFound(
+                f"No area with code {within!r}", "Give a district code such as E07000148 (Norwich)."
+            )
+        if kind != "district":
+            raise InvalidInput(f"{within} is a {kind}, not a district", "within takes a district code.")
+    params = {"level": level, "within": within}
+    areas = pd.DataFrame(conn.execute(text(sql("analysis_areas.sql")), params).mappings().all(),
+                         columns=["code", "name", "kind", "parent_code"])  # fmt: skip
+    links = pd.DataFrame(conn.execute(text(sql("analysis_links.sql")), params).all(),
+                         columns=["lsoa_code", "area_code", "share"])  # fmt: skip
+    links["share"] = links["share"].astype(float)
+    near = {"near_code": within, "reach_m": float(reach_m)}
+    lsoas = _lsoas(conn, near)
+    assets = pd.DataFrame(conn.execute(text(sql("analysis_assets.sql")), near).all(),
+                          columns=["kind", "id", "name", "categories", "rooms", "x", "y", "ward_code", "lsoa_code"])  # fmt: skip
+    served = pd.DataFrame(conn.execute(text(sql("analysis_served.sql")), params).all(),
+                          columns=["id", "area_code", "categories"])  # fmt: skip
+    members = pd.DataFrame(conn.execute(text(sql("analysis_members.sql"))).all(),
+                           columns=["locality_code", "member_code", "member_kind"])  # fmt: skip
+    return OverlayInputs(level, within, areas, lsoas, links, assets, served, members)
+
+
+def _lsoas(conn: Connection, near: Mapping[str, Any]) -> pd.DataFrame:
+    rows = conn.execute(text(sql("analysis_lsoas.sql")), {**near, "keys": list(LSOA_KEYS)}).all()
+    frame = pd.DataFrame(
+        {
+            "code": [r[0] for r in rows],
+            "district_code": [r[1] for r in rows],
+            "x": np.array([r[2] for r in rows], dtype=float),
+            "y": np.array([r[3] for r in rows], dtype=float),
+        }
+    )
+    values = pd.DataFrame.from_records([r[4] or {} for r in rows], columns=list(LSOA_KEYS))
+    return pd.concat([frame, values.astype(float)], axis=1).set_index("code")
+
+
+def indicator_values(conn: Connection, key: str, codes: list[str]) -> pd.DataFrame:
+    """The latest value of indicator ``key`` for each of ``codes`` that has one (code, value, period, source)."""
+    rows = conn.execute(text(sql("analysis_indicator.sql")), {"key": key, "codes": codes}).all()
+    return pd.DataFrame(rows, columns=["code", "value", "period", "source"])
