@@ -186,7 +186,7 @@ def accessibility(lsoas: pd.DataFrame, assets: pd.DataFrame, options: OverlayOpt
     )
 
 
-def overlay(inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
+def overlay(inputs: OverlayInputs, options: OverlayOptions, *, with_access: bool = True) -> pd.DataFrame:
     """The overlay table: one row per reported area with population, deprivation, counts, rates, coverage
     and accessibility (see the module docstring for each definition); index area code, sorted."""
     areas = inputs.areas.set_index("code")
@@ -196,7 +196,8 @@ def overlay(inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
     pointed = chosen(inputs.assets, options)
     per_lsoa = inputs.lsoas[deprivation].copy()
     per_lsoa["coverage"] = covered(inputs.lsoas, pointed, options.radius_m)
-    per_lsoa = per_lsoa.join(accessibility(inputs.lsoas, pointed, options))
+    if with_access:
+        per_lsoa = per_lsoa.join(accessibility(inputs.lsoas, pointed, options))
     table = table.join(weighted_by_population(inputs.lsoas, links, per_lsoa))
     counts, by_category = asset_counts(inputs, options)
     table = table.join(counts).fillna({c: 0 for c in counts.columns})
