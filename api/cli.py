@@ -20,7 +20,9 @@ from layers.settings import Settings
 
 app = typer.Typer(help="Patchmap: community asset mapping for UK councils.", no_args_is_help=True)
 db_app = typer.Typer(help="Database: migrations and status.", no_args_is_help=True)
-import_app = typer.Typer(help="Import data. Each import is one transaction with a summary.", no_args_is_help=True)
+import_app = typer.Typer(
+    help="Import data. Each import is one transaction with a summary.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 analyse_app = typer.Typer(help="Asset-versus-needs analysis for officers.", no_args_is_help=True)
@@ -105,7 +107,9 @@ def import_boundaries_cmd(
     name_field: str | None = None,
     parent_field: str | None = None,
     vintage: str | None = None,
-    crs: Annotated[str | None, typer.Option(help="the file's CRS when it does not say, e.g. EPSG:27700")] = None,
+    crs: Annotated[
+        str | None, typer.Option(help="the file's CRS when it does not say, e.g. EPSG:27700")
+    ] = None,
     layer: str | None = None,
     allow_rejects: AllowRejects = False,
 ) -> None:
@@ -113,11 +117,22 @@ def import_boundaries_cmd(
     from layers.importers.boundaries import import_boundaries
 
     settings = Settings()
-    run_import(lambda conn, progress: import_boundaries(
-        conn, path, kind=kind, code_field=code_field, name_field=name_field, parent_field=parent_field,
-        vintage=vintage, crs=crs, layer=layer, allow_rejects=allow_rejects,
-        subdivide_max_vertices=settings.geo.subdivide_max_vertices, progress=progress,
-    ))
+    run_import(
+        lambda conn, progress: import_boundaries(
+            conn,
+            path,
+            kind=kind,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            vintage=vintage,
+            crs=crs,
+            layer=layer,
+            allow_rejects=allow_rejects,
+            subdivide_max_vertices=settings.geo.subdivide_max_vertices,
+            progress=progress,
+        )
+    )
 
 
 @import_app.command("localities")
@@ -126,10 +141,15 @@ def import_localities_cmd(path: Path, allow_rejects: AllowRejects = False) -> No
     from layers.importers.localities import import_localities
 
     settings = Settings()
-    run_import(lambda conn, progress: import_localities(
-        conn, path, allow_rejects=allow_rejects, subdivide_max_vertices=settings.geo.subdivide_max_vertices,
-        progress=progress,
-    ))
+    run_import(
+        lambda conn, progress: import_localities(
+            conn,
+            path,
+            allow_rejects=allow_rejects,
+            subdivide_max_vertices=settings.geo.subdivide_max_vertices,
+            progress=progress,
+        )
+    )
 
 
 @import_app.command("iod")
@@ -158,7 +178,11 @@ def rollup_cmd() -> None:
     from layers.importers.iod import rollup_indicators
 
     settings = Settings()
-    run_import(lambda conn, progress: rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress))
+    run_import(
+        lambda conn, progress: rollup_indicators(
+            conn, metric_srid=settings.geo.metric_srid, progress=progress
+        )
+    )
 
 
 @import_app.command("indicators")
@@ -206,7 +230,9 @@ def import_postcodes_cmd(path: Path, allow_rejects: AllowRejects = False) -> Non
     """Import postcodes from an ONS Postcode Directory-style CSV (pcds, lat, long, ...)."""
     from layers.importers.postcodes import import_postcodes
 
-    run_import(lambda conn, progress: import_postcodes(conn, path, allow_rejects=allow_rejects, progress=progress))
+    run_import(
+        lambda conn, progress: import_postcodes(conn, path, allow_rejects=allow_rejects, progress=progress)
+    )
 
 
 @import_app.command("groups")
@@ -221,14 +247,18 @@ def import_groups_cmd(
     """Import groups from CSV (name and any known fields; a venue point, a postcode or areas served)."""
     from layers.importers.groups import import_groups
 
-    run_import(lambda conn, progress: import_groups(
-        conn, path, serves=serves, source=source, allow_rejects=allow_rejects, progress=progress
-    ))
+    run_import(
+        lambda conn, progress: import_groups(
+            conn, path, serves=serves, source=source, allow_rejects=allow_rejects, progress=progress
+        )
+    )
 
 
 @app.command("demo")
 def demo(
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing when data is already loaded.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing when data is already loaded.")
+    ] = False,
 ) -> None:
     """Load the Norfolk demo: wards, LSOAs, IoD2019, Norwich OSM hubs and spaces, and 70 groups."""
     from layers.demo import is_loaded, load_demo
@@ -243,9 +273,7 @@ def demo(
 
 
 @app.command("serve")
-def serve(
-    host: str | None = None, port: int | None = None, workers: int | None = None
-) -> None:
+def serve(host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Serve the app with uvicorn and print its addresses."""
     import uvicorn
 
@@ -255,8 +283,12 @@ def serve(
     base = f"http://{host}:{port}"
     console.print(f"Patchmap is at [bold]{base}/[/bold]  API docs: {base}/docs  health: {base}/health")
     uvicorn.run(
-        "api.main:create_app", factory=True, host=host, port=port,
-        workers=workers or settings.server.workers, log_level="info",
+        "api.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.server.workers,
+        log_level="info",
         # No access log: request URLs carry postcodes and coordinates, which we don't log.
         access_log=False,
     )

@@ -47,6 +47,8 @@ DETAILS_JS = Asset("js/patchmap-details.js")
 SEARCH_JS = Asset("js/patchmap-search.js")
 FORMS_JS = Asset("js/patchmap-forms.js")
 PAGE_CSS = Asset("css/patchmap.css")
+OFFICER_JS = Asset("js/patchmap-officer.js")
+OFFICER_CSS = Asset("css/patchmap-officer.css")
 
 #: What the residents' map loads, in order: (folium link name, asset).
 RESIDENT_PAGE_JS: tuple[tuple[str, Asset], ...] = (
@@ -63,6 +65,18 @@ RESIDENT_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
     ("patchmap_css", PAGE_CSS),
 )
 
+#: What the officers' map loads: Leaflet, the shared text helpers and its own script and styles.
+OFFICER_PAGE_JS: tuple[tuple[str, Asset], ...] = (
+    ("leaflet", LEAFLET_JS),
+    ("patchmap_details", DETAILS_JS),
+    ("patchmap_officer", OFFICER_JS),
+)
+OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
+    ("leaflet_css", LEAFLET_CSS),
+    ("patchmap_css", PAGE_CSS),
+    ("patchmap_officer_css", OFFICER_CSS),
+)
+
 
 def static_dir() -> Path:
     """The folder the app mounts at ``/static``."""
@@ -72,7 +86,7 @@ def static_dir() -> Path:
 def asset_problems() -> list[str]:
     """What is missing or altered among the page assets (an empty list when all is well)."""
     problems: list[str] = []
-    for _, asset in (*RESIDENT_PAGE_JS, *RESIDENT_PAGE_CSS):
+    for _, asset in (*RESIDENT_PAGE_JS, *RESIDENT_PAGE_CSS, *OFFICER_PAGE_JS, *OFFICER_PAGE_CSS):
         path = static_dir() / asset.path
         if not path.is_file():
             problems.append(f"{asset.path} is missing")

@@ -1,5 +1,8 @@
 """Map pages built with folium from plain data (settings values and URLs); nothing here reads a database.
 
+Two pages: the residents' map of groups, hubs and spaces (``/``) and the officers' map of need against
+provision by area (``/analysis``).
+
 The page carries no data of its own: its JavaScript (``static/js/patchmap-*.js``) loads markers from the
 API for the current view or search. Leaflet and its plugins come from the app's own static files.
 """
@@ -31,6 +34,32 @@ RADII_M: tuple[int, ...] = (500, 1000, 2000, 5000, 10000)
 DEFAULT_RADIUS_M = 2000
 DAYS = forms.DAYS  # one list of days for the search filters and the offer forms
 
+#: The officers' map: levels of area, need and provision measures, and coverage distances offered.
+#: Keys are the API's (/analysis/overlay); tests check them against layers.analysis.
+OFFICER_LEVELS: tuple[tuple[str, str], ...] = (
+    ("ward", "Wards"),
+    ("lsoa", "Neighbourhoods (LSOAs)"),
+    ("locality", "Localities"),
+    ("district", "Districts"),
+)
+NEED_MEASURES: tuple[tuple[str, str], ...] = (
+    ("imd", "Overall deprivation (IMD 2019)"),
+    ("income", "Income"),
+    ("employment", "Employment"),
+    ("education", "Education, skills and training"),
+    ("health", "Health and disability"),
+    ("crime", "Crime"),
+    ("housing", "Barriers to housing and services"),
+    ("living_environment", "Living environment"),
+)
+PROVISION_MEASURES: tuple[tuple[str, str], ...] = (
+    ("per_1000", "Number per 1,000 residents"),
+    ("coverage", "Share of residents within reach"),
+    ("access", "Accessibility score (E2SFCA)"),
+)
+COVERAGE_RADII_M: tuple[int, ...] = (400, 800, 1200, 1600, 2000, 3000)
+DEFAULT_COVERAGE_M = 800  # layers.analysis.overlay.DEFAULT_RADIUS_M (tested to match)
+
 
 @dataclass(frozen=True)
 class ResidentMapData:
@@ -58,6 +87,35 @@ class ResidentMapData:
     categories: dict[str, str] = field(default_factory=lambda: dict(styles.CATEGORY_NAMES))
     communities: dict[str, str] = field(default_factory=lambda: dict(COMMUNITIES_OF_IDENTITY))
     interests: dict[str, str] = field(default_factory=lambda: dict(COMMUNITIES_OF_INTEREST))
+
+
+@dataclass(frozen=True)
+class OfficerMapData:
+    """Everything the officers' map page needs, handed in by the caller (URLs and settings values)."""
+
+    static_url: str
+    overlay_url: str
+    profile_url: str
+    markers_url: str
+    areas_url: str
+    detail_urls: dict[str, str]
+    tile_url: str
+    tile_attribution: str
+    data_attribution: str
+    centre_lon: float
+    centre_lat: float
+    zoom: int
+    resident_url: str = "/"
+    district_code: str = "E07000148"
+    district_name: str = "Norwich"
+    title: str = "Patchmap: need and provision by area"
+    heading: str = "Need and provision by area"
+    intro: str = (
+        "Where is need high and community provision low? Compare areas, then select one for its profile."
+    )
+    categories: dict[str, str] = field(default_factory=lambda: dict(styles.CATEGORY_NAMES))
+    hub_kinds: dict[str, str] = field(default_factory=lambda: dict(HUB_KINDS))
+    space_kinds: dict[str, str] = field(default_factory=lambda: dict(SPACE_KINDS))
 
 
 class LocalMap(folium.Map):
@@ -176,6 +234,55 @@ def resident_map_page(data: ResidentMapData) -> str:
             "styles": styles.resident_js_styles(),
             "labels": labels(),
             "days": dict(DAYS),
+        },
+    ).add_to(fmap)
+    figure.add_child(fmap)
+    html: str = figure.render()
+    return html
+
+
+def officer_map_page(data: OfficerMapData) -> str:
+    """The HTML of the officers' map: settings, the need × provision map and key, ranked areas, a profile."""
+    figure = PageFigure(
+        data,
+        "officer_map.html",
+        styles.officer_page_css(),
+        levels=OFFICER_LEVELS,
+        needs=NEED_MEASURES,
+        provisions=PROVISION_MEASURES,
+        radii=COVERAGE_RADII_M,
+        default_radius=DEFAULT_COVERAGE_M,
+        markers=styles.RESIDENT_MARKERS,
+        classes=styles.BIVARIATE,
+        notes=styles.BIVARIATE_NOTES,
+    )
+    fmap = LocalMap(
+        static_url=data.static_url,
+        aria_label="Map of need and provision by area",
+        js=assets.OFFICER_PAGE_JS,
+        css=assets.OFFICER_PAGE_CSS,
+        location=(data.centre_lat, data.centre_lon),
+        zoom_start=data.zoom,
+        tiles=None,
+        control_scale=True,
+    )
+    if data.tile_url:
+        folium.TileLayer(
+            tiles=data.tile_url, attr=data.tile_attribution, name="Base map", max_zoom=19
+        ).add_to(fmap)
+    StartScript(
+        "startOfficerMap",
+        {
+            "overlayUrl": data.overlay_url,
+            "profileUrl": data.profile_url,
+            "markersUrl": data.markers_url,
+            "areasUrl": data.areas_url,
+            "detailUrls": data.detail_urls,
+            "district": {"code": data.district_code, "name": data.district_name},
+            "levels": dict(OFFICER_LEVELS),
+            "needs": dict(NEED_MEASURES),
+            "styles": styles.officer_js_styles(),
+            "labels": labels(),
         },
     ).add_to(fmap)
     figure.add_child(fmap)

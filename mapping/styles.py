@@ -164,3 +164,86 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     """'#rrggbb' with an alpha, as CSS rgba()."""
     r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r}, {g}, {b}, {alpha})"
+
+
+# ---------------------------------------------------------------- the officers' map: need × provision
+
+#: Thirds of a percentile, lowest first (layers.analysis.gaps.LEVELS3; tested to match).
+THIRDS: tuple[str, ...] = ("low", "medium", "high")
+
+
+@dataclass(frozen=True)
+class BivariateClass:
+    """One cell of the 3×3 need × provision key: its API class ("high-low"), colour and plain words."""
+
+    need: str
+    provision: str
+    fill: str
+
+    @property
+    def key(self) -> str:
+        """The class as the API gives it: need-provision, e.g. "high-low"."""
+        return f"{self.need}-{self.provision}"
+
+    @property
+    def label(self) -> str:
+        """The class in words, e.g. "High need, low provision"."""
+        return f"{self.need.capitalize()} need, {self.provision} provision"
+
+
+# Joshua Stevens' purple-blue bivariate scheme (grey → pink-purple with need, grey → teal with provision,
+# dark blue where both are high), chosen because its two hues stay apart under the common colour-vision
+# deficiencies. Colour is never the only cue: the key names each class and the list beside the map says it.
+_BIVARIATE_FILLS: dict[tuple[str, str], str] = {
+    ("low", "low"): "#e8e8e8",
+    ("low", "medium"): "#ace4e4",
+    ("low", "high"): "#5ac8c8",
+    ("medium", "low"): "#dfb0d6",
+    ("medium", "medium"): "#a5add3",
+    ("medium", "high"): "#5698b9",
+    ("high", "low"): "#be64ac",
+    ("high", "medium"): "#8c62aa",
+    ("high", "high"): "#3b4994",
+}
+#: The nine classes in the key's order: high need first (the top row), low provision first (the left column).
+BIVARIATE: tuple[BivariateClass, ...] = tuple(
+    BivariateClass(need, provision, _BIVARIATE_FILLS[need, provision])
+    for need in reversed(THIRDS)
+    for provision in THIRDS
+)
+#: What the corners of the key mean, in plain words (printed under it): (class, sentence).
+BIVARIATE_NOTES: tuple[tuple[str, str], ...] = (
+    ("high-low", "High need, low provision: look here first"),
+    ("high-high", "High need, high provision: well served"),
+    ("low-high", "Low need, high provision"),
+    ("low-low", "Low need, low provision"),
+)
+#: Areas without residents: no need or provision is scored, so no class.
+UNSCORED = AreaStyle(color="#4a5561", weight=1, opacity=0.9, fill_color="#ffffff", fill_opacity=0.6)
+#: Every scored area's outline and fill opacity (its fill is its class's colour).
+AREA_OUTLINE = AreaStyle(color="#4a5561", weight=1, opacity=0.9, fill_color="#e8e8e8", fill_opacity=0.78)
+#: The selected area: a dark line over a white halo, so it shows on every class's colour.
+SELECTED_LINE = "#111827"
+SELECTED_HALO = "#ffffff"
+
+
+def officer_js_styles() -> dict[str, Any]:
+    """The styles the officers' map's JavaScript needs, as JSON-ready data."""
+    return {
+        "classes": {c.key: {"fill": c.fill, "label": c.label} for c in BIVARIATE},
+        "area": AREA_OUTLINE.leaflet(),
+        "unscored": {**UNSCORED.leaflet(), "dashArray": "4 3", "label": "Not scored: no residents"},
+        "selected": {"line": SELECTED_LINE, "halo": SELECTED_HALO},
+        "markers": {m.key: {"label": m.label, "shape": m.shape} for m in RESIDENT_MARKERS},
+    }
+
+
+def officer_page_css() -> str:
+    """CSS for the officers' map: marker colours (as on the resident map) and the key's class colours."""
+    rules = [resident_page_css()]
+    for c in BIVARIATE:
+        rules.append(f".pm-bv--{c.key} {{ background: {c.fill}; }}")
+    rules.append(f".pm-bv--none {{ background: {UNSCORED.fill_color}; border-style: dashed; }}")
+    for m in RESIDENT_MARKERS:
+        rules.append(f".pm-cluster--{m.key} {{ background: {m.fill}; }}")
+    return "\n".join(rules)

@@ -25,7 +25,12 @@ def test_overlay_json_is_ranked_and_matches_the_model(client: TestClient) -> Non
     assert [r["priority"] for r in rows] == list(range(1, 14))
     assert all(r["explanation"].startswith(r["name"] + ": ") for r in rows)
     assert rows[0]["gap"] == max(r["gap"] for r in rows)
-    assert set(rows[0]["deprivation"]) >= {"imd_rank", "imd_decile", "income_decile", "living_environment_rank"}
+    assert set(rows[0]["deprivation"]) >= {
+        "imd_rank",
+        "imd_decile",
+        "income_decile",
+        "living_environment_rank",
+    }
 
 
 @pytest.mark.parametrize(
@@ -96,7 +101,9 @@ def test_area_profile(client: TestClient) -> None:
         ({"surprise": "1"}, 422),
     ],
 )
-def test_bad_overlay_requests_get_4xx_with_a_message(client: TestClient, params: dict[str, object], status: int) -> None:
+def test_bad_overlay_requests_get_4xx_with_a_message(
+    client: TestClient, params: dict[str, object], status: int
+) -> None:
     error_body(client.get("/analysis/overlay", params=params), status)
 
 

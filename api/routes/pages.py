@@ -1,4 +1,4 @@
-"""HTML pages: the residents' map of groups, hubs and spaces."""
+"""HTML pages: the residents' map of groups, hubs and spaces (`/`), and the officers' map (`/analysis`)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import AppSettings
-from mapping.pages import ResidentMapData, resident_map_page
+from mapping.pages import OfficerMapData, ResidentMapData, officer_map_page, resident_map_page
 
 router = APIRouter(tags=["pages"])
 
 #: Paths of the APIs the page calls (relative to the app's root path).
 SEARCH_PATH = "/search/nearby"
 DETAIL_PATHS = {"group": "/groups/", "hub": "/hubs/", "space": "/spaces/"}
+PROFILE_PATH = "/analysis/areas/"
 SUBMISSION_PATHS = {"group": "/submissions/group", "space": "/submissions/space", "help": "/submissions/help"}
 
 
@@ -36,3 +37,28 @@ async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse
         zoom=m.map_zoom,
     )
     return HTMLResponse(resident_map_page(data))
+
+
+# api.routes.analysis serves /analysis/overlay and /analysis/areas/{code}; this is /analysis exactly.
+@router.get("/analysis", response_class=HTMLResponse)
+async def read_officer_map_page(request: Request, settings: AppSettings) -> HTMLResponse:
+    """The officers' map of need against provision; areas load from /analysis/overlay, profiles from
+    /analysis/areas/{code}, and groups, hubs and spaces from /map/markers.geojson."""
+    m = settings.map
+    root = request.scope.get("root_path", "").rstrip("/")
+    data = OfficerMapData(
+        static_url=request.url_for("static", path="").path,
+        overlay_url=request.url_for("read_overlay").path,
+        profile_url=root + PROFILE_PATH,
+        markers_url=request.url_for("map_markers").path,
+        areas_url=request.url_for("list_areas").path,
+        detail_urls={kind: root + path for kind, path in DETAIL_PATHS.items()},
+        tile_url=m.tile_url,
+        tile_attribution=m.tile_attribution,
+        data_attribution=m.data_attribution,
+        centre_lon=m.map_centre_lon,
+        centre_lat=m.map_centre_lat,
+        zoom=m.map_zoom,
+        resident_url=request.url_for("read_map_page").path,
+    )
+    return HTMLResponse(officer_map_page(data))

@@ -15,7 +15,7 @@ import geopandas as gpd
 import orjson
 import pandas as pd
 
-from layers.analysis.overlay import POPULATION
+from layers.analysis.overlay import CATEGORY_PREFIX, POPULATION
 from layers.analysis.tables import OverlayResult
 
 COUNTS = ("groups", "hubs", "spaces", "assets")
@@ -57,6 +57,7 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
     """One dict per area, priority order; NaN as None; deprivation and categories nested."""
     table = ordered(result.table)
     deprivation = deprivation_columns(table)
+    categories = [c for c in table.columns if c.startswith(CATEGORY_PREFIX)]
     out = []
     for code, row in table.iterrows():
         record: dict[str, Any] = {
@@ -67,7 +68,7 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
             **{c: _value(row[c]) for c in POPULATION},
             "deprivation": {c: _value(row[c]) for c in deprivation},
             **{c: int(row[c]) for c in COUNTS},
-            "by_category": row["by_category"],
+            "by_category": {c[len(CATEGORY_PREFIX) :]: int(row[c]) for c in categories if row[c]},
             **{c: _value(row[c]) for c in MEASURES + SCORES + CLASSES},
             "priority": None if pd.isna(row["priority"]) else int(row["priority"]),
             "explanation": row["explanation"],
@@ -106,7 +107,7 @@ def to_csv(result: OverlayResult) -> str:
 
 def to_frame(result: OverlayResult, geometries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """The overlay with each area's boundary (EPSG:4326), flat columns, priority order."""
-    table = ordered(result.table).drop(columns=["by_category"])
+    table = ordered(result.table)
     table = table.join(geometries.set_index("code")["geom"])
     return gpd.GeoDataFrame(table.reset_index(names="code"), geometry="geom", crs=4326)
 

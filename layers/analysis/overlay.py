@@ -90,27 +90,53 @@ def chosen(assets: pd.DataFrame, options: OverlayOptions) -> pd.DataFrame:
     return assets[keep]
 
 
-def weighted_by_population(lsoas: pd.DataFrame, links: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Apportion:
+    """A level's links as positions: each link's LSOA row (-1 when not read) and area number, and its share."""
+
+    lsoa_row: np.ndarray
+    area: np.ndarray
+    areas: pd.Index
+    share: np.ndarray
+
+    @classmethod
+    def of(cls, lsoas: pd.DataFrame, links: pd.DataFrame) -> Apportion:
+        """Positions of links (lsoa_code, area_code, share) against the LSOAs' index."""
+        area, areas = pd.factorize(links["area_code"])
+        rows = lsoas.index.get_indexer(pd.Index(links["lsoa_code"]))
+        return cls(rows, area, pd.Index(areas, name="area_code"), links["share"].to_numpy(dtype=float))
+
+    def column(self, values: np.ndarray) -> np.ndarray:
+        """An LSOA column's value at each link (NaN where the LSOA was not read)."""
+        return np.where(self.lsoa_row >= 0, values[self.lsoa_row], np.nan)
+
+    def sum(self, weights: np.ndarray) -> np.ndarray:
+        """Per area sums of per-link weights."""
+        return np.bincount(self.area, weights=weights, minlength=len(self.areas))
+
+
+def weighted_by_population(
+    lsoas: pd.DataFrame, links: pd.DataFrame | Apportion, values: pd.DataFrame
+) -> pd.DataFrame:
     """Population-weighted means per area of LSOA columns (NaN values left out); index area_code."""
-    pop = lsoas["population_total"].reindex(links["lsoa_code"]).to_numpy()
-    weight = pd.Series(pop * links["share"].to_numpy(), index=links.index)
+    ap = links if isinstance(links, Apportion) else Apportion.of(lsoas, links)
+    weight = np.nan_to_num(ap.column(lsoas["population_total"].to_numpy(dtype=float)) * ap.share)
+    ordered = values.reindex(lsoas.index) if not values.index.equals(lsoas.index) else values
     out = {}
     for column in values.columns:
-        v = values[column].reindex(links["lsoa_code"]).to_numpy(dtype=float)
-        has = ~np.isnan(v) & ~np.isnan(weight.to_numpy())
-        w = np.where(has, weight.to_numpy(), 0.0)
-        num = pd.Series(np.where(has, w * v, 0.0)).groupby(links["area_code"].to_numpy()).sum()
-        den = pd.Series(w).groupby(links["area_code"].to_numpy()).sum()
-        out[column] = (num / den.where(den > 0)).astype(float)
-    return pd.DataFrame(out)
+        v = ap.column(ordered[column].to_numpy(dtype=float))
+        has = ~np.isnan(v)
+        w = np.where(has, weight, 0.0)
+        num, den = ap.sum(np.where(has, w * v, 0.0)), ap.sum(w)
+        out[column] = np.divide(num, den, out=np.full(len(ap.areas), np.nan), where=den > 0)
+    return pd.DataFrame(out, index=ap.areas)
 
 
-def populations(lsoas: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+def populations(lsoas: pd.DataFrame, links: pd.DataFrame | Apportion) -> pd.DataFrame:
     """Residents per area (total, 0-15, 60+): Σ pop(l)·s(l, a); index area_code."""
-    values = lsoas[list(POPULATION)].reindex(links["lsoa_code"]).to_numpy(dtype=float)
-    shares = links["share"].to_numpy()[:, None]
-    frame = pd.DataFrame(np.nan_to_num(values) * shares, columns=list(POPULATION))
-    return frame.groupby(links["area_code"].to_numpy()).sum()
+    ap = links if isinstance(links, Apportion) else Apportion.of(lsoas, links)
+    out = {c: ap.sum(np.nan_to_num(ap.column(lsoas[c].to_numpy(dtype=float))) * ap.share) for c in POPULATION}
+    return pd.DataFrame(out, index=ap.areas)
 
 
 def asset_area(inputs: OverlayInputs, assets: pd.DataFrame) -> pd.DataFrame:
@@ -139,24 +165,30 @@ def asset_area(inputs: OverlayInputs, assets: pd.DataFrame) -> pd.DataFrame:
     return keep.assign(area_code=area)[area.isin(codes)]
 
 
-def asset_counts(inputs: OverlayInputs, options: OverlayOptions) -> tuple[pd.DataFrame, pd.Series]:
-    """Counts per area by kind (groups, hubs, spaces, assets) and by category (a dict per area)."""
+CATEGORY_PREFIX = "category:"
+
+
+def asset_counts(inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
+    """Counts per area by kind (groups, hubs, spaces, assets) and by category (``category:<name>`` columns)."""
     placed = asset_area(inputs, chosen(inputs.assets, options))
     served = chosen(inputs.served.assign(kind="group"), options)[["kind", "categories", "area_code"]]
     rows = pd.concat([placed, served], ignore_index=True)
-    counts = pd.crosstab(rows["area_code"], rows["kind"]).reindex(columns=list(KINDS), fill_value=0)
-    counts = counts.rename(columns=PLURAL)
-    counts["assets"] = counts.sum(axis=1)
-    exploded = rows.explode("categories").dropna(subset=["categories"])
-    tally = exploded.groupby(["area_code", "categories"]).size()
-    by_category = pd.Series(
-        {
-            code: {str(k): int(v) for k, v in part.droplevel(0).items()}
-            for code, part in tally.groupby(level=0)
-        },
-        dtype=object,
-    )
-    return counts, by_category
+    area, areas = pd.factorize(rows["area_code"])
+    kind = pd.Categorical(rows["kind"], categories=list(KINDS)).codes
+    tally = np.bincount(area * len(KINDS) + kind, minlength=len(areas) * len(KINDS)).reshape(-1, len(KINDS))
+    counts = pd.DataFrame(tally, index=pd.Index(areas, name="area_code"), columns=[PLURAL[k] for k in KINDS])
+    counts["assets"] = tally.sum(axis=1)
+    # by category: one (area, category) key per asset and category, counted with bincount
+    exploded = rows["categories"].explode()
+    exploded = exploded[exploded.notna()]
+    category, names = pd.factorize(exploded)
+    width = len(names)
+    if width:
+        keys = area[exploded.index.to_numpy()] * width + category
+        by = np.bincount(keys, minlength=len(areas) * width).reshape(-1, width)
+        columns = [f"{CATEGORY_PREFIX}{n}" for n in names]
+        counts = counts.join(pd.DataFrame(by, index=counts.index, columns=columns)[sorted(columns)])
+    return counts
 
 
 def covered(lsoas: pd.DataFrame, assets: pd.DataFrame, radius_m: float) -> pd.Series:
@@ -186,26 +218,46 @@ def accessibility(lsoas: pd.DataFrame, assets: pd.DataFrame, options: OverlayOpt
     )
 
 
-def overlay(inputs: OverlayInputs, options: OverlayOptions, *, with_access: bool = True) -> pd.DataFrame:
-    """The overlay table: one row per reported area with population, deprivation, counts, rates, coverage
-    and accessibility (see the module docstring for each definition); index area code, sorted."""
-    areas = inputs.areas.set_index("code")
-    links = inputs.links[inputs.links["area_code"].isin(areas.index)].reset_index(drop=True)
-    table = areas.join(populations(inputs.lsoas, links))
+def lsoa_measures(
+    inputs: OverlayInputs, options: OverlayOptions, *, with_access: bool = True
+) -> pd.DataFrame:
+    """Per LSOA: its deprivation ranks and deciles, coverage and (with_access) 2SFCA and E2SFCA."""
     deprivation = [c for c in inputs.lsoas.columns if c.endswith(("_rank", "_decile"))]
     pointed = chosen(inputs.assets, options)
     per_lsoa = inputs.lsoas[deprivation].copy()
     per_lsoa["coverage"] = covered(inputs.lsoas, pointed, options.radius_m)
     if with_access:
         per_lsoa = per_lsoa.join(accessibility(inputs.lsoas, pointed, options))
-    table = table.join(weighted_by_population(inputs.lsoas, links, per_lsoa))
-    counts, by_category = asset_counts(inputs, options)
+    return per_lsoa
+
+
+def overlay(
+    inputs: OverlayInputs,
+    options: OverlayOptions,
+    *,
+    with_access: bool = True,
+    per_lsoa: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The overlay table: one row per reported area with population, deprivation, counts, rates, coverage
+    and accessibility (see the module docstring for each definition); index area code, sorted.
+
+    ``per_lsoa`` (from ``lsoa_measures`` with the same LSOAs, assets and options) saves computing the LSOA
+    measures again when several levels are reported from the same inputs.
+    """
+    areas = inputs.areas.set_index("code")
+    links = inputs.links[inputs.links["area_code"].isin(areas.index)].reset_index(drop=True)
+    ap = Apportion.of(inputs.lsoas, links)
+    table = areas.join(populations(inputs.lsoas, ap))
+    if per_lsoa is None:
+        per_lsoa = lsoa_measures(inputs, options, with_access=with_access)
+    table = table.join(weighted_by_population(inputs.lsoas, ap, per_lsoa))
+    counts = asset_counts(inputs, options)
     table = table.join(counts).fillna({c: 0 for c in counts.columns})
-    for column in ("groups", "hubs", "spaces", "assets"):
+    for column in counts.columns:
         table[column] = table[column].astype(int)
+    for column in ("groups", "hubs", "spaces", "assets"):
         table[f"{column}_per_1000"] = (
             1000 * table[column] / table["population_total"].where(table["population_total"] > 0)
         )
-    table["by_category"] = [by_category.get(code, {}) for code in table.index]
     table[list(POPULATION)] = table[list(POPULATION)].fillna(0.0)
     return table.sort_index()

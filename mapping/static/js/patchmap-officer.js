@@ -1,0 +1,600 @@
+/* Patchmap officers' map: need × provision by area. The page carries no data: the areas (GeoJSON with each
+ * area's class, gap and explanation) load from /analysis/overlay for the chosen settings, a profile from
+ * /analysis/areas/{code}, and the groups, hubs and spaces from /map/markers.geojson for the view.
+ *
+ * Every string from the API reaches the page through textContent, setAttribute or new Option(), never
+ * innerHTML, so area and place names always show as plain text.
+ */
+(function () {
+  "use strict";
+
+  var T = window.Patchmap.text;
+  var el = T.el;
+  var KINDS = ["group", "hub", "space"];
+  var KIND_PLURAL = { group: "Groups", hub: "Community hubs", space: "Spaces to use" };
+  var LEVEL_WORDS = { ward: ["ward", "wards"], lsoa: ["neighbourhood (LSOA)", "neighbourhoods (LSOAs)"],
+    locality: ["locality", "localities"], district: ["district", "districts"] };
+  var MEASURE_PARAMS = ["kinds", "category", "radius_m", "need", "provision"];
+  var ASSETS_SHOWN = 15;
+  var DEBOUNCE_MS = 300;
+  var CLUSTER_OVER = 1500;
+
+  function $(id) { return document.getElementById(id); }
+  function REDUCED() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
+
+  /* The area of a feature's bounding box in square degrees: enough to put larger shapes underneath. */
+  function span(feature) {
+    if (!feature.geometry) return 0;
+    var b = L.geoJSON(feature).getBounds();
+    return (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());
+  }
+
+  function withParams(url, params) {
+    var u = new URL(url, window.location.href);
+    Object.keys(params).forEach(function (k) {
+      if (params[k] !== undefined && params[k] !== null && params[k] !== "") u.searchParams.set(k, params[k]);
+    });
+    return u.pathname + u.search;
+  }
+
+  /* GET JSON; a non-2xx answer rejects with the API's {"error", "detail"} as the message. */
+  function getJSON(url, signal) {
+    return fetch(url, { signal: signal, headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (r.ok) return body;
+        var e = new Error([body && body.error, body && body.detail].filter(Boolean).join(". ") || "HTTP " + r.status);
+        e.status = r.status;
+        throw e;
+      });
+    });
+  }
+
+  function num(v, digits) {
+    if (typeof v !== "number" || !isFinite(v)) return "not known";
+    return v.toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+  function pct(v) { return typeof v === "number" && isFinite(v) ? Math.round(v * 100) + "%" : "not known"; }
+  function signed(v) { return typeof v === "number" && isFinite(v) ? (v > 0 ? "+" : v < 0 ? "\u2212" : "") + Math.abs(v).toFixed(2) : "not known"; }
+  function levelWord(level, n) { var w = LEVEL_WORDS[level] || ["area", "areas"]; return n === 1 ? w[0] : w[1]; }
+
+  /* The explanation without the area's name in front (the list and profile show the name already). */
+  function reason(row) {
+    var text = row.explanation || "";
+    return text.indexOf(row.name + ": ") === 0 ? text.slice(row.name.length + 2) : text;
+  }
+
+  function OfficerMap(map, config) {
+    var self = this;
+    this.map = map;
+    this.config = config;
+    this.styles = config.styles;
+    this.rows = [];
+    this.byCode = {};
+    this.paths = {};
+    this.selected = null;
+    this.profile = null;
+    this.loads = 0;
+    this.profileLoads = 0;
+    this.controllers = {};
+    this.lastPlace = null;
+    map.options.zoomSnap = 0.5;  // so fitting a district fills the map, on a phone too
+    this.areas = L.geoJSON(null, {
+      style: function (f) { return self.areaStyle(f.properties); },
+      onEachFeature: function (f, layer) { self.bindArea(f.properties, layer); },
+    }).addTo(map);
+    this.highlight = L.layerGroup().addTo(map);
+    this.assets = {};
+    var overlays = {};
+    KINDS.forEach(function (k) {
+      self.assets[k] = L.layerGroup().addTo(map);
+      // The layer control writes names as HTML: these are made from constants, never from data.
+      var shape = self.styles.markers[k].shape;
+      overlays['<span class="pm-kind pm-kind--' + k + '"><span class="pm-shape pm-shape--' + shape +
+        '" aria-hidden="true"></span></span> ' + KIND_PLURAL[k]] = self.assets[k];
+    });
+    // Open beside a wide map; a button on a phone's, where the open list would hide much of it.
+    var narrow = !window.matchMedia("(min-width: 60em)").matches;
+    this.control = L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
+    var box = this.control.getContainer();
+    var list = box.querySelector(".leaflet-control-layers-list");
+    list.insertBefore(el("p", "pm-layers-title", "Show on the map"), list.firstChild);
+    var toggle = box.querySelector(".leaflet-control-layers-toggle");
+    toggle.title = "Show or hide groups, hubs and spaces";
+    toggle.setAttribute("aria-label", toggle.title);
+    document.body.dataset.mapState = "loading";
+  }
+
+  OfficerMap.prototype.setStatus = function (text) { $("pm-status").textContent = text; };
+
+  OfficerMap.prototype.abort = function (what) {
+    if (this.controllers[what]) this.controllers[what].abort();
+    this.controllers[what] = new AbortController();
+    return this.controllers[what].signal;
+  };
+
+  /* ------------------------------------------------------------ settings */
+
+  OfficerMap.prototype.readForm = function () {
+    var f = $("pm-settings").elements;
+    var kinds = KINDS.filter(function (k) { return $("pm-kind-" + k).checked; });
+    var level = f.level.value;
+    return { level: level, within: level === "district" ? "" : f.within.value, kinds: kinds.join(","),
+      category: f.category.value, radius_m: f.radius_m.value, need: f.need.value, provision: f.provision.value };
+  };
+
+  OfficerMap.prototype.measures = function (s) {
+    var out = {};
+    MEASURE_PARAMS.forEach(function (k) { out[k] = s[k]; });
+    return out;
+  };
+
+  OfficerMap.prototype.overlayUrl = function (s, format) {
+    return withParams(this.config.overlayUrl, Object.assign({ level: s.level, within: s.within }, this.measures(s),
+      { f: format }));
+  };
+
+  /* Settings from the address (a shared link, or the form sent before the script started). */
+  OfficerMap.prototype.restore = function () {
+    var params = new URLSearchParams(window.location.search);
+    var f = $("pm-settings").elements;
+    ["level", "need", "provision", "radius_m", "category"].forEach(function (k) {
+      if (!params.has(k)) return;
+      var before = f[k].value;
+      f[k].value = params.get(k);
+      if (f[k].value !== params.get(k)) f[k].value = before;  // not one of the options: keep the default
+    });
+    if (params.has("within")) {
+      var code = params.get("within");
+      if (code && !Array.prototype.some.call(f.within.options, function (o) { return o.value === code; })) {
+        f.within.add(new Option(code, code));
+      }
+      f.within.value = code;
+    }
+    var kinds = params.getAll("kinds").join(",").split(",");
+    if (KINDS.some(function (k) { return kinds.indexOf(k) !== -1; })) {
+      KINDS.forEach(function (k) { $("pm-kind-" + k).checked = kinds.indexOf(k) !== -1; });
+    }
+    this.syncLevel();
+    return params.get("area");
+  };
+
+  OfficerMap.prototype.remember = function (s) {
+    var params = new URLSearchParams();
+    ["level", "within", "need", "provision", "radius_m", "category"].forEach(function (k) {
+      if (s[k] || k === "within") params.set(k, s[k]);
+    });
+    s.kinds.split(",").forEach(function (k) { params.append("kinds", k); });
+    if (this.selected) params.set("area", this.selected);
+    window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+  };
+
+  OfficerMap.prototype.syncLevel = function () {
+    var district = $("pm-level").value === "district";
+    $("pm-within").disabled = district;
+    $("pm-within-hint").hidden = !district;
+  };
+
+  OfficerMap.prototype.loadDistricts = function () {
+    var select = $("pm-within");
+    getJSON(withParams(this.config.areasUrl, { kind: "district" })).then(function (list) {
+      var chosen = select.value;
+      var options = list.slice().sort(function (a, b) { return a.name.localeCompare(b.name, "en-GB"); })
+        .map(function (d) { return new Option(d.name, d.code); });
+      options.push(new Option("All districts", ""));
+      select.replaceChildren.apply(select, options);
+      select.value = chosen;
+      if (select.value !== chosen) select.add(new Option(chosen, chosen, true, true));
+    }).catch(function () { /* the default district stays on offer */ });
+  };
+
+  OfficerMap.prototype.checkKinds = function (s) {
+    var error = $("pm-kinds-error");
+    var bad = !s.kinds;
+    error.hidden = !bad;
+    error.textContent = bad ? "Choose at least one: groups, community hubs or spaces." : "";
+    KINDS.forEach(function (k) {
+      if (bad) $("pm-kind-" + k).setAttribute("aria-invalid", "true"); else $("pm-kind-" + k).removeAttribute("aria-invalid");
+    });
+    if (bad) $("pm-kind-group").focus();
+    return !bad;
+  };
+
+  /* ------------------------------------------------------------ the areas */
+
+  OfficerMap.prototype.classOf = function (row) {
+    return (row && row.bivariate_class && this.styles.classes[row.bivariate_class]) || null;
+  };
+
+  OfficerMap.prototype.areaStyle = function (row) {
+    var c = this.classOf(row);
+    var base = c ? this.styles.area : this.styles.unscored;
+    return Object.assign({}, base, { fillColor: c ? c.fill : base.fillColor, className: "pm-area" });
+  };
+
+  OfficerMap.prototype.bindArea = function (row, layer) {
+    var self = this;
+    this.paths[row.code] = layer;
+    layer.bindTooltip(function () {
+      var box = el("div", "pm-tip");
+      box.appendChild(el("strong", null, row.name));
+      var c = self.classOf(row);
+      box.appendChild(el("span", "pm-tip-class", c ? c.label : self.styles.unscored.label));
+      return box;
+    }, { sticky: true, direction: "top", offset: [0, -8] });
+    layer.on("click", function () { self.select(row.code, "map"); });
+    layer.on("mouseover", function () { self.hover(row.code, true); });
+    layer.on("mouseout", function () { self.hover(row.code, false); });
+    layer.on("add", function () {
+      var node = layer.getElement();
+      if (node) node.setAttribute("data-code", row.code);
+    });
+  };
+
+  OfficerMap.prototype.hover = function (code, on) {
+    var layer = this.paths[code];
+    if (layer) layer.setStyle({ weight: on ? 3 : this.areaStyle(this.byCode[code]).weight });
+    var li = this.entryFor(code);
+    if (li) li.classList.toggle("is-hovered", on);
+  };
+
+  OfficerMap.prototype.load = function (fit) {
+    var self = this;
+    var s = this.readForm();
+    if (!this.checkKinds(s)) return;
+    var signal = this.abort("overlay");
+    var place = s.level + "/" + s.within;
+    fit = fit || place !== this.lastPlace;
+    document.body.dataset.mapState = "loading";
+    this.setStatus("Loading " + levelWord(s.level, 2) + "\u2026");
+    getJSON(this.overlayUrl(s, "geojson"), signal).then(function (fc) {
+      if (signal.aborted) return;
+      self.settings = s;
+      self.lastPlace = place;
+      self.show(fc, fit);
+      self.loads += 1;
+      document.body.dataset.mapState = "ready";
+    }).catch(function (e) {
+      if (e.name === "AbortError") return;
+      self.setStatus("The areas could not be loaded. " + e.message);
+      document.body.dataset.mapState = "error";
+    });
+  };
+
+  OfficerMap.prototype.show = function (fc, fit) {
+    var self = this;
+    var s = this.settings;
+    this.summary = fc;
+    this.rows = fc.features.map(function (f) { return f.properties; });
+    this.byCode = {};
+    this.rows.forEach(function (r) { self.byCode[r.code] = r; });
+    this.paths = {};
+    this.areas.clearLayers();
+    // Localities may overlap: draw the largest first, so a smaller one on top can still be selected.
+    this.areas.addData(fc.features.slice().sort(function (a, b) { return span(b) - span(a); }));
+    if (fit && this.areas.getLayers().length) {
+      this.map.fitBounds(this.areas.getBounds(), { padding: [8, 8], animate: !REDUCED() });
+    }
+    $("pm-areas").replaceChildren.apply($("pm-areas"), this.rows.map(function (r) { return self.entry(r); }));
+    this.countClasses();
+    $("pm-csv").href = this.overlayUrl(s, "csv");
+    $("pm-geojson").href = this.overlayUrl(s, "geojson");
+    $("pm-geojson").setAttribute("download", "patchmap-overlay-" + s.level + "-" + (s.within || "all") + ".geojson");
+    var where = fc.within ? " in " + fc.within.name : s.level === "district" ? "" : " in all districts";
+    var n = this.rows.length;
+    var urgent = this.rows.filter(function (r) { return r.bivariate_class === "high-low"; }).length;
+    var text = T.plural(n, levelWord(s.level, 1), levelWord(s.level, 2)) + where + " shown, largest gap first. " +
+      (urgent ? urgent + (urgent === 1 ? " has" : " have") : "None has") + " high need and low provision.";
+    if (fc.notes && fc.notes.length) text += " Note: " + fc.notes.join("; ") + ".";
+    this.setStatus(text);
+    if (this.selected && this.byCode[this.selected]) this.select(this.selected, "reload");
+    else if (this.selected) this.closeProfile(false);
+    this.remember(s);
+  };
+
+  OfficerMap.prototype.countClasses = function () {
+    var counts = {};
+    this.rows.forEach(function (r) { if (r.bivariate_class) counts[r.bivariate_class] = (counts[r.bivariate_class] || 0) + 1; });
+    document.querySelectorAll("#pm-key td[data-class]").forEach(function (td) {
+      td.querySelector(".pm-key-count").textContent = String(counts[td.dataset.class] || 0);
+    });
+  };
+
+  OfficerMap.prototype.classLine = function (row, tag) {
+    var c = this.classOf(row);
+    var line = el(tag || "span", "pm-class");
+    var sw = el("span", "pm-swatch pm-bv--" + (c ? row.bivariate_class : "none"));
+    sw.setAttribute("aria-hidden", "true");
+    line.appendChild(sw);
+    line.appendChild(el("span", null, c ? c.label : this.styles.unscored.label));
+    return line;
+  };
+
+  OfficerMap.prototype.entry = function (row) {
+    var self = this;
+    var li = el("li", "pm-item pm-area-item");
+    li.dataset.code = row.code;
+    var button = el("button", "pm-item-button");
+    button.type = "button";
+    var head = el("span", "pm-item-head");
+    var rank = el("span", "pm-rank");
+    rank.appendChild(el("span", "pm-visually-hidden", "Priority "));
+    rank.appendChild(document.createTextNode(row.priority ? String(row.priority) : "\u2013"));
+    head.appendChild(rank);
+    head.appendChild(el("span", "pm-item-name", row.name));
+    button.appendChild(head);
+    button.appendChild(this.classLine(row));
+    button.appendChild(el("span", "pm-item-meta", reason(row)));
+    button.addEventListener("click", function () { self.select(row.code, "list"); });
+    button.addEventListener("mouseenter", function () { self.hover(row.code, true); });
+    button.addEventListener("mouseleave", function () { self.hover(row.code, false); });
+    button.addEventListener("focus", function () { self.hover(row.code, true); });
+    button.addEventListener("blur", function () { self.hover(row.code, false); });
+    li.appendChild(button);
+    return li;
+  };
+
+  OfficerMap.prototype.entryFor = function (code) {
+    var found = null;
+    document.querySelectorAll("#pm-areas > li").forEach(function (li) { if (li.dataset.code === code) found = li; });
+    return found;
+  };
+
+  /* ------------------------------------------------------------ selecting an area and its profile */
+
+  OfficerMap.prototype.mark = function (code) {
+    this.highlight.clearLayers();
+    document.querySelectorAll("#pm-areas > li.is-selected").forEach(function (li) {
+      li.classList.remove("is-selected");
+      li.querySelector("button").removeAttribute("aria-current");
+    });
+    if (!code) return;
+    var layer = this.paths[code];
+    if (layer) {
+      var sel = this.styles.selected;
+      var shape = layer.toGeoJSON();
+      L.geoJSON(shape, { interactive: false, style: { color: sel.halo, weight: 7, opacity: 1, fill: false } }).addTo(this.highlight);
+      L.geoJSON(shape, { interactive: false, style: { color: sel.line, weight: 3, opacity: 1, fill: false,
+        className: "pm-area-selected" } }).addTo(this.highlight);
+    }
+    var li = this.entryFor(code);
+    if (li) {
+      li.classList.add("is-selected");
+      li.querySelector("button").setAttribute("aria-current", "true");
+    }
+  };
+
+  OfficerMap.prototype.select = function (code, from) {
+    var self = this;
+    var known = this.byCode[code];
+    this.selected = code;
+    this.mark(code);
+    var layer = this.paths[code];
+    if (layer && from !== "map" && from !== "reload") {
+      var b = layer.getBounds();
+      if (!this.map.getBounds().contains(b)) this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14, animate: !REDUCED() });
+    }
+    $("pm-list-view").hidden = true;
+    $("pm-profile").hidden = false;
+    var title = $("pm-profile-title");
+    if (from !== "reload" || !title.textContent) {
+      title.textContent = known ? known.name : "Area " + code;
+      $("pm-profile-body").replaceChildren(el("p", "pm-hint", "Loading the profile\u2026"));
+    }
+    if (from !== "reload") title.focus();
+    document.body.dataset.profileState = "loading";
+    var signal = this.abort("profile");
+    var url = withParams(this.config.profileUrl + encodeURIComponent(code), this.measures(this.settings));
+    getJSON(url, signal).then(function (p) {
+      if (signal.aborted || self.selected !== code) return;
+      self.profile = p;
+      title.textContent = p.area.name;
+      $("pm-profile-body").replaceChildren(self.profileBody(p));
+      self.profileLoads += 1;
+      document.body.dataset.profileState = "ready";
+      self.remember(self.settings);
+    }).catch(function (e) {
+      if (e.name === "AbortError") return;
+      $("pm-profile-body").replaceChildren(el("p", "pm-error", "The profile could not be loaded. " + e.message));
+      document.body.dataset.profileState = "error";
+    });
+  };
+
+  OfficerMap.prototype.closeProfile = function (focus) {
+    var code = this.selected;
+    this.abort("profile");
+    this.selected = null;
+    this.mark(null);
+    $("pm-profile").hidden = true;
+    $("pm-list-view").hidden = false;
+    if (this.settings) this.remember(this.settings);
+    if (!focus) return;
+    var li = code && this.entryFor(code);
+    if (li) li.querySelector("button").focus(); else $("pm-results").focus();
+  };
+
+  function fact(dl, term, value) {
+    dl.appendChild(el("dt", null, term));
+    var dd = el("dd");
+    if (typeof value === "string") dd.textContent = value; else dd.appendChild(value);
+    dl.appendChild(dd);
+  }
+
+  OfficerMap.prototype.profileBody = function (p) {
+    var self = this;
+    var a = p.area;
+    var box = el("div", "pm-profile-content");
+    var where = p.within ? " in " + p.within.name : "";
+    box.appendChild(el("p", "pm-hint", levelWord(a.kind, 1).charAt(0).toUpperCase() + levelWord(a.kind, 1).slice(1) +
+      where + " \u00b7 code " + a.code));
+    box.appendChild(this.classLine(a, "p"));
+    box.appendChild(el("p", "pm-explanation", reason(a)));
+
+    box.appendChild(el("h4", null, "Measures"));
+    var dl = el("dl", "pm-facts pm-measures");
+    fact(dl, "Priority", a.priority ? a.priority + " of " + T.plural(p.siblings_ranked, levelWord(a.kind, 1),
+      levelWord(a.kind, 2)) + where + " (1 = largest gap)" : "Not ranked: no residents");
+    fact(dl, "Residents", num(a.population_total, 0) + " (aged 0 to 15: " + num(a.population_0_15, 0) +
+      "; 60 and over: " + num(a.population_60_plus, 0) + ")");
+    var dep = a.deprivation || {};
+    fact(dl, "IMD decile", num(dep.imd_decile, 1) + " (1 = most deprived tenth of England)");
+    var need = this.settings.need;
+    if (need !== "imd" && dep[need + "_decile"] !== undefined) {
+      fact(dl, this.config.needs[need] + " decile", num(dep[need + "_decile"], 1));
+    }
+    fact(dl, "Counted", T.plural(a.groups, "group") + ", " + T.plural(a.hubs, "community hub") + ", " +
+      T.plural(a.spaces, "space") + " (" + num(a.assets, 0) + " in all)");
+    fact(dl, "Per 1,000 residents", num(a.assets_per_1000, 1) + " (groups " + num(a.groups_per_1000, 1) +
+      ", hubs " + num(a.hubs_per_1000, 1) + ", spaces " + num(a.spaces_per_1000, 1) + ")");
+    fact(dl, "Coverage", pct(a.coverage) + " of residents within " + num(p.radius_m, 0) + " m");
+    fact(dl, "Accessibility", "E2SFCA " + num(a.access_e2sfca, 2) + " and 2SFCA " + num(a.access_2sfca, 2) +
+      " per 1,000 residents within " + num(p.catchment_m / 1000, 0) + " km");
+    fact(dl, "Gap", signed(a.gap) + " (need percentile " + num(a.need_percentile, 2) + " minus provision percentile " +
+      num(a.provision_percentile, 2) + ")");
+    box.appendChild(dl);
+
+    box.appendChild(el("h4", null, "Groups, hubs and spaces counted (" + p.assets.length + ")"));
+    if (p.assets.length) {
+      box.appendChild(el("p", "pm-hint", "Names link to each one's public record (data)."));
+      var ul = el("ul", "pm-assets");
+      p.assets.forEach(function (item, i) { var li = self.assetEntry(item); li.hidden = i >= ASSETS_SHOWN; ul.appendChild(li); });
+      box.appendChild(ul);
+      if (p.assets.length > ASSETS_SHOWN) {
+        var more = el("button", "pm-button pm-button--small", "Show all " + p.assets.length);
+        more.type = "button";
+        more.addEventListener("click", function () {
+          var first = ul.children[ASSETS_SHOWN];
+          Array.prototype.forEach.call(ul.children, function (li) { li.hidden = false; });
+          more.remove();
+          var link = first && first.querySelector("a");
+          if (link) link.focus();
+        });
+        box.appendChild(more);
+      }
+    } else {
+      box.appendChild(el("p", null, "None of the chosen kinds."));
+    }
+
+    box.appendChild(el("h4", null, "Neighbouring areas"));
+    if (p.neighbours.length) {
+      var nl = el("ul", "pm-neighbours");
+      p.neighbours.forEach(function (n) {
+        var li = el("li");
+        var b = el("button", "pm-button pm-button--small", n.name);
+        b.type = "button";
+        b.addEventListener("click", function () { self.select(n.code, "neighbour"); });
+        li.appendChild(b);
+        nl.appendChild(li);
+      });
+      box.appendChild(nl);
+    } else {
+      box.appendChild(el("p", null, "None found."));
+    }
+    return box;
+  };
+
+  OfficerMap.prototype.assetEntry = function (item) {
+    var li = el("li", "pm-kind pm-kind--" + item.kind);
+    li.appendChild(T.shape(item.kind, this.styles.markers));
+    var base = this.config.detailUrls[item.kind];
+    var name = base ? el("a", null, item.name) : el("span", null, item.name);
+    if (base) name.href = base + encodeURIComponent(item.id);
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(name);
+    var sub = item.subtype && this.config.labels[item.kind] ? this.config.labels[item.kind][item.subtype] : "";
+    var meta = T.kindName(item.kind) + (sub ? ": " + String(sub).split(" (")[0] : "");
+    if (item.serves_only) meta += ", works across the area";
+    li.appendChild(el("span", "pm-asset-meta", " \u2013 " + meta));
+    return li;
+  };
+
+  /* ------------------------------------------------------------ groups, hubs and spaces on the map */
+
+  OfficerMap.prototype.scheduleAssets = function () {
+    var self = this;
+    window.clearTimeout(this.assetTimer);
+    this.assetTimer = window.setTimeout(function () { self.loadAssets(); }, DEBOUNCE_MS);
+  };
+
+  OfficerMap.prototype.loadAssets = function () {
+    var self = this;
+    var signal = this.abort("assets");
+    var b = this.map.getBounds().pad(0.05);
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, i) {
+      return Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5);
+    }).join(",");
+    var url = withParams(this.config.markersUrl, { bbox: bbox, zoom: Math.round(this.map.getZoom()), cluster_over: CLUSTER_OVER });
+    getJSON(url, signal).then(function (fc) {
+      if (signal.aborted) return;
+      KINDS.forEach(function (k) { self.assets[k].clearLayers(); });
+      (fc.features || []).forEach(function (f) { self.addAsset(f); });
+      self.assetLoads = (self.assetLoads || 0) + 1;
+    }).catch(function (e) {
+      if (e.name !== "AbortError") self.setStatus($("pm-status").textContent + " The groups, hubs and spaces could not be loaded.");
+    });
+  };
+
+  OfficerMap.prototype.addAsset = function (f) {
+    var self = this;
+    var p = f.properties;
+    var latlng = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+    if (p.kind === "cluster") {
+      KINDS.forEach(function (k) {
+        var n = p[k + "s"];
+        if (!n) return;
+        var node = el("span", "pm-cluster pm-cluster--" + k, n.toLocaleString("en-GB"));
+        var m = L.marker(latlng, { icon: L.divIcon({ html: node, className: "pm-cluster-icon", iconSize: [32, 32] }),
+          title: T.plural(n, T.kindName(k).toLowerCase()) + " here: select to zoom in", keyboard: true });
+        m.on("click", function () { self.map.setView(latlng, Math.min(self.map.getZoom() + 2, 18)); });
+        self.assets[k].addLayer(m);
+      });
+      return;
+    }
+    if (!this.assets[p.kind]) return;
+    // Smaller than the resident map's: the areas' colours are what this map is for (the target stays 24px).
+    var icon = L.divIcon({ html: T.shape(p.kind, this.styles.markers), className: "pm-marker pm-marker--small pm-kind--" + p.kind,
+      iconSize: [24, 24] });
+    var marker = L.marker(latlng, { icon: icon, title: p.name + (p.sample ? " (sample)" : ""), keyboard: true });
+    marker.bindPopup(function () { return self.popup(p); }, { maxWidth: 280 });
+    this.assets[p.kind].addLayer(marker);
+  };
+
+  OfficerMap.prototype.popup = function (p) {
+    var box = el("div", "pm-popup");
+    box.appendChild(el("p", "pm-popup-name", p.name));
+    var sub = this.config.labels[p.kind] && this.config.labels[p.kind][p.subtype];
+    box.appendChild(el("p", "pm-popup-kind", T.kindName(p.kind) + (sub ? ": " + String(sub).split(" (")[0] : "") +
+      (p.sample ? " (sample data)" : "")));
+    var base = this.config.detailUrls[p.kind];
+    if (base) {
+      var a = el("a", null, "Public record (data)");
+      a.href = base + encodeURIComponent(p.id);
+      box.appendChild(el("p")).appendChild(a);
+    }
+    return box;
+  };
+
+  /* ------------------------------------------------------------ start */
+
+  function startOfficerMap(map, config) {
+    var om = new OfficerMap(map, config);
+    var form = $("pm-settings");
+    var area = om.restore();
+    form.addEventListener("submit", function (e) { e.preventDefault(); om.load(false); });
+    $("pm-level").addEventListener("change", function () { om.syncLevel(); });
+    $("pm-back").addEventListener("click", function () { om.closeProfile(true); });
+    $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") om.closeProfile(true); });
+    map.on("moveend", function () { om.scheduleAssets(); });
+    map.eachLayer(function (layer) {
+      if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
+    });
+    window.Patchmap.officer = om;
+    om.loadDistricts();
+    if (area) om.selected = area;
+    om.load(true);
+    om.loadAssets();
+    return om;
+  }
+
+  window.Patchmap = window.Patchmap || {};
+  window.Patchmap.startOfficerMap = startOfficerMap;
+})();
