@@ -68,5 +68,7 @@ bench: db
 	$(BIN)/python bench/lookup.py --fresh && \
 	$(BIN)/python bench/sample_assets.py && \
 	$(BIN)/python bench/nearby.py && \
+	$(BIN)/python bench/overlay.py && \
+	$(BIN)/python bench/access.py && \
 	$(BIN)/python bench/sample_assets.py --norwich && \
 	$(BIN)/python bench/map_page.py
