@@ -596,6 +596,8 @@ def ensure(
         info["counts"] = insert(url, sample, seed, source)
         info["insert_s"] = time.perf_counter() - t
         info["generated"] = True
+    with psycopg.connect(url, autocommit=True) as conn:  # a migration may have rewritten every row since
+        conn.execute("VACUUM ANALYZE groups, hubs, spaces")
     info["category_share"] = category_share(url, source)
     return url, info
 
