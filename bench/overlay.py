@@ -244,7 +244,7 @@ Measures: counts of groups, hubs and spaces per LSOA, ward and district; per 1,0
 | version | median of {args.repeat} | runs (s) |
 |---|---|---|
 | ours: `layers.analysis.overlay.overlay`, 3 levels | **{o:.3f} s** | {", ".join(f"{t:.3f}" for t in ours_s)} |
-| plain geopandas: sjoin + groupby + merge, buffers | {p:.3f} s | {", ".join(f"{t:.3f}" for t in plain_s)} |
+| plain geopandas: sjoin + groupby + merge, dwithin | {p:.3f} s | {", ".join(f"{t:.3f}" for t in plain_s)} |
 | ratio | **{p / o:.1f}× faster** | |
 
 Results compared area by area (ours − geopandas; max absolute difference):

@@ -144,10 +144,12 @@ def test_accessibility_matches_pysal_access_rolled_up(real, engine) -> None:  # 
     e2 = acc.enhanced_two_stage_fca(name="e2", max_cost=2000, weight_fn=gauss).iloc[:, 0]
     e2 = e2.reindex(lsoas["code"]).fillna(0)
     links = inputs.links
-    w = links["lsoa_code"].map(lsoas.set_index("code")["population_total"]) * links["share"]
+    code_of = inputs.lsoas["code"]
+    w = links["lsoa_key"].map(inputs.lsoas["population_total"]) * links["share"]
+    ward_code = links["area_key"].map(inputs.areas.set_index("key")["code"])
     for column, per_lsoa in (("access_2sfca", two), ("access_e2sfca", e2)):
-        v = links["lsoa_code"].map(per_lsoa) * 1000
-        expected = (w * v).groupby(links["area_code"]).sum() / w.groupby(links["area_code"]).sum()
+        v = links["lsoa_key"].map(code_of).map(per_lsoa) * 1000
+        expected = (w * v).groupby(ward_code).sum() / w.groupby(ward_code).sum()
         diff = (result.table[column] - expected.reindex(result.table.index)).abs().max()
         assert diff <= 1e-9, (column, diff)
 
@@ -190,7 +192,7 @@ def _inputs(**overrides: pd.DataFrame) -> OverlayInputs:
     )
     lsoas = pd.DataFrame(
         {
-            "district_code": "D",
+            "district_key": "D",
             "x": [0.0, 1000.0, 5000.0],
             "y": [0.0, 0.0, 0.0],
             "population_total": [100.0, 300.0, 0.0],
@@ -203,17 +205,17 @@ def _inputs(**overrides: pd.DataFrame) -> OverlayInputs:
     )
     links = pd.DataFrame(
         {
-            "lsoa_code": ["L1", "L2", "L2", "L3"],
-            "area_code": ["W1", "W1", "W2", "W2"],
+            "lsoa_key": ["L1", "L2", "L2", "L3"],
+            "area_key": ["W1", "W1", "W2", "W2"],
             "share": [1, 1 / 3, 2 / 3, 1],
         }
     )
     assets = pd.DataFrame(
         {"kind": ["hub"], "id": [1], "name": ["Hall"], "categories": [["community_centre"]], "rooms": [3],
-         "x": [0.0], "y": [0.0], "ward_code": ["W1"], "lsoa_code": ["L1"]}
+         "x": [0.0], "y": [0.0], "ward_key": ["W1"], "lsoa_key": ["L1"]}
     )  # fmt: skip
-    served = pd.DataFrame({"id": [7, 7], "area_code": ["W1", "W2"], "categories": [["food"], ["food"]]})
-    members = pd.DataFrame(columns=["locality_code", "member_code", "member_kind"])
+    served = pd.DataFrame({"id": [7, 7], "area_key": ["W1", "W2"], "categories": [["food"], ["food"]]})
+    members = pd.DataFrame(columns=["locality_key", "member_key", "member_kind"])
     parts = {
         "areas": areas,
         "lsoas": lsoas,

@@ -9,7 +9,7 @@ How LSOA figures reach an area
     Σ pop(l)·s(l, a); any other LSOA value v (a rank, a decile, coverage, accessibility) becomes the
     population-weighted mean Σ pop(l)·s(l, a)·v(l) / Σ pop(l)·s(l, a), leaving out LSOAs without a value.
 Assets
-    A group, hub or space with a point counts in the area holding its point: its ward (``ward_code``), its
+    A group, hub or space with a point counts in the area holding its point: its ward (``ward_key``), its
     LSOA, the district holding that LSOA (LSOAs nest in districts), or a locality with that ward or LSOA as a
     member. A group with no point counts once in each area it serves (``served``, see analysis_served.sql).
 Coverage
@@ -101,10 +101,10 @@ class Apportion:
 
     @classmethod
     def of(cls, lsoas: pd.DataFrame, links: pd.DataFrame) -> Apportion:
-        """Positions of links (lsoa_code, area_code, share) against the LSOAs' index."""
-        area, areas = pd.factorize(links["area_code"])
-        rows = lsoas.index.get_indexer(pd.Index(links["lsoa_code"]))
-        return cls(rows, area, pd.Index(areas, name="area_code"), links["share"].to_numpy(dtype=float))
+        """Positions of links (lsoa_key, area_key, share) against the LSOAs' index."""
+        area, areas = pd.factorize(links["area_key"])
+        rows = lsoas.index.get_indexer(pd.Index(links["lsoa_key"]))
+        return cls(rows, area, pd.Index(areas, name="area_key"), links["share"].to_numpy(dtype=float))
 
     def column(self, values: np.ndarray) -> np.ndarray:
         """An LSOA column's value at each link (NaN where the LSOA was not read)."""
@@ -118,7 +118,7 @@ class Apportion:
 def weighted_by_population(
     lsoas: pd.DataFrame, links: pd.DataFrame | Apportion, values: pd.DataFrame
 ) -> pd.DataFrame:
-    """Population-weighted means per area of LSOA columns (NaN values left out); index area_code."""
+    """Population-weighted means per area of LSOA columns (NaN values left out); index area_key."""
     ap = links if isinstance(links, Apportion) else Apportion.of(lsoas, links)
     weight = np.nan_to_num(ap.column(lsoas["population_total"].to_numpy(dtype=float)) * ap.share)
     ordered = values.reindex(lsoas.index) if not values.index.equals(lsoas.index) else values
@@ -133,36 +133,36 @@ def weighted_by_population(
 
 
 def populations(lsoas: pd.DataFrame, links: pd.DataFrame | Apportion) -> pd.DataFrame:
-    """Residents per area (total, 0-15, 60+): Σ pop(l)·s(l, a); index area_code."""
+    """Residents per area (total, 0-15, 60+): Σ pop(l)·s(l, a); index area_key."""
     ap = links if isinstance(links, Apportion) else Apportion.of(lsoas, links)
     out = {c: ap.sum(np.nan_to_num(ap.column(lsoas[c].to_numpy(dtype=float))) * ap.share) for c in POPULATION}
     return pd.DataFrame(out, index=ap.areas)
 
 
 def asset_area(inputs: OverlayInputs, assets: pd.DataFrame) -> pd.DataFrame:
-    """The reported area(s) holding each asset's point: (kind, categories, area_code), one row per pair.
+    """The reported area(s) holding each asset's point: (kind, categories, area_key), one row per pair.
 
     One area per asset, except custom localities, which may overlap. Assets outside every reported area
     (read because they lie within reach of it) are left out.
     """
-    level, codes = inputs.level, inputs.areas["code"]
+    level, codes = inputs.level, inputs.areas[area_key(inputs.areas)]
     keep = assets[["kind", "categories"]]
     if level == "locality":
-        m = inputs.members[["member_code", "locality_code"]]
+        m = inputs.members[["member_key", "locality_key"]]
         pairs = pd.concat(
             [
-                keep.join(assets[column].rename("member_code")).reset_index().merge(m, on="member_code")
-                for column in ("ward_code", "lsoa_code")
+                keep.join(assets[column].rename("member_key")).reset_index().merge(m, on="member_key")
+                for column in ("ward_key", "lsoa_key")
             ]
-        ).drop_duplicates(["index", "locality_code"])
-        return pairs.rename(columns={"locality_code": "area_code"})[["kind", "categories", "area_code"]]
+        ).drop_duplicates(["index", "locality_key"])
+        return pairs.rename(columns={"locality_key": "area_key"})[["kind", "categories", "area_key"]]
     if level == "ward":
-        area = assets["ward_code"]
+        area = assets["ward_key"]
     elif level == "lsoa":
-        area = assets["lsoa_code"]
+        area = assets["lsoa_key"]
     else:  # district: LSOAs nest in districts
-        area = assets["lsoa_code"].map(inputs.lsoas["district_code"])
-    return keep.assign(area_code=area)[area.isin(codes)]
+        area = assets["lsoa_key"].map(inputs.lsoas["district_key"])
+    return keep.assign(area_key=area)[area.isin(codes)]
 
 
 CATEGORY_PREFIX = "category:"
@@ -171,12 +171,12 @@ CATEGORY_PREFIX = "category:"
 def asset_counts(inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
     """Counts per area by kind (groups, hubs, spaces, assets) and by category (``category:<name>`` columns)."""
     placed = asset_area(inputs, chosen(inputs.assets, options))
-    served = chosen(inputs.served.assign(kind="group"), options)[["kind", "categories", "area_code"]]
+    served = chosen(inputs.served.assign(kind="group"), options)[["kind", "categories", "area_key"]]
     rows = pd.concat([placed, served], ignore_index=True)
-    area, areas = pd.factorize(rows["area_code"])
+    area, areas = pd.factorize(rows["area_key"])
     kind = pd.Categorical(rows["kind"], categories=list(KINDS)).codes
     tally = np.bincount(area * len(KINDS) + kind, minlength=len(areas) * len(KINDS)).reshape(-1, len(KINDS))
-    counts = pd.DataFrame(tally, index=pd.Index(areas, name="area_code"), columns=[PLURAL[k] for k in KINDS])
+    counts = pd.DataFrame(tally, index=pd.Index(areas, name="area_key"), columns=[PLURAL[k] for k in KINDS])
     counts["assets"] = tally.sum(axis=1)
     # by category: one (area, category) key per asset and category, counted with bincount
     exploded = rows["categories"].explode()
@@ -231,6 +231,11 @@ def lsoa_measures(
     return per_lsoa
 
 
+def area_key(areas: pd.DataFrame) -> str:
+    """The column of areas that the other inputs refer to them by: key (areas.id), or code in hand-built inputs."""
+    return "key" if "key" in areas.columns else "code"
+
+
 def overlay(
     inputs: OverlayInputs,
     options: OverlayOptions,
@@ -244,8 +249,9 @@ def overlay(
     ``per_lsoa`` (from ``lsoa_measures`` with the same LSOAs, assets and options) saves computing the LSOA
     measures again when several levels are reported from the same inputs.
     """
-    areas = inputs.areas.set_index("code")
-    links = inputs.links[inputs.links["area_code"].isin(areas.index)].reset_index(drop=True)
+    key = area_key(inputs.areas)
+    areas = inputs.areas.set_index(key)
+    links = inputs.links[inputs.links["area_key"].isin(areas.index)].reset_index(drop=True)
     ap = Apportion.of(inputs.lsoas, links)
     table = areas.join(populations(inputs.lsoas, ap))
     if per_lsoa is None:
@@ -260,4 +266,6 @@ def overlay(
             1000 * table[column] / table["population_total"].where(table["population_total"] > 0)
         )
     table[list(POPULATION)] = table[list(POPULATION)].fillna(0.0)
+    if key != "code":
+        table = table.set_index("code")
     return table.sort_index()

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from layers.analysis.gaps import PROVISION, Need, score_gaps
-from layers.analysis.overlay import OverlayOptions, overlay, weighted_by_population
+from layers.analysis.overlay import OverlayOptions, area_key, overlay, weighted_by_population
 from layers.errors import InvalidInput, NotFound
 from layers.importers.iod import DOMAINS
 from layers.queries import sql
@@ -80,16 +80,20 @@ def _need(
         return Need("need_indicator", higher_is_more, need), [
             f"{need}: {len(direct)} areas' values ({periods})"
         ]
-    per_lsoa = indicator_values(conn, need, list(inputs.lsoas.index))
+    per_lsoa = indicator_values(conn, need, list(inputs.lsoas["code"]))
     if per_lsoa.empty:
         raise InvalidInput(
             f"No values of indicator {need!r} for these areas or their LSOAs",
             "Use imd or a domain (income, employment, education, health, crime, housing, living_environment), "
             "or import your own with `patchmap import indicators FILE.csv`.",
         )
-    values = pd.DataFrame({"need_indicator": per_lsoa.set_index("code")["value"]}).reindex(inputs.lsoas.index)
-    links = inputs.links[inputs.links["area_code"].isin(table.index)].reset_index(drop=True)
-    table["need_indicator"] = weighted_by_population(inputs.lsoas, links, values)["need_indicator"]
+    by_code = per_lsoa.set_index("code")["value"]
+    values = pd.DataFrame({"need_indicator": inputs.lsoas["code"].map(by_code)}, index=inputs.lsoas.index)
+    key = area_key(inputs.areas)
+    areas = inputs.areas.set_index(key)
+    links = inputs.links[inputs.links["area_key"].isin(areas.index)].reset_index(drop=True)
+    rolled = weighted_by_population(inputs.lsoas, links, values)["need_indicator"]
+    table["need_indicator"] = rolled.set_axis(areas["code"].reindex(rolled.index)).reindex(table.index)
     return Need("need_indicator", higher_is_more, need), [
         f"{need}: given per LSOA, population-weighted to each {inputs.level}"
     ]

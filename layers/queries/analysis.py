@@ -4,6 +4,10 @@ Everything spatial that can be settled when data is written already has been: ea
 (``ward_code``, ``lsoa_code``, kept by a trigger), each LSOA's point inside it (``areas.point_bng``) and each
 LSOA's share of each ward (``area_shares``). What is read here is therefore columns, and the measures in
 ``layers.analysis.overlay`` are frame arithmetic. Coordinates are EPSG:27700 (British National Grid), metres.
+
+Areas are referred to by a *key*: here ``areas.id``, an integer, so that the frame arithmetic joins and
+groups integers (several times faster than GSS code strings at England's scale); ``areas`` maps each
+reported key to its code and name. Hand-built inputs (tests) may use the codes themselves as keys.
 """
 
 from __future__ import annotations
@@ -33,13 +37,14 @@ LSOA_KEYS = (
 class OverlayInputs:
     """What the overlay measures are computed from.
 
-    - ``areas``: the reported areas (code, name, kind, parent_code), sorted by code;
-    - ``lsoas``: LSOAs in reach (index code): district_code, x, y (EPSG:27700 m) and the ``LSOA_KEYS`` columns;
-    - ``links``: how each LSOA's residents are apportioned among the reported areas (lsoa_code, area_code, share);
+    - ``areas``: the reported areas (key, code, name, kind, parent_code), sorted by code;
+    - ``lsoas``: LSOAs in reach (index key): code, district_key, x, y (EPSG:27700 m) and the ``LSOA_KEYS``
+      columns;
+    - ``links``: how each LSOA's residents are apportioned among the reported areas (lsoa_key, area_key, share);
     - ``assets``: groups, hubs and spaces with a point in reach: kind, id, name, categories, rooms, x, y,
-      ward_code, lsoa_code;
-    - ``served``: groups with no point, and each reported area they count towards (id, area_code, categories);
-    - ``members``: custom localities' member wards and LSOAs (locality_code, member_code, member_kind).
+      ward_key, lsoa_key;
+    - ``served``: groups with no point, and each reported area they count towards (id, area_key, categories);
+    - ``members``: custom localities' member wards and LSOAs (locality_key, member_key, member_kind).
     """
 
     level: str
@@ -76,19 +81,21 @@ def overlay_inputs(
         if kind != "district":
             raise InvalidInput(f"{within} is a {kind}, not a district", "within takes a district code.")
     params = {"level": level, "within": within}
-    areas = pd.DataFrame(conn.execute(text(sql("analysis_areas.sql")), params).mappings().all(),
-                         columns=["code", "name", "kind", "parent_code"])  # fmt: skip
+    areas = pd.DataFrame(conn.execute(text(sql("analysis_areas.sql")), params).all(),
+                         columns=["key", "code", "name", "kind", "parent_code"])  # fmt: skip
     links = pd.DataFrame(conn.execute(text(sql("analysis_links.sql")), params).all(),
-                         columns=["lsoa_code", "area_code", "share"])  # fmt: skip
+                         columns=["lsoa_key", "area_key", "share"])  # fmt: skip
     links["share"] = links["share"].astype(float)
     near = {"near_code": within, "reach_m": float(reach_m)}
     lsoas = _lsoas(conn, near)
     assets = pd.DataFrame(conn.execute(text(sql("analysis_assets.sql")), near).all(),
-                          columns=["kind", "id", "name", "categories", "rooms", "x", "y", "ward_code", "lsoa_code"])  # fmt: skip
+                          columns=["kind", "id", "name", "categories", "rooms", "x", "y", "ward_key", "lsoa_key"])  # fmt: skip
+    assets[["ward_key", "lsoa_key"]] = assets[["ward_key", "lsoa_key"]].astype("Int64")
+    assets["kind"] = pd.Categorical(assets["kind"], categories=["group", "hub", "space"])
     served = pd.DataFrame(conn.execute(text(sql("analysis_served.sql")), params).all(),
-                          columns=["id", "area_code", "categories"])  # fmt: skip
+                          columns=["id", "area_key", "categories"])  # fmt: skip
     members = pd.DataFrame(conn.execute(text(sql("analysis_members.sql"))).all(),
-                           columns=["locality_code", "member_code", "member_kind"])  # fmt: skip
+                           columns=["locality_key", "member_key"])  # fmt: skip
     return OverlayInputs(level, within, areas, lsoas, links, assets, served, members)
 
 
@@ -96,14 +103,15 @@ def _lsoas(conn: Connection, near: Mapping[str, Any]) -> pd.DataFrame:
     rows = conn.execute(text(sql("analysis_lsoas.sql")), {**near, "keys": list(LSOA_KEYS)}).all()
     frame = pd.DataFrame(
         {
-            "code": [r[0] for r in rows],
-            "district_code": [r[1] for r in rows],
-            "x": np.array([r[2] for r in rows], dtype=float),
-            "y": np.array([r[3] for r in rows], dtype=float),
+            "key": np.array([r[0] for r in rows], dtype=np.int64),
+            "code": [r[1] for r in rows],
+            "district_key": pd.array([r[2] for r in rows], dtype="Int64"),
+            "x": np.array([r[3] for r in rows], dtype=float),
+            "y": np.array([r[4] for r in rows], dtype=float),
         }
     )
-    values = pd.DataFrame.from_records([r[4] or {} for r in rows], columns=list(LSOA_KEYS))
-    return pd.concat([frame, values.astype(float)], axis=1).set_index("code")
+    values = pd.DataFrame.from_records([r[5] or {} for r in rows], columns=list(LSOA_KEYS))
+    return pd.concat([frame, values.astype(float)], axis=1).set_index("key")
 
 
 def indicator_values(conn: Connection, key: str, codes: list[str]) -> pd.DataFrame:

@@ -1,5 +1,6 @@
--- The reported areas of one level (:level), within one district (:within) if given: code, name, kind, parent.
-SELECT a.code, a.name, a.kind, a.parent_code
+-- The reported areas of one level (:level), within one district (:within) if given: key (id), code, name,
+-- kind, parent.
+SELECT a.id AS key, a.code, a.name, a.kind, a.parent_code
 FROM areas a
 WHERE a.kind = CAST(:level AS text)
   AND (CAST(:within AS text) IS NULL OR a.code = CAST(:within AS text) OR a.parent_code = CAST(:within AS text)

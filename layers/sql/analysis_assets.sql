@@ -1,25 +1,25 @@
 -- Public groups, hubs and spaces with a point, for the overlay: kind, id, name, category (a group's categories;
 -- a hub's or space's own kind), capacity (rooms: a hub's listed rooms, at least 1; 1 for a space or group),
--- point (EPSG:27700, metres) and the ward and LSOA holding it. Only active groups count (not dormant or closed).
+-- point (EPSG:27700, metres) and the keys (areas.id) of the ward and LSOA holding it. Only active groups count (not dormant or closed).
 -- With :near_code, only those within :reach_m metres of that area.
 WITH near AS (
   SELECT ST_Transform(geom, 27700) AS g FROM areas WHERE code = CAST(:near_code AS text)
 )
 SELECT 'hub' AS kind, h.id, h.name, ARRAY[h.kind]::text[] AS categories,
        GREATEST(1, CASE WHEN jsonb_typeof(h.rooms) = 'array' THEN jsonb_array_length(h.rooms) ELSE 1 END) AS rooms,
-       ST_X(h.geom_bng) AS x, ST_Y(h.geom_bng) AS y, h.ward_code, h.lsoa_code
+       ST_X(h.geom_bng) AS x, ST_Y(h.geom_bng) AS y, (SELECT id FROM areas WHERE code = h.ward_code) AS ward_key, (SELECT id FROM areas WHERE code = h.lsoa_code) AS lsoa_key
 FROM hubs h
 WHERE h.geom IS NOT NULL
   AND (CAST(:near_code AS text) IS NULL OR EXISTS (SELECT 1 FROM near WHERE ST_DWithin(near.g, h.geom_bng, CAST(:reach_m AS float8))))
 UNION ALL
 SELECT 'space', s.id, s.name, ARRAY[s.kind]::text[], 1,
-       ST_X(s.geom_bng), ST_Y(s.geom_bng), s.ward_code, s.lsoa_code
+       ST_X(s.geom_bng), ST_Y(s.geom_bng), (SELECT id FROM areas WHERE code = s.ward_code) AS ward_key, (SELECT id FROM areas WHERE code = s.lsoa_code) AS lsoa_key
 FROM spaces s
 WHERE s.geom IS NOT NULL
   AND (CAST(:near_code AS text) IS NULL OR EXISTS (SELECT 1 FROM near WHERE ST_DWithin(near.g, s.geom_bng, CAST(:reach_m AS float8))))
 UNION ALL
 SELECT 'group', g.id, g.name, g.categories::text[], 1,
-       ST_X(g.geom_bng), ST_Y(g.geom_bng), g.ward_code, g.lsoa_code
+       ST_X(g.geom_bng), ST_Y(g.geom_bng), (SELECT id FROM areas WHERE code = g.ward_code) AS ward_key, (SELECT id FROM areas WHERE code = g.lsoa_code) AS lsoa_key
 FROM groups g
 WHERE g.geom IS NOT NULL AND g.status = 'active'
   AND (CAST(:near_code AS text) IS NULL OR EXISTS (SELECT 1 FROM near WHERE ST_DWithin(near.g, g.geom_bng, CAST(:reach_m AS float8))))

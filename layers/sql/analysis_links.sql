@@ -1,5 +1,5 @@
--- How each LSOA's residents are apportioned among the reported areas of one level (:level), as (lsoa_code,
--- area_code, share). Wards: the LSOA's area share in each ward (area_shares). Districts: LSOAs nest (share 1).
+-- How each LSOA's residents are apportioned among the reported areas of one level (:level), as (lsoa key,
+-- area key, share): keys are areas.id. Wards: the LSOA's area share in each ward (area_shares). Districts: LSOAs nest (share 1).
 -- LSOAs: themselves. Custom localities: their member wards (by those wards' shares) and member LSOAs (share 1).
 -- :within limits the reported areas to one district (wards, LSOAs) or to localities with a member in it.
 WITH reported AS (
@@ -10,25 +10,26 @@ WITH reported AS (
                SELECT 1 FROM locality_members m JOIN areas x ON x.id = m.member_id
                WHERE m.locality_id = a.id AND (x.parent_code = CAST(:within AS text) OR x.code = CAST(:within AS text)))))
 )
-SELECT s.lsoa_code, r.code AS area_code, s.share
-FROM reported r JOIN area_shares s ON s.area_code = r.code
+SELECT l.id AS lsoa_key, r.id AS area_key, s.share
+FROM reported r JOIN area_shares s ON s.area_code = r.code JOIN areas l ON l.code = s.lsoa_code
 WHERE r.kind = 'ward'
 UNION ALL
-SELECT l.code, r.code, 1.0
+SELECT l.id, r.id, 1.0
 FROM reported r JOIN areas l ON l.kind = 'lsoa' AND l.parent_code = r.code
 WHERE r.kind = 'district'
 UNION ALL
-SELECT r.code, r.code, 1.0 FROM reported r WHERE r.kind = 'lsoa'
+SELECT r.id, r.id, 1.0 FROM reported r WHERE r.kind = 'lsoa'
 UNION ALL
-SELECT s.lsoa_code, r.code, sum(s.share)
+SELECT l.id, r.id, sum(s.share)
 FROM reported r
 JOIN locality_members m ON m.locality_id = r.id
 JOIN areas x ON x.id = m.member_id
 JOIN area_shares s ON s.area_code = x.code AND x.kind = 'ward'
+JOIN areas l ON l.code = s.lsoa_code
 WHERE r.kind = 'locality'
-GROUP BY s.lsoa_code, r.code
+GROUP BY l.id, r.id
 UNION ALL
-SELECT x.code, r.code, 1.0
+SELECT x.id, r.id, 1.0
 FROM reported r
 JOIN locality_members m ON m.locality_id = r.id
 JOIN areas x ON x.id = m.member_id AND x.kind = 'lsoa'

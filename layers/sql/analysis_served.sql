@@ -36,6 +36,7 @@ WITH reported AS (
   JOIN areas x ON x.id = m.member_id
   WHERE x.code = v.code OR x.parent_code = v.code
 )
-SELECT p.group_id AS id, p.code AS area_code, v.categories
+SELECT p.group_id AS id, a.id AS area_key, v.categories
 FROM pairs p JOIN (SELECT DISTINCT group_id, categories FROM served) v ON v.group_id = p.group_id
-ORDER BY p.group_id, p.code
+JOIN areas a ON a.code = p.code
+ORDER BY p.group_id, a.id
