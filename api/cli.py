@@ -27,6 +27,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 analyse_app = typer.Typer(help="Asset-versus-needs analysis for officers.", no_args_is_help=True)
 app.add_typer(analyse_app, name="analyse")
+users_app = typer.Typer(help="Council users: create, list, disable, API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 
 AllowRejects = Annotated[
@@ -349,3 +351,107 @@ def analyse_overlay_cmd(
                   f"{written} written to {out}", highlight=False)  # fmt: skip
     for _, row in ranked.head(3).iterrows():
         console.print(f"  {int(row['priority'])}. {row['explanation']}", highlight=False, markup=False)
+
+
+def _user_step(step: Callable[[Connection], object]) -> object:
+    """Run one users step in a transaction; errors are printed, not raised."""
+    engine = make_engine(Settings().database)
+    try:
+        with engine.begin() as conn:
+            return step(conn)
+    except PatchmapError as exc:
+        console.print(f"[red]Error:[/red] {exc.message}\n{exc.detail}", highlight=False)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+@users_app.command("create")
+def users_create_cmd(
+    email: str,
+    role: Annotated[str, typer.Option(help="admin, officer or coordinator")],
+    name: Annotated[str, typer.Option(help="the name shown in the audit log")] = "",
+    district: Annotated[
+        list[str] | None, typer.Option(help="a co-ordinator's district code (repeat)")
+    ] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Add a council user (asks for the password, or reads it from stdin)."""
+    import sys
+
+    from layers import audit, auth
+    from layers.scope import Actor
+
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+
+    def step(conn: Connection) -> int:
+        user_id = auth.create_user(
+            conn, email=email, name=name, role=role, password=password, districts=district
+        )
+        audit.record(conn, Actor(role="admin", name="command line"), "user-create", object_type="user",
+                     object_id=user_id, detail={"role": role, "districts": sorted(district or [])})  # fmt: skip
+        return user_id
+
+    user_id = _user_step(step)
+    console.print(f"User {user_id} created ({role}).", highlight=False)
+
+
+@users_app.command("list")
+def users_list_cmd() -> None:
+    """List users: email, role, districts, disabled or not, last sign-in."""
+    from layers import auth
+
+    rows = _user_step(auth.list_users)
+    for r in rows if isinstance(rows, list) else []:
+        state = "disabled" if r["disabled_at"] else "active"
+        seen = r["last_login_at"].strftime("%Y-%m-%d %H:%M") if r["last_login_at"] else "never signed in"
+        districts = ", ".join(r["districts"]) or "-"
+        print(f"{r['id']}\t{r['email']}\t{r['role']}\t{districts}\t{state}\t{seen}")
+
+
+@users_app.command("disable")
+def users_disable_cmd(email: str) -> None:
+    """Disable a user: their sessions and tokens stop working at once."""
+    from layers import audit, auth
+    from layers.scope import Actor
+
+    def step(conn: Connection) -> int:
+        user_id = auth.disable_user(conn, email)
+        audit.record(
+            conn,
+            Actor(role="admin", name="command line"),
+            "user-disable",
+            object_type="user",
+            object_id=user_id,
+        )
+        return user_id
+
+    _user_step(step)
+    console.print("Disabled; their sessions and tokens no longer work.", highlight=False)
+
+
+@users_app.command("token")
+def users_token_cmd(
+    email: str,
+    name: Annotated[str, typer.Option(help="what the token is for")] = "api",
+    days: Annotated[int, typer.Option(help="days until it expires")] = 90,
+) -> None:
+    """Make an API token for a user and print it once (only its digest is kept)."""
+    from layers import audit, auth
+    from layers.scope import Actor
+
+    def step(conn: Connection) -> str:
+        token = auth.create_token(conn, email, name=name, days=days)
+        audit.record(conn, Actor(role="admin", name="command line"), "token-create", object_type="user",
+                     detail={"name": name, "days": days})  # fmt: skip
+        return token
+
+    token = _user_step(step)
+    console.print("Token (shown once; send as Authorization: Bearer):", highlight=False)
+    print(token)

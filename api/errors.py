@@ -21,6 +21,8 @@ STATUS: dict[type[errors.PatchmapError], int] = {
     errors.TooLarge: 413,
     errors.UnsupportedMediaType: 415,
     errors.RateLimited: 429,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
 }
 
 

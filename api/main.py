@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api import errors
-from api.routes import analysis, areas, assets, health, map_data, pages, search, submissions
+from api.routes import analysis, areas, assets, auth, health, map_data, pages, search, submissions
 from layers.db import make_engine
 from layers.settings import Settings
 from layers.submissions import submission_secret
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router)
     app.include_router(map_data.router)
     app.include_router(analysis.router)
+    app.include_router(auth.router)
     app.include_router(pages.router)
     app.state.submission_secret = submission_secret(settings.submissions)  # HMAC key of client addresses
     app.include_router(submissions.router)

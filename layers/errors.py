@@ -46,3 +46,11 @@ class RateLimited(PatchmapError):
     def __init__(self, message: str, detail: str = "", retry_after_s: int = 60) -> None:
         super().__init__(message, detail)
         self.retry_after_s = retry_after_s
+
+
+class Unauthorized(PatchmapError):
+    """The caller has not signed in (or their token or session is no longer valid)."""
+
+
+class Forbidden(PatchmapError):
+    """The caller is signed in but may not do this (e.g. another district's record)."""

@@ -402,6 +402,13 @@ class Submission(Timestamped, Base):
     ward_code: Mapped[str | None] = mapped_column(String(32))
     district_code: Mapped[str | None] = mapped_column(String(32), index=True)
     client_key: Mapped[str] = mapped_column(String(64))
+    moderated_by: Mapped[int | None] = mapped_column(Integer, comment="users.id of the last moderator")
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_reason: Mapped[str | None] = mapped_column(Text, comment="why rejected, or what is asked")
+    published_as: Mapped[str | None] = mapped_column(String(32), comment="e.g. group/12 once approved")
+    erased_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), comment="when contact and personal details were erased (retention)"
+    )
 
 
 Index("ix_submissions_client_recent", Submission.client_key, Submission.created_at)
@@ -409,3 +416,6 @@ Index("ix_hubs_search_text", Hub.search_text, postgresql_using="gin")
 Index("ix_spaces_search_text", Space.search_text, postgresql_using="gin")
 Index("ix_groups_search_text", Group.search_text, postgresql_using="gin")
 Index("ix_groups_categories", Group.categories, postgresql_using="gin")
+
+# Users, tokens, sessions, audit log, versions and partners share this metadata (migration 0006).
+from layers import models_access  # noqa: E402, F401

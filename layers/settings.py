@@ -95,6 +95,22 @@ class SubmissionSettings(BaseSettings):
     )
 
 
+class AccessSettings(BaseSettings):
+    """Sign-in, sessions, tokens, and how long things are kept."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    session_hours: int = Field(default=12, ge=1, description="a browser sign-in lasts this long")
+    token_days: int = Field(default=90, ge=1, description="default lifetime of an API token")
+    login_attempts: int = Field(default=5, ge=1, description="failed sign-ins allowed per email and client")
+    login_window_minutes: int = Field(default=15, ge=1, description="the window those failures count in")
+    secure_cookies: bool = Field(default=True, description="send the session cookie over HTTPS only")
+    stale_after_days: int = Field(default=365, ge=1, description="a record unconfirmed this long is stale")
+    retention_days: int = Field(
+        default=365, ge=1, description="personal details of rejected or withdrawn submissions are erased after"
+    )
+
+
 class Settings(BaseSettings):
     """All of Patchmap's settings."""
 
@@ -105,6 +121,7 @@ class Settings(BaseSettings):
     geo: GeoSettings = Field(default_factory=GeoSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     submissions: SubmissionSettings = Field(default_factory=SubmissionSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
 
 
 def default_data_dir() -> Path:

@@ -1,0 +1,123 @@
+"""Signing in and out (browser sessions), and who am I."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine
+
+from api.access import SESSION_COOKIE, CurrentActor
+from api.deps import AppSettings
+from layers import audit, auth
+from layers.errors import Unauthorized
+from layers.scope import Actor
+
+router = APIRouter(prefix="/auth", tags=["sign-in"])
+
+
+class Me(BaseModel):
+    """The signed-in user (or the anonymous resident)."""
+
+    signed_in: bool
+    user_id: int | None
+    name: str
+    role: str
+    districts: list[str]
+    csrf_token: str | None = Field(
+        description="send as X-CSRF-Token (or the csrf_token form field) with changes"
+    )
+
+
+def landing(actor: Actor) -> str:
+    """Where a user lands after signing in: a co-ordinator's own patch, else the officers' map."""
+    if actor.role == "coordinator" and actor.districts:
+        return f"/patch/{sorted(actor.districts)[0]}"
+    return "/analysis"
+
+
+@router.post("/sign-in", responses={401: {}, 429: {}})
+async def sign_in(
+    request: Request,
+    settings: AppSettings,
+    email: Annotated[str, Form(max_length=254)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    """Check email and password; set the session cookie (HttpOnly, SameSite=Lax) and go to the user's page."""
+    engine: Engine = request.app.state.engine
+    client = request.client.host if request.client else "unknown"
+    secret: bytes = request.app.state.submission_secret
+
+    def run() -> tuple[Actor, auth.NewSession]:
+        with engine.connect() as conn:
+            try:
+                actor = auth.authenticate(
+                    conn,
+                    email=email,
+                    password=password,
+                    client=client,
+                    secret=secret,
+                    settings=settings.access,
+                )
+            except Unauthorized:
+                conn.commit()  # keep the failed attempt: it counts towards the rate limit
+                raise
+            new = auth.create_session(conn, actor, hours=settings.access.session_hours)
+            audit.record(conn, actor, "sign-in", object_type="user", object_id=actor.user_id)
+            conn.commit()
+            return actor, new
+
+    actor, new = await run_in_threadpool(run)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    response: Response = (
+        JSONResponse({"next": landing(actor), "csrf_token": new.csrf_token})
+        if wants_json
+        else RedirectResponse(landing(actor), status_code=303)
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.session_id,
+        max_age=settings.access.session_hours * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.access.secure_cookies,
+        path="/",
+    )
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, actor: CurrentActor) -> Response:
+    """End this browser session (it stops working at once) and clear the cookie."""
+    session_id = getattr(request.state, "session_id", None)
+    if session_id:
+        engine: Engine = request.app.state.engine
+
+        def run() -> None:
+            with engine.begin() as conn:
+                auth.end_session(conn, session_id)
+                audit.record(conn, actor, "sign-out", object_type="user", object_id=actor.user_id)
+
+        await run_in_threadpool(run)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    response: Response = (
+        JSONResponse({"signed_out": True}) if wants_json else RedirectResponse("/", status_code=303)
+    )
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/me", response_model=Me)
+async def read_me(request: Request, actor: CurrentActor) -> Any:
+    """Who the request is from, and (for a browser session) the CSRF token its changes must carry."""
+    return {
+        "signed_in": actor.signed_in,
+        "user_id": actor.user_id,
+        "name": actor.name,
+        "role": actor.role,
+        "districts": sorted(actor.districts),
+        "csrf_token": getattr(request.state, "csrf_token", None),
+    }
