@@ -116,6 +116,8 @@ class OfficerMapData:
     categories: dict[str, str] = field(default_factory=lambda: dict(styles.CATEGORY_NAMES))
     hub_kinds: dict[str, str] = field(default_factory=lambda: dict(HUB_KINDS))
     space_kinds: dict[str, str] = field(default_factory=lambda: dict(SPACE_KINDS))
+    #: Indicators the council imported (``patchmap import indicators``), offered as need measures: (key, label).
+    own_needs: tuple[tuple[str, str], ...] = ()
 
 
 class LocalMap(folium.Map):
@@ -248,7 +250,7 @@ def officer_map_page(data: OfficerMapData) -> str:
         "officer_map.html",
         styles.officer_page_css(),
         levels=OFFICER_LEVELS,
-        needs=NEED_MEASURES,
+        needs=NEED_MEASURES + data.own_needs,
         provisions=PROVISION_MEASURES,
         radii=COVERAGE_RADII_M,
         default_radius=DEFAULT_COVERAGE_M,
@@ -280,7 +282,7 @@ def officer_map_page(data: OfficerMapData) -> str:
             "detailUrls": data.detail_urls,
             "district": {"code": data.district_code, "name": data.district_name},
             "levels": dict(OFFICER_LEVELS),
-            "needs": dict(NEED_MEASURES),
+            "needs": dict(NEED_MEASURES + data.own_needs),
             "styles": styles.officer_js_styles(),
             "labels": labels(),
         },

@@ -130,3 +130,27 @@ def test_cli_writes_csv_geojson_and_geopackage(settings, tmp_path: Path, monkeyp
     assert bad.exit_code == 1 and not (tmp_path / "x.csv").exists()
     bad = runner.invoke(app, ["analyse", "overlay", "-o", str(tmp_path / "x.xlsx")])
     assert bad.exit_code == 2
+
+
+def test_an_imported_indicator_is_offered_as_the_need(client: TestClient, engine) -> None:  # type: ignore[no-untyped-def]
+    """A council's own indicator appears in the officers' map's need choices and drives the overlay."""
+    from sqlalchemy import text
+
+    key = "test_referrals_" + NORWICH[-3:]
+    with engine.begin() as conn:
+        wards = conn.execute(text("SELECT code FROM areas WHERE kind = 'ward' AND parent_code = :d"),
+                             {"d": NORWICH}).scalars().all()  # fmt: skip
+        for n, code in enumerate(wards):
+            conn.execute(
+                text("INSERT INTO indicators (area_code, key, value, period, source) "
+                     "VALUES (:c, :k, :v, '2024', 'SAMPLE: test')"),
+                {"c": code, "k": key, "v": float(n)},
+            )  # fmt: skip
+    try:
+        page = client.get("/analysis").text
+        assert f'value="{key}"' in page and "2024; your data, sample" in page
+        body = ok_body(client.get("/analysis/overlay", params={"within": NORWICH, "need": key}), OverlayTable)
+        assert body["need"]["measure"] == key and body["areas"][0]["need_percentile"] is not None
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM indicators WHERE key = :k"), {"k": key})
