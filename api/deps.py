@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
+from pydantic import BaseModel, ValidationError
 
 from layers.settings import Settings
 
@@ -26,3 +28,41 @@ def get_settings(request: Request) -> Settings:
 
 Conn = Annotated[AsyncConnection[DictRow], Depends(get_conn)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parsed_query(model: type[M]) -> Callable[[Request], M]:
+    """A dependency giving the query string as ``model``; 422 (as FastAPI words it) when it is not valid.
+
+    For hot routes, instead of ``Annotated[Model, Query()]``: FastAPI's query-model path re-inspects the
+    model's annotations on every request, which cost 1.2 ms of a 3.3 ms nearby search (cProfile, in-process
+    ASGI). The rules (types, ranges, unknown parameters refused) stay the model's. Pair it with
+    ``openapi_extra={"parameters": query_parameters(model)}`` so /docs still lists the parameters.
+    """
+
+    def parse(request: Request) -> M:
+        try:
+            return model.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
+
+    return parse
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """OpenAPI query parameters for a model's fields (all optional), for a route that parses them itself."""
+    schema = model.model_json_schema()
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": prop,
+            "description": prop.get("description", ""),
+        }
+        for name, prop in schema["properties"].items()
+    ]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
-from api.deps import AppSettings, Conn
+from api.deps import AppSettings, Conn, parsed_query, query_parameters
 from layers.queries import areas as queries
 
 router = APIRouter(tags=["areas"])
@@ -112,12 +112,20 @@ class AreaFeature(BaseModel):
     properties: AreaProperties
 
 
-@router.get("/areas/lookup", response_model=AreaLookup, response_class=JSONResponse, responses=ERRORS)
-async def lookup_area(request: Request, point: Annotated[LookupQuery, Query()]) -> queries.Lookup:
+@router.get(
+    "/areas/lookup",
+    response_model=AreaLookup,
+    response_class=JSONResponse,
+    responses=ERRORS,
+    openapi_extra={"parameters": query_parameters(LookupQuery)},
+)
+async def lookup_area(
+    request: Request, point: Annotated[LookupQuery, Depends(parsed_query(LookupQuery))]
+) -> queries.Lookup:
     """The ward, district, LSOA, county and custom localities holding a point or a postcode."""
-    # The hot path takes its connection straight from the pool and its parameters as one model: the Conn
-    # dependency's generator machinery, and FastAPI's per-parameter parsing, each cost a tenth or more of
-    # the request's CPU time here (measured against uvicorn with wrk; bench/lookup.py measures the whole).
+    # The hot path takes its connection straight from the pool and its parameters as one model, parsed by
+    # api.deps.parsed_query: the Conn dependency's generator machinery, and FastAPI's own parameter parsing,
+    # each cost a tenth or more of the request's CPU time here (bench/lookup.py measures the whole).
     pool: AsyncConnectionPool = request.app.state.pool
     async with pool.connection() as conn:
         return await queries.lookup(conn, lon=point.lon, lat=point.lat, postcode=point.postcode)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.deps import parsed_query, query_parameters
 from api.schemas import NearbyPage
 from layers.queries import search
 
@@ -60,8 +61,11 @@ class NearbyQuery(BaseModel):
         200: {"content": {GEOJSON: {}}, "description": "JSON, or GeoJSON (NearbyFeatureCollection)"},
         **ERRORS,
     },
+    openapi_extra={"parameters": query_parameters(NearbyQuery)},
 )
-async def search_nearby(request: Request, query: Annotated[NearbyQuery, Query()]) -> Any:
+async def search_nearby(
+    request: Request, query: Annotated[NearbyQuery, Depends(parsed_query(NearbyQuery))]
+) -> Any:
     """Groups, hubs and spaces within radius_m of a point or postcode, nearest first; groups serving it."""
     # The hot path takes its connection straight from the search pool (generic plans: see search._run),
     # and writes the answer with orjson: layers.queries.search builds it to the NearbyPage shape (the tests
