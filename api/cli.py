@@ -455,3 +455,28 @@ def users_token_cmd(
     token = _user_step(step)
     console.print("Token (shown once; send as Authorization: Bearer):", highlight=False)
     print(token)
+
+
+moderation_app = typer.Typer(help="Moderation of residents' offers.", no_args_is_help=True)
+app.add_typer(moderation_app, name="moderation")
+
+
+@moderation_app.command("erase-expired")
+def moderation_erase_expired_cmd(
+    days: Annotated[int | None, typer.Option(help="days kept (default PATCHMAP_RETENTION_DAYS)")] = None,
+) -> None:
+    """Erase the contact and personal details of rejected or withdrawn submissions past retention."""
+    from layers import audit, moderation
+    from layers.scope import Actor
+
+    retention = days or Settings().access.retention_days
+
+    def step(conn: Connection) -> int:
+        count = moderation.erase_expired(conn, retention_days=retention)
+        if count:
+            audit.record(conn, Actor(role="admin", name="command line"), "submissions-erase",
+                         object_type="submission", detail={"count": count, "retention_days": retention})  # fmt: skip
+        return count
+
+    count = _user_step(step)
+    console.print(f"{count} submissions erased (kept {retention} days).", highlight=False)

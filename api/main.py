@@ -15,7 +15,20 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
 from api import errors
-from api.routes import analysis, areas, assets, auth, health, map_data, pages, search, submissions
+from api.routes import (
+    analysis,
+    areas,
+    assets,
+    auth,
+    health,
+    map_data,
+    moderation,
+    pages,
+    records,
+    search,
+    submissions,
+)
+from api.routes import patch as patch_routes
 from layers.db import make_engine
 from layers.settings import Settings
 from layers.submissions import submission_secret
@@ -93,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analysis.router)
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(patch_routes.router)
     app.state.submission_secret = submission_secret(settings.submissions)  # HMAC key of client addresses
     app.include_router(submissions.router)
+    app.include_router(moderation.router)
+    app.include_router(records.router)
     return app

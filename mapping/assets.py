@@ -49,6 +49,8 @@ FORMS_JS = Asset("js/patchmap-forms.js")
 PAGE_CSS = Asset("css/patchmap.css")
 OFFICER_JS = Asset("js/patchmap-officer.js")
 OFFICER_CSS = Asset("css/patchmap-officer.css")
+PATCH_JS = Asset("js/patchmap-patch.js")
+PATCH_CSS = Asset("css/patchmap-patch.css")
 
 #: What the residents' map loads, in order: (folium link name, asset).
 RESIDENT_PAGE_JS: tuple[tuple[str, Asset], ...] = (
@@ -77,6 +79,24 @@ OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
     ("patchmap_officer_css", OFFICER_CSS),
 )
 
+#: What the co-ordinator's patch map loads: the officers' map's styles and text helpers, and its own script.
+PATCH_PAGE_JS: tuple[tuple[str, Asset], ...] = (
+    ("leaflet", LEAFLET_JS),
+    ("patchmap_details", DETAILS_JS),
+    ("patchmap_patch", PATCH_JS),
+)
+PATCH_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
+    ("leaflet_css", LEAFLET_CSS),
+    ("patchmap_css", PAGE_CSS),
+    ("patchmap_officer_css", OFFICER_CSS),
+    ("patchmap_patch_css", PATCH_CSS),
+)
+#: The co-ordinator's pages without a map (sign-in, ward pack, messages): styles only.
+PATCH_DOCUMENT_CSS: tuple[tuple[str, Asset], ...] = (
+    ("patchmap_css", PAGE_CSS),
+    ("patchmap_patch_css", PATCH_CSS),
+)
+
 
 def static_dir() -> Path:
     """The folder the app mounts at ``/static``."""
@@ -86,7 +106,8 @@ def static_dir() -> Path:
 def asset_problems() -> list[str]:
     """What is missing or altered among the page assets (an empty list when all is well)."""
     problems: list[str] = []
-    for _, asset in (*RESIDENT_PAGE_JS, *RESIDENT_PAGE_CSS, *OFFICER_PAGE_JS, *OFFICER_PAGE_CSS):
+    pages = (*RESIDENT_PAGE_JS, *RESIDENT_PAGE_CSS, *OFFICER_PAGE_JS, *OFFICER_PAGE_CSS)
+    for _, asset in (*pages, *PATCH_PAGE_JS, *PATCH_PAGE_CSS):
         path = static_dir() / asset.path
         if not path.is_file():
             problems.append(f"{asset.path} is missing")

@@ -20,8 +20,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.main import create_app
-from layers import auth
-from layers.settings import Settings
+from layers import auth, migrate
+from layers.db import make_engine
+from layers.demo import load_demo
+from layers.settings import DatabaseSettings, Settings
+from tests.conftest import _create_database, _drop_database
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
 MARKER = "PRIVATE-" + uuid.uuid4().hex[:10]
@@ -59,10 +62,19 @@ TAXONOMY_KEYS: set[str] = set()
 
 
 @pytest.fixture(scope="module")
-def world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
+def world(server_url: str) -> Iterator[dict[str, Any]]:
     """Users of every role with tokens, and a hub, space, group and submission in Norwich and in Breckland,
-    each with the marker in its private fields."""
+    each with the marker in its private fields; on a database of this module's own, as allowed writes commit."""
     from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
+
+    name = f"patchmap_test_{uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        database=DatabaseSettings(url=_create_database(server_url, name), pool_min=1, pool_max=4)
+    )
+    migrate.upgrade(settings.database)
+    engine = make_engine(settings.database)
+    with engine.begin() as conn:
+        load_demo(conn, settings)
 
     TAXONOMY_KEYS.update(GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS)
     tag = uuid.uuid4().hex[:6]
@@ -100,14 +112,10 @@ def world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
             ).scalar_one()  # fmt: skip
     try:
         with TestClient(create_app(settings)) as client:
-            yield {"client": client, "tokens": tokens, "records": records, "tag": tag}
-    finally:  # other tests count the demo's records: take these out again (the audit log keeps its rows)
-        with engine.begin() as conn:
-            for r in records.values():
-                for kind, table in (("hub", "hubs"), ("space", "spaces"), ("group", "groups"),
-                                    ("submission", "submissions")):  # fmt: skip
-                    if kind in r:
-                        conn.execute(text(f"DELETE FROM {table} WHERE id = :i"), {"i": r[kind]})
+            yield {"client": client, "tokens": tokens, "records": records, "tag": tag, "engine": engine}
+    finally:
+        engine.dispose()
+        _drop_database(server_url, name)
 
 
 def _fill(path: str, district: str, records: dict[str, dict[str, int]]) -> str | None:
@@ -117,6 +125,7 @@ def _fill(path: str, district: str, records: dict[str, dict[str, int]]) -> str |
     values = {
         "code": district, "district": district, "group_id": r["group"], "hub_id": r["hub"],
         "space_id": r["space"], "id": r["submission"], "submission_id": r["submission"], "ward": ward,
+        "version": 1, "partner_id": r.get("partner", 999_999),
     }  # fmt: skip
     out = path
     for name in re.findall(r"\{(\w+)\}", path):
@@ -175,3 +184,97 @@ def test_private_field_names_are_not_on_the_allow_list() -> None:
     for name in ("private_contact", "contact", "client_key", "password_hash", "token_hash", "session_hash",
                  "decision_reason", "moderated_by", "erased_at"):  # fmt: skip
         assert name not in PUBLIC_FIELDS and name not in TAXONOMY_KEYS and not DATA_KEY.match(name)
+
+
+#: A valid body for each write, so that a refusal is the scope check's and not the body's validation.
+BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
+    ("PATCH", "/groups/{group_id}"): {"description": "changed by the matrix"},
+    ("PATCH", "/hubs/{hub_id}"): {"description": "changed by the matrix"},
+    ("PATCH", "/spaces/{space_id}"): {"description": "changed by the matrix"},
+    ("POST", "/moderation/{submission_id}/approve"): {},
+    ("POST", "/moderation/{submission_id}/reject"): {"reason": "not a community group"},
+    ("POST", "/moderation/{submission_id}/needs-info"): {"question": "Where does it meet?"},
+    ("POST", "/districts/{code}/partners"): {"name": "Matrix partner"},
+}
+#: Writes anyone may make (residents' offers, signing in and out): not scoped to a district.
+OPEN_WRITES = {
+    "/auth/sign-in",
+    "/auth/sign-out",
+    "/submissions/group",
+    "/submissions/space",
+    "/submissions/help",
+}
+#: Reads of private things (a queue, versions, stale lists, partners): scoped like writes.
+SCOPED_READ = re.compile(r"^/(moderation|districts)/|/versions$")
+
+
+def _scoped_calls(client: TestClient) -> list[tuple[str, str]]:
+    spec = client.app.openapi()  # type: ignore[attr-defined]
+    calls = []
+    for path, ops in spec["paths"].items():
+        for method in ops:
+            if method == "get" and SCOPED_READ.search(path):
+                calls.append(("GET", path))
+            elif method != "get" and path not in OPEN_WRITES:
+                calls.append((method.upper(), path))
+    return calls
+
+
+def _snapshot(engine: Engine, records: dict[str, int]) -> tuple[Any, ...]:
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(
+                text(f"SELECT to_jsonb(t) - 'updated_at' FROM {table} t WHERE id = :i"), {"i": records[kind]}
+            ).scalar()
+            for kind, table in (
+                ("hub", "hubs"),
+                ("space", "spaces"),
+                ("group", "groups"),
+                ("submission", "submissions"),
+            )
+        )
+
+
+def test_every_scoped_call_is_refused_across_districts_and_to_anonymous(world: dict[str, Any]) -> None:
+    client: TestClient = world["client"]
+    calls = _scoped_calls(client)
+    assert len(calls) >= 20, calls  # moderation, edits, versions, confirm, partners, stale
+    refused = 0
+    for method, path in calls:
+        body = BODIES.get((method, path))
+        for persona, district in (("breckland", NORWICH), ("norwich", BRECKLAND), (None, NORWICH)):
+            url = _fill(path, district, world["records"])
+            if url is None:
+                continue
+            before = _snapshot(world["engine"], world["records"][district])
+            headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona else {}
+            query = {"district": district} if path == "/moderation/queue" else {}
+            r = client.request(method, url, json=body, headers=headers, params=query)
+            expected = {401} if persona is None else {403, 404}
+            assert r.status_code in expected, (persona, method, url, r.status_code, r.text[:200])
+            assert set(r.json()) == {"error", "detail"}
+            assert _snapshot(world["engine"], world["records"][district]) == before, (persona, method, url)
+            refused += 1
+    assert refused >= 3 * 20
+
+
+def test_the_same_calls_are_allowed_inside_the_district(world: dict[str, Any]) -> None:
+    """The refusals above are the scope's: the district's own co-ordinator, an officer and an admin may."""
+    client: TestClient = world["client"]
+    for persona in ("norwich", "officer", "admin"):
+        headers = {"Authorization": f"Bearer {world['tokens'][persona]}"}
+        r = world["records"][NORWICH]
+        for method, url in (
+            ("GET", f"/moderation/{r['submission']}"),
+            ("PATCH", f"/hubs/{r['hub']}"),
+            ("POST", f"/groups/{r['group']}/confirm"),
+            ("GET", f"/spaces/{r['space']}/versions"),
+            ("GET", f"/districts/{NORWICH}/stale"),
+        ):
+            body = {"description": f"edited by {persona}"} if method == "PATCH" else None
+            answer = client.request(method, url, json=body, headers=headers)
+            assert answer.status_code == 200, (persona, method, url, answer.text[:200])
+    # the Norwich co-ordinator sees the submission's private contact; nobody anonymous ever does
+    queue = client.get("/moderation/queue", params={"district": NORWICH},
+                       headers={"Authorization": f"Bearer {world['tokens']['norwich']}"})  # fmt: skip
+    assert queue.status_code == 200 and MARKER in queue.text

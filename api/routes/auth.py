@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from api.access import SESSION_COOKIE, CurrentActor
 from api.deps import AppSettings
 from layers import audit, auth
-from layers.errors import Unauthorized
+from layers.errors import RateLimited, Unauthorized
 from layers.scope import Actor
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
@@ -70,8 +70,16 @@ async def sign_in(
             conn.commit()
             return actor, new
 
-    actor, new = await run_in_threadpool(run)
     wants_json = "application/json" in request.headers.get("accept", "")
+    try:
+        actor, new = await run_in_threadpool(run)
+    except (Unauthorized, RateLimited) as exc:
+        if wants_json or "text/html" not in request.headers.get("accept", ""):
+            raise
+        # A person at the sign-in form (a browser asks for HTML) sees it again, saying what went wrong
+        # (GET /sign-in, api.routes.patch); API clients still get 401 or 429 with the JSON error.
+        failed = "locked" if isinstance(exc, RateLimited) else "1"
+        return RedirectResponse(f"/sign-in?failed={failed}", status_code=303)
     response: Response = (
         JSONResponse({"next": landing(actor), "csrf_token": new.csrf_token})
         if wants_json

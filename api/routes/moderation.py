@@ -1,0 +1,154 @@
+"""Moderating residents' offers: the queue, one submission, approve, reject, ask for more information.
+
+Who may see and decide what is checked in ``layers.moderation``: anonymous callers get 401, and a
+co-ordinator gets 404 for another district's submission (that it exists is private).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Connection, Engine
+
+from api.access import CurrentActor
+from layers import moderation
+
+router = APIRouter(prefix="/moderation", tags=["moderation"])
+
+T = TypeVar("T")
+Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Signed in, but not for that district"},
+    404: {"description": "No such submission in your districts"},
+    422: {"description": "Invalid input, or the submission is already decided"},
+}
+
+
+async def in_transaction(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``fn(conn, *args, **kwargs)`` in one transaction on the app's engine, in a worker thread."""
+    engine: Engine = request.app.state.engine
+
+    def run() -> T:
+        conn: Connection
+        with engine.begin() as conn:
+            return fn(conn, *args, **kwargs)
+
+    return await run_in_threadpool(run)
+
+
+class SubmissionPrivate(BaseModel):
+    """A submission as a moderator sees it: what was offered and, for a covered district, how to reply."""
+
+    id: int
+    reference: str
+    kind: Literal["group", "space", "help"]
+    status: Literal["pending", "approved", "rejected", "needs_info", "withdrawn"]
+    created_at: datetime
+    district_code: str | None
+    ward_code: str | None
+    postcode: str | None
+    details: dict[str, Any] = Field(description="what the resident offered")
+    contact: dict[str, Any] | None = Field(description="private: only for actors covering the district")
+    moderated_by: int | None
+    moderated_at: datetime | None
+    decision_reason: str | None
+    published_as: str | None = Field(examples=["group/12"])
+    erased_at: datetime | None
+
+
+class Decision(BaseModel):
+    """What a moderator's decision did."""
+
+    id: int
+    reference: str
+    kind: Literal["group", "space", "help"]
+    status: Literal["approved", "rejected", "needs_info"]
+    outcome: Literal["published", "merged", "accepted", "rejected", "needs_info"]
+    published_as: str | None = Field(description="the public record, e.g. group/12 (none for help)")
+
+
+class ApproveBody(BaseModel):
+    """Optionally, an existing record to merge the submission into (its empty fields are filled)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    merge_into_kind: Literal["group", "space"] | None = None
+    merge_into_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> ApproveBody:
+        """merge_into_kind and merge_into_id come together."""
+        if (self.merge_into_kind is None) != (self.merge_into_id is None):
+            raise ValueError("give both merge_into_kind and merge_into_id, or neither")
+        return self
+
+    def merge_into(self) -> tuple[str, int] | None:
+        """The record to merge into, if any."""
+        if self.merge_into_kind is None or self.merge_into_id is None:
+            return None
+        return self.merge_into_kind, self.merge_into_id
+
+
+class RejectBody(BaseModel):
+    """Why the submission is rejected (kept with it; erased with its personal details later)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=moderation.MAX_REASON)
+
+
+class InfoBody(BaseModel):
+    """What to ask the resident."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=moderation.MAX_REASON)
+
+
+@router.get("/queue", response_model=list[SubmissionPrivate], responses=ERRORS)
+async def list_queue(
+    request: Request,
+    actor: CurrentActor,
+    district: Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")] = None,
+    status: Literal["pending", "approved", "rejected", "needs_info", "withdrawn"] = "pending",
+) -> Any:
+    """Submissions in your districts (officers: all, or one district) with a status, oldest first."""
+    return await in_transaction(request, moderation.queue, actor, district=district, status=status)
+
+
+@router.get("/{submission_id}", response_model=SubmissionPrivate, responses=ERRORS)
+async def read_submission(request: Request, actor: CurrentActor, submission_id: Id) -> Any:
+    """One submission, with the resident's contact."""
+    return await in_transaction(request, moderation.get_submission, actor, submission_id)
+
+
+@router.post("/{submission_id}/approve", response_model=Decision, responses=ERRORS)
+async def approve_submission(
+    request: Request,
+    actor: CurrentActor,
+    submission_id: Id,
+    body: Annotated[ApproveBody | None, Body()] = None,
+) -> Any:
+    """Approve: publish a group or space, merge it into a record, or accept an offer of help (kept private)."""
+    merge = body.merge_into() if body else None
+    return await in_transaction(request, moderation.approve, actor, submission_id, merge_into=merge)
+
+
+@router.post("/{submission_id}/reject", response_model=Decision, responses=ERRORS)
+async def reject_submission(
+    request: Request, actor: CurrentActor, submission_id: Id, body: RejectBody
+) -> Any:
+    """Reject, saying why."""
+    return await in_transaction(request, moderation.reject, actor, submission_id, body.reason)
+
+
+@router.post("/{submission_id}/needs-info", response_model=Decision, responses=ERRORS)
+async def ask_for_info(request: Request, actor: CurrentActor, submission_id: Id, body: InfoBody) -> Any:
+    """Ask the resident for more information before deciding."""
+    return await in_transaction(request, moderation.ask_for_info, actor, submission_id, body.question)

@@ -1,0 +1,494 @@
+/* Patchmap co-ordinator's patch map: the district's boundary, its wards coloured by need × provision (from
+ * /analysis/overlay), groups, hubs and spaces (from /map/markers.geojson), and a ward's profile (from
+ * /analysis/areas/{code}) with a link to its ward pack. The lists around the map are rendered by the server.
+ *
+ * Styles and labels come from mapping/styles.py (as the officers' map); text helpers from patchmap-details.js.
+ * Every string from the API reaches the page through textContent or setAttribute, never innerHTML.
+ */
+(function () {
+  "use strict";
+
+  var T = window.Patchmap.text;
+  var el = T.el;
+  var KINDS = ["group", "hub", "space"];
+  var KIND_PLURAL = { group: "Groups", hub: "Community hubs", space: "Spaces to use" };
+  var DEBOUNCE_MS = 300;
+  var CLUSTER_OVER = 1500;
+
+  function $(id) { return document.getElementById(id); }
+  function reduced() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
+
+  function getJSON(url, signal) {
+    return fetch(url, { signal: signal, headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (body) {
+          if (r.ok) return body;
+          throw new Error([body && body.error, body && body.detail].filter(Boolean).join(". ") || "HTTP " + r.status);
+        });
+      });
+  }
+
+  function withParams(url, params) {
+    var u = new URL(url, window.location.href);
+    Object.keys(params).forEach(function (k) { u.searchParams.set(k, params[k]); });
+    return u.pathname + u.search;
+  }
+
+  function num(v, digits) {
+    if (typeof v !== "number" || !isFinite(v)) return "not known";
+    return v.toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  function reason(row) {
+    var text = row.explanation || "";
+    return text.indexOf(row.name + ": ") === 0 ? text.slice(row.name.length + 2) : text;
+  }
+
+  function PatchMap(map, config) {
+    var self = this;
+    this.map = map;
+    this.config = config;
+    this.styles = config.styles;
+    this.byCode = {};
+    this.paths = {};
+    this.selected = null;
+    this.loads = 0;
+    this.assetLoads = 0;
+    this.profileLoads = 0;
+    this.controllers = {};
+    map.options.zoomSnap = 0.5;
+    this.boundary = L.layerGroup().addTo(map);
+    this.wards = L.geoJSON(null, {
+      style: function (f) { return self.wardStyle(f.properties); },
+      onEachFeature: function (f, layer) { self.bindWard(f.properties, layer); },
+    }).addTo(map);
+    this.highlight = L.layerGroup().addTo(map);
+    this.assets = {};
+    var overlays = {};
+    KINDS.forEach(function (k) {
+      self.assets[k] = L.layerGroup().addTo(map);
+      // The layer control writes names as HTML: these are made from constants, never from data.
+      overlays['<span class="pm-kind pm-kind--' + k + '"><span class="pm-shape pm-shape--' + self.styles.markers[k].shape +
+        '" aria-hidden="true"></span></span> ' + KIND_PLURAL[k]] = self.assets[k];
+    });
+    var narrow = !window.matchMedia("(min-width: 60em)").matches;
+    var control = L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
+    var box = control.getContainer();
+    var list = box.querySelector(".leaflet-control-layers-list");
+    list.insertBefore(el("p", "pm-layers-title", "Show on the map"), list.firstChild);
+    var toggle = box.querySelector(".leaflet-control-layers-toggle");
+    toggle.title = "Show or hide groups, hubs and spaces";
+    toggle.setAttribute("aria-label", toggle.title);
+    document.body.dataset.mapState = "loading";
+  }
+
+  PatchMap.prototype.abort = function (what) {
+    if (this.controllers[what]) this.controllers[what].abort();
+    this.controllers[what] = new AbortController();
+    return this.controllers[what].signal;
+  };
+
+  PatchMap.prototype.setStatus = function (text) { $("pm-status").textContent = text; };
+
+  PatchMap.prototype.classOf = function (row) {
+    return (row && row.bivariate_class && this.styles.classes[row.bivariate_class]) || null;
+  };
+
+  PatchMap.prototype.wardStyle = function (row) {
+    var c = this.classOf(row);
+    var base = c ? this.styles.area : this.styles.unscored;
+    return Object.assign({}, base, { fillColor: c ? c.fill : base.fillColor, className: "pm-area" });
+  };
+
+  PatchMap.prototype.bindWard = function (row, layer) {
+    var self = this;
+    this.paths[row.code] = layer;
+    layer.bindTooltip(function () {
+      var box = el("div", "pm-tip");
+      box.appendChild(el("strong", null, row.name));
+      var c = self.classOf(row);
+      box.appendChild(el("span", "pm-tip-class", c ? c.label : self.styles.unscored.label));
+      return box;
+    }, { sticky: true, direction: "top", offset: [0, -8] });
+    layer.on("click", function () { self.select(row.code, "map"); });
+    layer.on("add", function () {
+      var node = layer.getElement();
+      if (node) node.setAttribute("data-code", row.code);
+    });
+  };
+
+  /* The district's outline, over the wards, so its edge reads on every class's colour. */
+  PatchMap.prototype.loadBoundary = function () {
+    var self = this;
+    getJSON(withParams(this.config.districtUrl, { simplify_m: 10 })).then(function (feature) {
+      var sel = self.styles.selected;
+      L.geoJSON(feature, { interactive: false, style: { color: sel.halo, weight: 6, opacity: 0.9, fill: false } }).addTo(self.boundary);
+      L.geoJSON(feature, { interactive: false, style: { color: sel.line, weight: 2.5, opacity: 1, fill: false,
+        className: "pm-district-line" } }).addTo(self.boundary);
+    }).catch(function () { /* the wards still show the district */ });
+  };
+
+  PatchMap.prototype.loadWards = function () {
+    var self = this;
+    var signal = this.abort("wards");
+    document.body.dataset.mapState = "loading";
+    var url = withParams(this.config.overlayUrl, { level: "ward", within: this.config.district.code, f: "geojson" });
+    getJSON(url, signal).then(function (fc) {
+      self.byCode = {};
+      fc.features.forEach(function (f) { self.byCode[f.properties.code] = f.properties; });
+      self.paths = {};
+      self.wards.clearLayers();
+      self.wards.addData(fc.features);
+      if (self.wards.getLayers().length) {
+        self.map.fitBounds(self.wards.getBounds(), { padding: [8, 8], animate: !reduced() });
+      }
+      var urgent = fc.features.filter(function (f) { return f.properties.bivariate_class === "high-low"; }).length;
+      self.setStatus(T.plural(fc.features.length, "ward") + " of " + self.config.district.name + " on the map. " +
+        (urgent ? urgent + (urgent === 1 ? " has" : " have") : "None has") + " high need and low provision. " +
+        "The wards with the largest gaps come first below.");
+      self.loads += 1;
+      document.body.dataset.mapState = "ready";
+    }).catch(function (e) {
+      if (e.name === "AbortError") return;
+      self.setStatus("The wards could not be loaded. " + e.message);
+      document.body.dataset.mapState = "error";
+    });
+  };
+
+  PatchMap.prototype.entryFor = function (code) {
+    var found = null;
+    document.querySelectorAll("#pm-needs > li").forEach(function (li) { if (li.dataset.code === code) found = li; });
+    return found;
+  };
+
+  PatchMap.prototype.mark = function (code) {
+    this.highlight.clearLayers();
+    document.querySelectorAll("#pm-needs > li.is-selected").forEach(function (li) { li.classList.remove("is-selected"); });
+    if (!code) return;
+    var layer = this.paths[code];
+    if (layer) {
+      var sel = this.styles.selected;
+      var shape = layer.toGeoJSON();
+      L.geoJSON(shape, { interactive: false, style: { color: sel.halo, weight: 7, opacity: 1, fill: false } }).addTo(this.highlight);
+      L.geoJSON(shape, { interactive: false, style: { color: sel.line, weight: 3, opacity: 1, fill: false,
+        className: "pm-area-selected" } }).addTo(this.highlight);
+    }
+    var li = this.entryFor(code);
+    if (li) li.classList.add("is-selected");
+  };
+
+  PatchMap.prototype.select = function (code, from) {
+    var self = this;
+    var known = this.byCode[code];
+    this.selected = code;
+    this.mark(code);
+    $("pm-list-view").hidden = true;
+    $("pm-profile").hidden = false;
+    var title = $("pm-profile-title");
+    title.textContent = known ? known.name : "Ward " + code;
+    $("pm-profile-body").replaceChildren(el("p", "pm-hint", "Loading the profile\u2026"));
+    title.focus();
+    document.body.dataset.profileState = "loading";
+    var signal = this.abort("profile");
+    getJSON(this.config.profileUrl + encodeURIComponent(code), signal).then(function (p) {
+      if (self.selected !== code) return;
+      title.textContent = p.area.name;
+      $("pm-profile-body").replaceChildren(self.profileBody(p));
+      self.profileLoads += 1;
+      document.body.dataset.profileState = "ready";
+    }).catch(function (e) {
+      if (e.name === "AbortError") return;
+      $("pm-profile-body").replaceChildren(el("p", "pm-error", "The profile could not be loaded. " + e.message));
+      document.body.dataset.profileState = "error";
+    });
+    if (from === "list" && this.paths[code]) {
+      this.map.fitBounds(this.paths[code].getBounds(), { padding: [24, 24], maxZoom: 14, animate: !reduced() });
+    }
+  };
+
+  PatchMap.prototype.closeProfile = function () {
+    var code = this.selected;
+    this.abort("profile");
+    this.selected = null;
+    this.mark(null);
+    $("pm-profile").hidden = true;
+    $("pm-list-view").hidden = false;
+    var li = code && this.entryFor(code);
+    var button = li && li.querySelector(".pm-show-ward");
+    if (button) button.focus(); else $("pm-results").focus();
+  };
+
+  function fact(dl, term, value) {
+    dl.appendChild(el("dt", null, term));
+    dl.appendChild(el("dd", null, value));
+  }
+
+  PatchMap.prototype.profileBody = function (p) {
+    var a = p.area;
+    var box = el("div", "pm-profile-content");
+    var c = this.classOf(a);
+    var line = el("p", "pm-class");
+    var sw = el("span", "pm-swatch pm-bv--" + (c ? a.bivariate_class : "none"));
+    sw.setAttribute("aria-hidden", "true");
+    line.appendChild(sw);
+    line.appendChild(el("span", null, c ? c.label : this.styles.unscored.label));
+    box.appendChild(line);
+    box.appendChild(el("p", "pm-explanation", reason(a)));
+    var actions = el("p", "pm-profile-actions");
+    var pack = el("a", "pm-pack-link", "Ward pack (printable, with data)");
+    pack.href = this.config.packBase + encodeURIComponent(a.code) + "/pack";
+    actions.appendChild(pack);
+    box.appendChild(actions);
+    var dl = el("dl", "pm-facts pm-measures");
+    fact(dl, "Priority", a.priority ? a.priority + " of " + p.siblings_ranked + " wards (1 = largest gap)" : "Not ranked");
+    fact(dl, "Residents", num(a.population_total, 0));
+    fact(dl, "IMD decile", num((a.deprivation || {}).imd_decile, 1) + " (1 = most deprived tenth of England)");
+    fact(dl, "Counted", T.plural(a.groups, "group") + ", " + T.plural(a.hubs, "community hub") + ", " +
+      T.plural(a.spaces, "space"));
+    fact(dl, "Per 1,000 residents", num(a.assets_per_1000, 1));
+    fact(dl, "Coverage", (typeof a.coverage === "number" ? Math.round(a.coverage * 100) + "%" : "not known") +
+      " of residents within " + num(p.radius_m, 0) + " m");
+    box.appendChild(dl);
+    return box;
+  };
+
+  /* ------------------------------------------------------------ groups, hubs and spaces */
+
+  PatchMap.prototype.scheduleAssets = function () {
+    var self = this;
+    window.clearTimeout(this.assetTimer);
+    this.assetTimer = window.setTimeout(function () { self.loadAssets(); }, DEBOUNCE_MS);
+  };
+
+  PatchMap.prototype.loadAssets = function () {
+    var self = this;
+    var signal = this.abort("assets");
+    var b = this.map.getBounds().pad(0.05);
+    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, i) {
+      return Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5);
+    }).join(",");
+    var url = withParams(this.config.markersUrl, { bbox: bbox, zoom: Math.round(this.map.getZoom()), cluster_over: CLUSTER_OVER });
+    getJSON(url, signal).then(function (fc) {
+      KINDS.forEach(function (k) { self.assets[k].clearLayers(); });
+      (fc.features || []).forEach(function (f) { self.addAsset(f); });
+      self.assetLoads += 1;
+    }).catch(function (e) {
+      if (e.name !== "AbortError") self.setStatus($("pm-status").textContent + " The groups, hubs and spaces could not be loaded.");
+    });
+  };
+
+  PatchMap.prototype.addAsset = function (f) {
+    var self = this;
+    var p = f.properties;
+    var latlng = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+    if (p.kind === "cluster") {
+      KINDS.forEach(function (k) {
+        var n = p[k + "s"];
+        if (!n) return;
+        var node = el("span", "pm-cluster pm-cluster--" + k, n.toLocaleString("en-GB"));
+        var m = L.marker(latlng, { icon: L.divIcon({ html: node, className: "pm-cluster-icon", iconSize: [32, 32] }),
+          title: T.plural(n, T.kindName(k).toLowerCase()) + " here: select to zoom in", keyboard: true });
+        m.on("click", function () { self.map.setView(latlng, Math.min(self.map.getZoom() + 2, 18)); });
+        self.assets[k].addLayer(m);
+      });
+      return;
+    }
+    if (!this.assets[p.kind]) return;
+    var icon = L.divIcon({ html: T.shape(p.kind, this.styles.markers), className: "pm-marker pm-marker--small pm-kind--" + p.kind,
+      iconSize: [24, 24] });
+    var marker = L.marker(latlng, { icon: icon, title: p.name + (p.sample ? " (sample)" : ""), keyboard: true });
+    marker.bindPopup(function () { return self.popup(p); }, { maxWidth: 280 });
+    this.assets[p.kind].addLayer(marker);
+  };
+
+  PatchMap.prototype.popup = function (p) {
+    var box = el("div", "pm-popup");
+    box.appendChild(el("p", "pm-popup-name", p.name));
+    var sub = this.config.labels[p.kind] && this.config.labels[p.kind][p.subtype];
+    box.appendChild(el("p", "pm-popup-kind", T.kindName(p.kind) + (sub ? ": " + String(sub).split(" (")[0] : "") +
+      (p.sample ? " (sample data)" : "")));
+    var base = this.config.detailUrls[p.kind];
+    if (base) {
+      var a = el("a", null, "Public record (data)");
+      a.href = base + encodeURIComponent(p.id);
+      box.appendChild(el("p")).appendChild(a);
+    }
+    return box;
+  };
+
+  /* ------------------------------------------------------------ deciding residents' offers */
+
+  /* Each pending offer (rendered by the server) gets its contact on request, and Approve, Reject (with a
+   * reason) and Ask for more information (with a question), sent to the moderation API with the session's
+   * X-CSRF-Token. The decision is shown, in words, in the offer's own live region, which takes the focus. */
+  var DECIDED = {
+    approve: "Approved", reject: "Rejected", "needs-info": "Waiting for more information",
+  };
+
+  function send(list, url, body) {
+    return fetch(url, {
+      method: body === undefined ? "GET" : "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": list.dataset.csrfToken || "" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (b) {
+        if (r.ok) return b;
+        throw new Error([b && b.error, b && b.detail].filter(Boolean).join(". ") || "The server answered " + r.status + ".");
+      });
+    });
+  }
+
+  function Offer(list, li) {
+    this.list = list;
+    this.li = li;
+    this.url = list.dataset.moderationUrl + encodeURIComponent(li.dataset.id);
+    this.status = li.querySelector(".pm-mod-status");
+    this.busy = false;
+  }
+
+  Offer.prototype.say = function (parts, className) {
+    var p = this.status;
+    p.className = "pm-mod-status" + (className ? " " + className : "");
+    p.replaceChildren();
+    parts.forEach(function (part) { p.appendChild(typeof part === "string" ? document.createTextNode(part) : part); });
+  };
+
+  Offer.prototype.showContact = function (button) {
+    var self = this;
+    var box = this.li.querySelector(".pm-contact-body");
+    button.setAttribute("aria-expanded", "true");
+    box.replaceChildren(el("p", "pm-hint", "Loading the contact\u2026"));
+    send(this.list, this.url).then(function (s) {
+      var c = s.contact || {};
+      var dl = el("dl", "pm-facts");
+      fact(dl, "Name", c.name || "not given");
+      var email = el("dd");
+      if (c.email && /^[^\s@<>"]+@[^\s@<>"]+$/.test(c.email)) {
+        var a = el("a", null, c.email);
+        a.href = "mailto:" + c.email;
+        email.appendChild(a);
+      } else {
+        email.textContent = c.email || "not given";
+      }
+      dl.appendChild(el("dt", null, "Email"));
+      dl.appendChild(email);
+      fact(dl, "Phone", c.phone || "not given");
+      box.replaceChildren(el("p", "pm-hint", "Private: use it only to reply about this offer."), dl);
+      button.hidden = true;
+    }).catch(function (e) {
+      button.setAttribute("aria-expanded", "false");
+      box.replaceChildren(el("p", "pm-error", "The contact could not be loaded. " + e.message));
+    });
+  };
+
+  Offer.prototype.fieldError = function (form, text) {
+    var control = form.querySelector("textarea");
+    var error = form.querySelector(".pm-error");
+    error.textContent = text;
+    error.hidden = !text;
+    if (text) { control.setAttribute("aria-invalid", "true"); control.focus(); } else control.removeAttribute("aria-invalid");
+  };
+
+  Offer.prototype.decide = function (action, body, form) {
+    var self = this;
+    if (this.busy) return;
+    this.busy = true;
+    this.li.setAttribute("aria-busy", "true");
+    this.say(["Sending\u2026"]);
+    send(this.list, this.url + "/" + action, body).then(function (d) {
+      self.done(action, d);
+    }).catch(function (e) {
+      self.say(["Not done: " + e.message], "pm-error");
+      if (form) self.fieldError(form, e.message); else self.li.querySelector(".pm-approve").focus();
+    }).then(function () {
+      self.busy = false;
+      self.li.removeAttribute("aria-busy");
+    });
+  };
+
+  Offer.prototype.done = function (action, d) {
+    var parts = [el("strong", null, DECIDED[action]), ": "];
+    if (d.outcome === "published" || d.outcome === "merged") {
+      var slash = String(d.published_as || "").split("/");
+      var base = JSON.parse(this.list.dataset.recordUrls || "{}")[slash[0]];
+      parts.push(d.outcome === "merged" ? "merged into a record on the residents' map. " : "now on the residents' map. ");
+      if (base && slash[1]) {
+        var a = el("a", "pm-record-link", "See its public record");
+        a.href = base + encodeURIComponent(slash[1]);
+        parts.push(a);
+      }
+    } else if (d.outcome === "accepted") {
+      parts.push("the offer of help is accepted. It stays private, off the map.");
+    } else if (action === "reject") {
+      parts.push("not published. The reason is kept with the offer.");
+    } else {
+      parts.push("send the question to the resident using their contact. The offer can be decided when they reply.");
+    }
+    this.li.querySelector(".pm-mod-actions").remove();
+    this.li.classList.add("is-decided", "is-" + action);
+    this.li.dataset.status = d.status;
+    this.say(parts, "pm-mod-status--done");
+    this.status.focus();
+    var count = $("pm-pending-count");
+    if (count) count.textContent = String(Math.max(0, (parseInt(count.textContent, 10) || 1) - 1));
+  };
+
+  Offer.prototype.start = function () {
+    var self = this;
+    var contact = this.li.querySelector(".pm-mod-contact");
+    var actions = this.li.querySelector(".pm-mod-actions");
+    contact.hidden = false;
+    actions.hidden = false;
+    contact.querySelector(".pm-show-contact").addEventListener("click", function (e) { self.showContact(e.currentTarget); });
+    actions.querySelector(".pm-approve").addEventListener("click", function () { self.decide("approve", {}); });
+    actions.querySelectorAll("form.pm-decide").forEach(function (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var field = form.dataset.field;
+        var value = form.elements[field].value.trim();
+        if (!value) {
+          self.fieldError(form, field === "reason" ? "Give a reason for rejecting it." : "Write the question to ask.");
+          return;
+        }
+        self.fieldError(form, "");
+        var body = {};
+        body[field] = value;
+        self.decide(form.dataset.decision, body, form);
+      });
+    });
+  };
+
+  function startModeration() {
+    var list = $("pm-mod-list");
+    if (!list) return;
+    list.querySelectorAll(".pm-mod").forEach(function (li) { new Offer(list, li).start(); });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", startModeration);
+  else startModeration();
+
+  /* ------------------------------------------------------------ start */
+
+  function startPatchMap(map, config) {
+    var pm = new PatchMap(map, config);
+    document.querySelectorAll(".pm-show-ward").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { pm.select(b.dataset.code, "list"); });
+    });
+    $("pm-back").addEventListener("click", function () { pm.closeProfile(); });
+    $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") pm.closeProfile(); });
+    map.on("moveend", function () { pm.scheduleAssets(); });
+    map.eachLayer(function (layer) {
+      if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
+    });
+    window.Patchmap.patch = pm;
+    pm.loadBoundary();
+    pm.loadWards();
+    pm.loadAssets();
+    return pm;
+  }
+
+  window.Patchmap = window.Patchmap || {};
+  window.Patchmap.startPatchMap = startPatchMap;
+})();
