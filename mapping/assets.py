@@ -50,6 +50,7 @@ PAGE_CSS = Asset("css/patchmap.css")
 OFFICER_JS = Asset("js/patchmap-officer.js")
 OFFICER_CSS = Asset("css/patchmap-officer.css")
 PATCH_JS = Asset("js/patchmap-patch.js")
+PATCH_ACTIONS_JS = Asset("js/patchmap-patch-actions.js")
 PATCH_CSS = Asset("css/patchmap-patch.css")
 
 #: What the residents' map loads, in order: (folium link name, asset).
@@ -84,6 +85,7 @@ PATCH_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
     ("patchmap_details", DETAILS_JS),
     ("patchmap_patch", PATCH_JS),
+    ("patchmap_patch_actions", PATCH_ACTIONS_JS),
 )
 PATCH_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
     ("leaflet_css", LEAFLET_CSS),
