@@ -62,9 +62,17 @@ def _transaction(settings: Settings) -> Iterator[tuple[Connection, Progress]]:
 
 def run_import(step: Callable[[Connection, Progress], list[ImportReport] | ImportReport]) -> None:
     """Run one import step in a transaction and print its summary."""
+    from layers import audit
+    from layers.scope import Actor
+
     settings = Settings()
     with _transaction(settings) as (conn, progress):
         result = step(conn, progress)
+        reports = result if isinstance(result, list) else [result]
+        audit.record(conn, Actor(role="admin", name="command line"), "import", detail={
+            "what": [r.what for r in reports], "loaded": sum(r.loaded for r in reports),
+            "updated": sum(r.updated for r in reports),
+        })  # fmt: skip
     for report in result if isinstance(result, list) else [result]:
         _print_report(report)
     console.print("[green]Committed.[/green]")

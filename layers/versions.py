@@ -222,6 +222,32 @@ def apply_changes(
     return write_version(conn, actor, kind, record_id, action, changed)
 
 
+def record_import(conn: Connection, kind: str, record_ids: list[int]) -> int:
+    """Version records an import just wrote: a first "create" for new ones, an "import" with each changed
+    field for updated ones (against the last version). Imports change records too, and every change is kept.
+    Returns the versions written."""
+    written = 0
+    for record_id in sorted(set(record_ids)):
+        latest = conn.execute(
+            text(
+                "SELECT snapshot FROM record_versions WHERE object_type = :k AND object_id = :i "
+                "ORDER BY version DESC LIMIT 1"
+            ),
+            {"k": kind, "i": record_id},
+        ).scalar()
+        if latest is None:
+            write_version(conn, None, kind, record_id, "create", {})
+            written += 1
+            continue
+        now = snapshot(conn, kind, record_id)
+        ignore = {"updated_at", "created_at"}
+        changed = {f: [latest.get(f), v] for f, v in now.items() if f not in ignore and latest.get(f) != v}
+        if changed:
+            write_version(conn, None, kind, record_id, "import", changed)
+            written += 1
+    return written
+
+
 def _scoped(conn: Connection, actor: Actor, kind: str, record_id: int) -> str | None:
     """Check the actor may edit the record; the district to audit it under."""
     require_user(actor)

@@ -242,3 +242,28 @@ def test_duplicates_across_files_are_loaded_once(conn: Connection, tmp_path: Pat
     two = _write(tmp_path, [_feature("node/1", [1.29, 52.63])], "b.geojson")
     report = import_osm(conn, [one, two])
     assert report.loaded == 1 and any("more than one file" in n for n in report.notes)
+
+
+def test_imports_keep_a_version_of_each_record(conn: Connection) -> None:
+    """Every record an import writes gets a version: "create" when new, "import" with the changed fields."""
+    from layers.versions import record_import
+
+    hubs, created = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM hubs), (SELECT count(DISTINCT object_id) FROM record_versions "
+            "WHERE object_type = 'hub' AND action = 'create')"
+        )
+    ).one()
+    assert hubs == created > 0
+    hub_id, name = conn.execute(text("SELECT id, name FROM hubs ORDER BY id LIMIT 1")).one()
+    conn.execute(text("UPDATE hubs SET name = 'Renamed by a re-import' WHERE id = :i"), {"i": hub_id})
+    assert record_import(conn, "hub", [hub_id]) == 1
+    assert record_import(conn, "hub", [hub_id]) == 0  # nothing changed since
+    action, changes = conn.execute(
+        text(
+            "SELECT action, changes FROM record_versions WHERE object_type = 'hub' AND object_id = :i "
+            "ORDER BY version DESC LIMIT 1"
+        ),
+        {"i": hub_id},
+    ).one()
+    assert action == "import" and changes == {"name": [name, "Renamed by a re-import"]}

@@ -187,10 +187,11 @@ def test_confirm_history_restore_and_partners(
         ).fetchone()
     assert name == (hub_name,) and versions == (4,)
 
-    # A record never changed: its history says so.
+    # A record never changed since its import: its history is that one version, with nothing to restore.
     space = page.locator("#pm-spaces-title").locator("xpath=..").locator("li.pm-record").first
     space.get_by_role("button", name=re.compile("^History of ")).click()
-    space.get_by_text("No changes recorded yet.").wait_for()
+    space.get_by_text(re.compile("As first recorded")).wait_for()
+    assert space.get_by_role("button", name="Restore this version").count() == 0
 
     # Partners: the name is required and a website must be http(s); a name that is markup is shown as text.
     form = page.locator("#pm-partner-form")

@@ -31,6 +31,7 @@ from layers.taxonomy import (
     GROUP_CATEGORIES,
     GROUP_STATUSES,
 )
+from layers.versions import record_import
 
 WHAT = "groups"
 VOCABULARIES: dict[str, Mapping[str, str]] = {
@@ -118,6 +119,7 @@ def import_groups(
         counts = upsert(conn, cast(Table, Group.__table__), rows, ["source", "source_id"], returning="id")
         report.loaded, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
         moved = _replace_areas(conn, rows, areas, set(counts.ids or []))
+        record_import(conn, "group", list(counts.ids or []))
         report.updated += moved
         report.unchanged -= moved
     return report

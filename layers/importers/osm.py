@@ -25,6 +25,7 @@ from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import Hub, Space
 from layers.taxonomy import HUB_KINDS
+from layers.versions import record_import
 
 WHAT = "OpenStreetMap features"
 SOURCE = "osm"
@@ -202,11 +203,15 @@ def import_osm(
 
     progress.start(f"Writing {len(hubs)} hubs and {len(spaces)} spaces", None)
     with conn.begin_nested():
-        for model, rows in ((Hub, list(hubs.values())), (Space, list(spaces.values()))):
-            counts = upsert(conn, cast(Table, model.__table__), rows, ["source", "source_id"])
+        for record_kind, model, rows in (
+            ("hub", Hub, list(hubs.values())),
+            ("space", Space, list(spaces.values())),
+        ):
+            counts = upsert(conn, cast(Table, model.__table__), rows, ["source", "source_id"], returning="id")
             report.loaded += counts.inserted
             report.updated += counts.updated
             report.unchanged += counts.unchanged
+            record_import(conn, record_kind, list(counts.ids or []))
     by_kind = Counter(r["kind"] for r in hubs.values())
     report.notes.append("hubs: " + ", ".join(f"{n} {k}" for k, n in sorted(by_kind.items())))
     report.notes.append(f"spaces: {len(spaces)} vacant_shop")

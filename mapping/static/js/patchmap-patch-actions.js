@@ -16,7 +16,7 @@
   var el = T.el;
   var ACTIONS = {
     create: "As first recorded", update: "Edited", restore: "Restored an earlier version",
-    confirm: "Confirmed still right", unchanged: "No change",
+    confirm: "Confirmed still right", unchanged: "No change", import: "Updated by an import",
   };
   var LONGEST = 120; // characters of a value shown in the history
 
@@ -158,7 +158,7 @@
         });
         item.appendChild(ul);
       } else if (v.action === "create") {
-        item.appendChild(el("p", "pm-hint", "The record as it stood before its first tracked change."));
+        item.appendChild(el("p", "pm-hint", "The record as first recorded (by an import, or before its first tracked change)."));
       }
       if (i > 0) {
         var button = el("button", "pm-button pm-button--small pm-restore", "Restore this version");
