@@ -444,6 +444,24 @@ def users_disable_cmd(email: str) -> None:
     console.print("Disabled; their sessions and tokens no longer work.", highlight=False)
 
 
+@users_app.command("revoke")
+def users_revoke_cmd(token: Annotated[str, typer.Argument(help="the token to revoke (pm_...)")]) -> None:
+    """Revoke one API token: it stops working at once."""
+    from layers import audit, auth
+    from layers.scope import Actor
+
+    def step(conn: Connection) -> bool:
+        done = auth.revoke_token(conn, token)
+        if done:
+            audit.record(conn, Actor(role="admin", name="command line"), "token-revoke", object_type="token")
+        return done
+
+    if not _user_step(step):
+        console.print("[red]Error:[/red] no live token like that (already revoked, or mistyped).", highlight=False)
+        raise typer.Exit(1)
+    console.print("Revoked.", highlight=False)
+
+
 @users_app.command("token")
 def users_token_cmd(
     email: str,

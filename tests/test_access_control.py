@@ -197,6 +197,9 @@ def test_users_command(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> N
     assert listed.exit_code == 0 and email in listed.output
     token = runner.invoke(app, ["users", "token", email, "--days", "1"])
     assert token.exit_code == 0 and "pm_" in token.output
+    issued = next(w for w in token.output.split() if w.startswith("pm_"))
+    assert runner.invoke(app, ["users", "revoke", issued]).exit_code == 0
+    assert runner.invoke(app, ["users", "revoke", issued]).exit_code == 1  # already revoked
     assert runner.invoke(app, ["users", "disable", email]).exit_code == 0
     bad = runner.invoke(
         app, ["users", "create", "nobody", "--role", "officer", "--password-stdin"], input="x\n"
