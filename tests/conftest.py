@@ -12,26 +12,19 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine
-from sqlalchemy.engine import make_url
 
 from api.main import create_app
-from layers import migrate
 from layers.db import make_engine
-from layers.demo import load_demo
 from layers.settings import DatabaseSettings, Settings
+from tests.live_app import create_database, demo_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 @pytest.fixture(scope="session")
@@ -43,41 +36,20 @@ def server_url() -> str:
     return url
 
 
-def _create_database(server_url: str, name: str) -> str:
-    with psycopg.connect(_libpq(server_url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server_url.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
-    return url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def _drop_database(server_url: str, name: str) -> None:
-    with psycopg.connect(_libpq(server_url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def scratch_db(server_url: str) -> Iterator[DatabaseSettings]:
     """A new, empty database (with nothing migrated) for tests of migrations themselves."""
     name = f"patchmap_scratch_{uuid.uuid4().hex[:8]}"
-    url = _create_database(server_url, name)
+    url = create_database(server_url, name)
     yield DatabaseSettings(url=url)
-    _drop_database(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")
 def settings(server_url: str) -> Iterator[Settings]:
     """Settings pointing at this session's own database, migrated and loaded with the demo."""
-    name = f"patchmap_test_{uuid.uuid4().hex[:8]}"
-    url = _create_database(server_url, name)
-    s = Settings(database=DatabaseSettings(url=url, pool_min=1, pool_max=4))
-    migrate.upgrade(s.database)
-    engine = make_engine(s.database)
-    with engine.begin() as conn:
-        load_demo(conn, s)
-    engine.dispose()
-    yield s
-    _drop_database(server_url, name)
+    with demo_database(server_url) as s:
+        yield s
 
 
 @pytest.fixture(scope="session")

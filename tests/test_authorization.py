@@ -20,11 +20,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.main import create_app
-from layers import auth, migrate
+from layers import auth
 from layers.db import make_engine
-from layers.demo import load_demo
-from layers.settings import DatabaseSettings, Settings
-from tests.conftest import _create_database, _drop_database
+from layers.settings import Settings
+from tests.live_app import demo_database
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
 MARKER = "PRIVATE-" + uuid.uuid4().hex[:10]
@@ -65,16 +64,16 @@ TAXONOMY_KEYS: set[str] = set()
 def world(server_url: str) -> Iterator[dict[str, Any]]:
     """Users of every role with tokens, and a hub, space, group and submission in Norwich and in Breckland,
     each with the marker in its private fields; on a database of this module's own, as allowed writes commit."""
-    from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
+    with demo_database(server_url) as settings:
+        engine = make_engine(settings.database)
+        try:
+            yield from _world(settings, engine)
+        finally:
+            engine.dispose()
 
-    name = f"patchmap_test_{uuid.uuid4().hex[:8]}"
-    settings = Settings(
-        database=DatabaseSettings(url=_create_database(server_url, name), pool_min=1, pool_max=4)
-    )
-    migrate.upgrade(settings.database)
-    engine = make_engine(settings.database)
-    with engine.begin() as conn:
-        load_demo(conn, settings)
+
+def _world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
+    from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
 
     TAXONOMY_KEYS.update(GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS)
     tag = uuid.uuid4().hex[:6]
@@ -110,12 +109,8 @@ def world(server_url: str) -> Iterator[dict[str, Any]]:
                 f"VALUES (:ref, 'group', CAST(:d AS jsonb), CAST(:pc AS jsonb), {point}, :dist, 'x') RETURNING id"),
                 {**p, "ref": f"M{tag}{district[-2:]}", "d": f'{{"name": "{MARKER} group"}}', "dist": district},
             ).scalar_one()  # fmt: skip
-    try:
-        with TestClient(create_app(settings)) as client:
-            yield {"client": client, "tokens": tokens, "records": records, "tag": tag, "engine": engine}
-    finally:
-        engine.dispose()
-        _drop_database(server_url, name)
+    with TestClient(create_app(settings)) as client:
+        yield {"client": client, "tokens": tokens, "records": records, "tag": tag, "engine": engine}
 
 
 def _fill(path: str, district: str, records: dict[str, dict[str, int]]) -> str | None:

@@ -26,13 +26,12 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.main import create_app
 from api.routes.moderation import Decision, SubmissionPrivate
-from layers import auth, migrate, moderation
+from layers import auth, moderation
 from layers.db import make_engine
-from layers.demo import load_demo
 from layers.errors import InvalidInput
 from layers.scope import Actor
-from layers.settings import DatabaseSettings, Settings, SubmissionSettings
-from tests.conftest import _create_database, _drop_database
+from layers.settings import Settings, SubmissionSettings
+from tests.live_app import demo_database
 
 NORWICH, BRECKLAND, MANCROFT = "E07000148", "E07000143", "E05005882"
 LIBRARY = (1.29095, 52.62773)  # a point in Mancroft ward, Norwich
@@ -43,19 +42,10 @@ CONTACT = {"name": "Sam Example", "email": "sam.example@example.org", "phone": "
 @pytest.fixture(scope="module")
 def own_settings(server_url: str) -> Iterator[Settings]:
     """Settings on a database of this module's own, migrated and loaded with the demo (see the docstring)."""
-    name = f"patchmap_test_{uuid.uuid4().hex[:8]}"
-    url = _create_database(server_url, name)
-    s = Settings(
-        database=DatabaseSettings(url=url, pool_min=1, pool_max=4),
-        submissions=SubmissionSettings(submission_secret="a test secret", submission_limit=1000),
-    )
-    migrate.upgrade(s.database)
-    engine = make_engine(s.database)
-    with engine.begin() as conn:
-        load_demo(conn, s)
-    engine.dispose()
-    yield s
-    _drop_database(server_url, name)
+    with demo_database(
+        server_url, submissions=SubmissionSettings(submission_secret="a test secret", submission_limit=1000)
+    ) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")

@@ -10,28 +10,20 @@ checks the patch page with its moderation controls; screenshots go to tests/arti
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from psycopg import sql as pg_sql
+from playwright.sync_api import Browser, BrowserContext, Page
 from psycopg.types.json import Jsonb
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection
 
-from api.main import create_app
-from layers import auth, migrate
-from layers.db import make_engine
-from layers.demo import load_demo
-from layers.settings import AccessSettings, DatabaseSettings, Settings, SubmissionSettings
+from layers import auth
+from layers.settings import AccessSettings, Settings, SubmissionSettings
+from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import (
-    CHROMIUM_ARGS,
     DESKTOP,
     HOSTILE,
     POSTCODE,
@@ -54,60 +46,34 @@ RESIDENT_EMAIL = "sam@example.org"  # what fill_offer_form gives
 @pytest.fixture(scope="module")
 def app_settings(server_url: str) -> Iterator[Settings]:
     """This module's own database with the demo and two co-ordinators; cookies allowed over http."""
-    name = f"patchmap_moderation_{uuid.uuid4().hex[:8]}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(pg_sql.SQL("CREATE DATABASE {}").format(pg_sql.Identifier(name)))
-    url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
-    libpq = url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
-    settings = Settings(
-        database=DatabaseSettings(url=libpq, pool_min=1, pool_max=4),
+
+    def users(conn: Connection) -> None:
+        for email, districts in USERS.values():
+            auth.create_user(conn, email=email, name="Test co-ordinator", role="coordinator",
+                             password=PASSWORD, districts=districts)  # fmt: skip
+
+    with demo_database(
+        server_url,
+        "patchmap_moderation",
+        setup=users,
         access=AccessSettings(secure_cookies=False),
         submissions=SubmissionSettings(submission_limit=1000),
-    )
-    try:
-        migrate.upgrade(settings.database)
-        engine = make_engine(settings.database)
-        with engine.begin() as conn_:
-            load_demo(conn_, settings)
-            for email, districts in USERS.values():
-                auth.create_user(conn_, email=email, name="Test co-ordinator", role="coordinator",
-                                 password=PASSWORD, districts=districts)  # fmt: skip
-        engine.dispose()
+    ) as settings:
         yield settings
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pg_sql.Identifier(name))
-            )
 
 
 @pytest.fixture(scope="module")
 def live_url(app_settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on a free local port, on this module's database."""
-    app = create_app(app_settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app_settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def signed_in(

@@ -9,10 +9,6 @@ Screenshots go to tests/artifacts/ for a person to look at.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,24 +16,19 @@ from typing import Any
 
 import psycopg
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
-from psycopg import sql as pg_sql
-from sqlalchemy.engine import make_url
+from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 from api.main import create_app
-from layers import migrate
 from layers.analysis.gaps import LEVELS3, PROVISION
 from layers.analysis.overlay import DEFAULT_RADIUS_M
 from layers.analysis.tables import DOMAIN_LABELS
-from layers.db import make_engine
-from layers.demo import load_demo
 from layers.queries.analysis import LEVELS
-from layers.settings import DatabaseSettings, Settings
+from layers.settings import Settings
 from mapping import assets, pages, styles
 from mapping.pages import OfficerMapData, officer_map_page
-from tests.resident_browser import CHROMIUM_ARGS, DESKTOP, HOSTILE, PHONE, Watch, axe
+from tests.live_app import chromium, demo_database, served
+from tests.resident_browser import DESKTOP, HOSTILE, PHONE, Watch, axe
 
 NORWICH = "E07000148"
 NORWICH_WARDS = 13
@@ -54,26 +45,9 @@ HOSTILE_SOURCE = "sample-test-officer-map"
 @pytest.fixture(scope="module")
 def app_settings(server_url: str) -> Iterator[Settings]:
     """This module's own database, migrated and loaded with the demo, with hostile names; dropped at the end."""
-    name = f"patchmap_officer_{uuid.uuid4().hex[:8]}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(pg_sql.SQL("CREATE DATABASE {}").format(pg_sql.Identifier(name)))
-    url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
-    libpq = url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
-    settings = Settings(database=DatabaseSettings(url=libpq, pool_min=1, pool_max=4))
-    try:
-        migrate.upgrade(settings.database)
-        engine = make_engine(settings.database)
-        with engine.begin() as conn_:
-            load_demo(conn_, settings)
-        engine.dispose()
+    with demo_database(server_url, "patchmap_officer") as settings:
         _add_hostile_names(settings)
         yield settings
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pg_sql.Identifier(name))
-            )
 
 
 def _add_hostile_names(settings: Settings) -> None:
@@ -109,29 +83,15 @@ def client(app_settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def live_url(app_settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on a free local port, on this module's database."""
-    app = create_app(app_settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app_settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_officer_map(

@@ -10,26 +10,18 @@ to tests/artifacts/patch_actions.png for a person to look at.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from psycopg import sql as pg_sql
-from sqlalchemy.engine import make_url
+from playwright.sync_api import Browser, BrowserContext, Page
+from sqlalchemy import Connection
 
-from api.main import create_app
-from layers import auth, migrate
-from layers.db import make_engine
-from layers.demo import load_demo
-from layers.settings import AccessSettings, DatabaseSettings, Settings
-from tests.resident_browser import CHROMIUM_ARGS, DESKTOP, HOSTILE, Watch, axe
+from layers import auth
+from layers.settings import AccessSettings, Settings
+from tests.live_app import chromium, demo_database, served
+from tests.resident_browser import DESKTOP, HOSTILE, Watch, axe
 
 NORWICH = "E07000148"
 EMAIL = "norwich.actions@example.gov.uk"
@@ -39,58 +31,29 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="module")
 def app_settings(server_url: str) -> Iterator[Settings]:
     """This module's own database with the demo and the Norwich co-ordinator; cookies allowed over http."""
-    name = f"patchmap_actions_{uuid.uuid4().hex[:8]}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(pg_sql.SQL("CREATE DATABASE {}").format(pg_sql.Identifier(name)))
-    url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
-    libpq = url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
-    settings = Settings(
-        database=DatabaseSettings(url=libpq, pool_min=1, pool_max=4),
-        access=AccessSettings(secure_cookies=False),
-    )
-    try:
-        migrate.upgrade(settings.database)
-        engine = make_engine(settings.database)
-        with engine.begin() as conn_:
-            load_demo(conn_, settings)
-            auth.create_user(conn_, email=EMAIL, name="Test co-ordinator", role="coordinator",
-                             password=PASSWORD, districts=[NORWICH])  # fmt: skip
-        engine.dispose()
+
+    def users(conn: Connection) -> None:
+        auth.create_user(conn, email=EMAIL, name="Test co-ordinator", role="coordinator",
+                         password=PASSWORD, districts=[NORWICH])  # fmt: skip
+
+    with demo_database(
+        server_url, "patchmap_actions", setup=users, access=AccessSettings(secure_cookies=False)
+    ) as settings:
         yield settings
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pg_sql.Identifier(name))
-            )
 
 
 @pytest.fixture(scope="module")
 def live_url(app_settings: Settings) -> Iterator[str]:
     """The app served by uvicorn on a free local port, on this module's database."""
-    app = create_app(app_settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app_settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def make_stale_hub(settings: Settings) -> tuple[int, str]:

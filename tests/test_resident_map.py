@@ -9,32 +9,20 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
-import uvicorn
 from playwright.sync_api import (
     Browser,
     Page,
     Route,
-    sync_playwright,
 )
-from psycopg import sql as pg_sql
-from sqlalchemy.engine import make_url
 
-from api.main import create_app
-from layers import migrate
-from layers.db import make_engine
-from layers.demo import load_demo
-from layers.settings import DatabaseSettings, Settings, SubmissionSettings
+from layers.settings import Settings, SubmissionSettings
+from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import (
-    CHROMIUM_ARGS,
     DESKTOP,
     FILL,
     HOSTILE,
@@ -59,28 +47,11 @@ def app_settings(server_url: str) -> Iterator[Settings]:
     A resident's actions through the real app commit (an offer sent, and the hostile group below), so the
     browser tests must not share the session's database, whose tests expect, say, no submissions yet.
     """
-    name = f"patchmap_resident_{uuid.uuid4().hex[:8]}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(pg_sql.SQL("CREATE DATABASE {}").format(pg_sql.Identifier(name)))
-    url = make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1)).set(database=name)
-    libpq = url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
-    settings = Settings(
-        database=DatabaseSettings(url=libpq, pool_min=1, pool_max=4),
-        submissions=SubmissionSettings(submission_limit=1000),  # the form tests send a few
-    )
-    try:
-        migrate.upgrade(settings.database)
-        engine = make_engine(settings.database)
-        with engine.begin() as conn_:
-            load_demo(conn_, settings)
-        engine.dispose()
-        yield settings
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                pg_sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pg_sql.Identifier(name))
-            )
+    # the form tests send a few offers
+    with demo_database(
+        server_url, "patchmap_resident", submissions=SubmissionSettings(submission_limit=1000)
+    ) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
@@ -111,29 +82,15 @@ def hostile_group(app_settings: Settings) -> int:
 @pytest.fixture(scope="module")
 def live_url(app_settings: Settings, hostile_group: int) -> Iterator[str]:
     """The app served by uvicorn on a free local port, on this module's database."""
-    app = create_app(app_settings)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    with served(app_settings) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

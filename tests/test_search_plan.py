@@ -17,11 +17,11 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import dict_row
-from sqlalchemy.engine import make_url
 
 from layers import migrate
 from layers.queries.search import numbered_sql
 from layers.settings import DatabaseSettings
+from tests.live_app import create_database, drop_database
 
 BULK = """
 SELECT setseed(0.5);
@@ -47,23 +47,14 @@ ANALYZE hubs; ANALYZE spaces; ANALYZE groups;
 def plan_db(server_url: str) -> Iterator[str]:
     """A database of its own: migrated, 10,000 hubs, spaces and groups near Norwich, ANALYZEd."""
     name = f"patchmap_plan_{uuid.uuid4().hex[:8]}"
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = (
-        make_url(admin.replace("postgresql://", "postgresql+psycopg://", 1))
-        .set(database=name)
-        .render_as_string(hide_password=False)
-        .replace("postgresql+psycopg://", "postgresql://", 1)
-    )
+    url = create_database(server_url, name)
     try:
         migrate.upgrade(DatabaseSettings(url=url))
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(BULK)
         yield url
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(server_url, name)
 
 
 PLAN_BASE = {"lon": 1.3, "lat": 52.62, "radius_m": 2000.0, "k": 21, "offset": 0, "page": 21, "hubs": True,
