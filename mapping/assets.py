@@ -47,6 +47,7 @@ DETAILS_JS = Asset("js/patchmap-details.js")
 SEARCH_JS = Asset("js/patchmap-search.js")
 FORMS_JS = Asset("js/patchmap-forms.js")
 PAGE_CSS = Asset("css/patchmap.css")
+AREAMAP_JS = Asset("js/patchmap-areamap.js")  # what the officers' and the patch maps share
 OFFICER_JS = Asset("js/patchmap-officer.js")
 OFFICER_CSS = Asset("css/patchmap-officer.css")
 PATCH_JS = Asset("js/patchmap-patch.js")
@@ -72,6 +73,7 @@ RESIDENT_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
 OFFICER_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
     ("patchmap_details", DETAILS_JS),
+    ("patchmap_areamap", AREAMAP_JS),
     ("patchmap_officer", OFFICER_JS),
 )
 OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
@@ -84,6 +86,7 @@ OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
 PATCH_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
     ("patchmap_details", DETAILS_JS),
+    ("patchmap_areamap", AREAMAP_JS),
     ("patchmap_patch", PATCH_JS),
     ("patchmap_patch_actions", PATCH_ACTIONS_JS),
 )

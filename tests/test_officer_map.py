@@ -123,7 +123,7 @@ def wait_for_areas(page: Page, after: int) -> None:
 def settle(page: Page) -> None:
     """Wait for the map to stop moving (a fit to the areas animates) and for the markers of the view."""
     page.wait_for_function(
-        "!document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim') && Patchmap.officer.assetLoads > 0",
+        "!document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim') && Patchmap.officer.assetLayers.loads > 0",
         timeout=30_000,
     )
     page.wait_for_timeout(400)
@@ -334,7 +334,7 @@ def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], art
     assert "f=csv" in csv and f"within={NORWICH}" in csv and "level=ward" in csv
     assert "f=geojson" in (page.locator("#pm-geojson").get_attribute("href") or "")
     assert any("/analysis/overlay?" in u and "f=geojson" in u for u in watch.local)
-    page.wait_for_function("Patchmap.officer.assetLoads > 0")
+    page.wait_for_function("Patchmap.officer.assetLayers.loads > 0")
     assert any("/map/markers.geojson" in u for u in watch.local)
     assert page.locator(".leaflet-marker-icon.pm-marker").count() > 10
     layers = page.locator(".leaflet-control-layers")
@@ -356,7 +356,7 @@ def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], art
 def test_asset_layers_toggle(desk: tuple[Page, Watch]) -> None:
     """Unticking "Community hubs" in the map's layer control takes the hubs off the map, and back."""
     page, watch = desk
-    page.wait_for_function("Patchmap.officer.assetLoads > 0")
+    page.wait_for_function("Patchmap.officer.assetLayers.loads > 0")
     hubs = page.locator(".leaflet-marker-icon.pm-kind--hub")
     shown = hubs.count()
     assert shown > 0
@@ -490,7 +490,7 @@ def test_hostile_names_are_text_and_no_script_runs(desk: tuple[Page, Watch]) -> 
     assert page.locator("#pm-profile-title").inner_text() == HOSTILE
     assert page.locator(".pm-assets a", has_text=HOSTILE).count() == 1
 
-    page.wait_for_function("Patchmap.officer.assetLoads > 0")
+    page.wait_for_function("Patchmap.officer.assetLayers.loads > 0")
     marker = page.locator(f'.leaflet-marker-icon.pm-marker[title="{HOSTILE} (sample)"]')
     assert marker.count() == 1
     marker.dispatch_event("click")

@@ -315,7 +315,7 @@ def test_sign_in_through_the_form_and_see_the_patch(
         "window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0 && document.body.dataset.mapState === 'ready'",
         timeout=30_000,
     )
-    page.wait_for_function("Patchmap.patch.assetLoads > 0 && !document.querySelector('.leaflet-zoom-anim')")
+    page.wait_for_function("Patchmap.patch.assetLayers.loads > 0 && !document.querySelector('.leaflet-zoom-anim')")
     assert page.get_by_role("heading", level=1).inner_text() == "Norwich: your patch"
     assert page.get_by_role("region", name=re.compile("Map of Norwich")).is_visible()
     assert page.locator(".pm-map path.pm-area").count() == NORWICH_WARDS

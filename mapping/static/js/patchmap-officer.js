@@ -9,15 +9,14 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var A = window.Patchmap.areamap;
   var el = T.el;
+  var withParams = A.withParams, getJSON = A.getJSON, num = A.num, reason = A.reason, fact = A.fact;
   var KINDS = ["group", "hub", "space"];
-  var KIND_PLURAL = { group: "Groups", hub: "Community hubs", space: "Spaces to use" };
   var LEVEL_WORDS = { ward: ["ward", "wards"], lsoa: ["neighbourhood (LSOA)", "neighbourhoods (LSOAs)"],
     locality: ["locality", "localities"], district: ["district", "districts"] };
   var MEASURE_PARAMS = ["kinds", "category", "radius_m", "need", "provision"];
   var ASSETS_SHOWN = 15;
-  var DEBOUNCE_MS = 300;
-  var CLUSTER_OVER = 1500;
 
   function $(id) { return document.getElementById(id); }
   function REDUCED() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
@@ -29,39 +28,9 @@
     return (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());
   }
 
-  function withParams(url, params) {
-    var u = new URL(url, window.location.href);
-    Object.keys(params).forEach(function (k) {
-      if (params[k] !== undefined && params[k] !== null && params[k] !== "") u.searchParams.set(k, params[k]);
-    });
-    return u.pathname + u.search;
-  }
-
-  /* GET JSON; a non-2xx answer rejects with the API's {"error", "detail"} as the message. */
-  function getJSON(url, signal) {
-    return fetch(url, { signal: signal, headers: { Accept: "application/json" } }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (r.ok) return body;
-        var e = new Error([body && body.error, body && body.detail].filter(Boolean).join(". ") || "HTTP " + r.status);
-        e.status = r.status;
-        throw e;
-      });
-    });
-  }
-
-  function num(v, digits) {
-    if (typeof v !== "number" || !isFinite(v)) return "not known";
-    return v.toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  }
   function pct(v) { return typeof v === "number" && isFinite(v) ? Math.round(v * 100) + "%" : "not known"; }
   function signed(v) { return typeof v === "number" && isFinite(v) ? (v > 0 ? "+" : v < 0 ? "\u2212" : "") + Math.abs(v).toFixed(2) : "not known"; }
   function levelWord(level, n) { var w = LEVEL_WORDS[level] || ["area", "areas"]; return n === 1 ? w[0] : w[1]; }
-
-  /* The explanation without the area's name in front (the list and profile show the name already). */
-  function reason(row) {
-    var text = row.explanation || "";
-    return text.indexOf(row.name + ": ") === 0 ? text.slice(row.name.length + 2) : text;
-  }
 
   function OfficerMap(map, config) {
     var self = this;
@@ -83,24 +52,9 @@
       onEachFeature: function (f, layer) { self.bindArea(f.properties, layer); },
     }).addTo(map);
     this.highlight = L.layerGroup().addTo(map);
-    this.assets = {};
-    var overlays = {};
-    KINDS.forEach(function (k) {
-      self.assets[k] = L.layerGroup().addTo(map);
-      // The layer control writes names as HTML: these are made from constants, never from data.
-      var shape = self.styles.markers[k].shape;
-      overlays['<span class="pm-kind pm-kind--' + k + '"><span class="pm-shape pm-shape--' + shape +
-        '" aria-hidden="true"></span></span> ' + KIND_PLURAL[k]] = self.assets[k];
+    this.assetLayers = new A.AssetLayers(map, config, function (text) {
+      self.setStatus($("pm-status").textContent + " " + text);
     });
-    // Open beside a wide map; a button on a phone's, where the open list would hide much of it.
-    var narrow = !window.matchMedia("(min-width: 60em)").matches;
-    this.control = L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
-    var box = this.control.getContainer();
-    var list = box.querySelector(".leaflet-control-layers-list");
-    list.insertBefore(el("p", "pm-layers-title", "Show on the map"), list.firstChild);
-    var toggle = box.querySelector(".leaflet-control-layers-toggle");
-    toggle.title = "Show or hide groups, hubs and spaces";
-    toggle.setAttribute("aria-label", toggle.title);
     document.body.dataset.mapState = "loading";
   }
 
@@ -412,13 +366,6 @@
     if (li) li.querySelector("button").focus(); else $("pm-results").focus();
   };
 
-  function fact(dl, term, value) {
-    dl.appendChild(el("dt", null, term));
-    var dd = el("dd");
-    if (typeof value === "string") dd.textContent = value; else dd.appendChild(value);
-    dl.appendChild(dd);
-  }
-
   OfficerMap.prototype.profileBody = function (p) {
     var self = this;
     var a = p.area;
@@ -507,72 +454,6 @@
     return li;
   };
 
-  /* ------------------------------------------------------------ groups, hubs and spaces on the map */
-
-  OfficerMap.prototype.scheduleAssets = function () {
-    var self = this;
-    window.clearTimeout(this.assetTimer);
-    this.assetTimer = window.setTimeout(function () { self.loadAssets(); }, DEBOUNCE_MS);
-  };
-
-  OfficerMap.prototype.loadAssets = function () {
-    var self = this;
-    var signal = this.abort("assets");
-    var b = this.map.getBounds().pad(0.05);
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, i) {
-      return Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5);
-    }).join(",");
-    var url = withParams(this.config.markersUrl, { bbox: bbox, zoom: Math.round(this.map.getZoom()), cluster_over: CLUSTER_OVER });
-    getJSON(url, signal).then(function (fc) {
-      if (signal.aborted) return;
-      KINDS.forEach(function (k) { self.assets[k].clearLayers(); });
-      (fc.features || []).forEach(function (f) { self.addAsset(f); });
-      self.assetLoads = (self.assetLoads || 0) + 1;
-    }).catch(function (e) {
-      if (e.name !== "AbortError") self.setStatus($("pm-status").textContent + " The groups, hubs and spaces could not be loaded.");
-    });
-  };
-
-  OfficerMap.prototype.addAsset = function (f) {
-    var self = this;
-    var p = f.properties;
-    var latlng = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-    if (p.kind === "cluster") {
-      KINDS.forEach(function (k) {
-        var n = p[k + "s"];
-        if (!n) return;
-        var node = el("span", "pm-cluster pm-cluster--" + k, n.toLocaleString("en-GB"));
-        var m = L.marker(latlng, { icon: L.divIcon({ html: node, className: "pm-cluster-icon", iconSize: [32, 32] }),
-          title: T.plural(n, T.kindName(k).toLowerCase()) + " here: select to zoom in", keyboard: true });
-        m.on("click", function () { self.map.setView(latlng, Math.min(self.map.getZoom() + 2, 18)); });
-        self.assets[k].addLayer(m);
-      });
-      return;
-    }
-    if (!this.assets[p.kind]) return;
-    // Smaller than the resident map's: the areas' colours are what this map is for (the target stays 24px).
-    var icon = L.divIcon({ html: T.shape(p.kind, this.styles.markers), className: "pm-marker pm-marker--small pm-kind--" + p.kind,
-      iconSize: [24, 24] });
-    var marker = L.marker(latlng, { icon: icon, title: p.name + (p.sample ? " (sample)" : ""), keyboard: true });
-    marker.bindPopup(function () { return self.popup(p); }, { maxWidth: 280 });
-    this.assets[p.kind].addLayer(marker);
-  };
-
-  OfficerMap.prototype.popup = function (p) {
-    var box = el("div", "pm-popup");
-    box.appendChild(el("p", "pm-popup-name", p.name));
-    var sub = this.config.labels[p.kind] && this.config.labels[p.kind][p.subtype];
-    box.appendChild(el("p", "pm-popup-kind", T.kindName(p.kind) + (sub ? ": " + String(sub).split(" (")[0] : "") +
-      (p.sample ? " (sample data)" : "")));
-    var base = this.config.detailUrls[p.kind];
-    if (base) {
-      var a = el("a", null, "Public record (data)");
-      a.href = base + encodeURIComponent(p.id);
-      box.appendChild(el("p")).appendChild(a);
-    }
-    return box;
-  };
-
   /* ------------------------------------------------------------ start */
 
   function startOfficerMap(map, config) {
@@ -583,7 +464,7 @@
     $("pm-level").addEventListener("change", function () { om.syncLevel(); });
     $("pm-back").addEventListener("click", function () { om.closeProfile(true); });
     $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") om.closeProfile(true); });
-    map.on("moveend", function () { om.scheduleAssets(); });
+    map.on("moveend", function () { om.assetLayers.schedule(); });
     map.eachLayer(function (layer) {
       if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
     });
@@ -591,7 +472,7 @@
     om.loadDistricts();
     if (area) om.selected = area;
     om.load(true);
-    om.loadAssets();
+    om.assetLayers.load();
     return om;
   }
 

@@ -9,40 +9,12 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var A = window.Patchmap.areamap;
   var el = T.el;
-  var KINDS = ["group", "hub", "space"];
-  var KIND_PLURAL = { group: "Groups", hub: "Community hubs", space: "Spaces to use" };
-  var DEBOUNCE_MS = 300;
-  var CLUSTER_OVER = 1500;
+  var withParams = A.withParams, getJSON = A.getJSON, num = A.num, reason = A.reason, fact = A.fact;
 
   function $(id) { return document.getElementById(id); }
   function reduced() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
-
-  function getJSON(url, signal) {
-    return fetch(url, { signal: signal, headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (body) {
-          if (r.ok) return body;
-          throw new Error([body && body.error, body && body.detail].filter(Boolean).join(". ") || "HTTP " + r.status);
-        });
-      });
-  }
-
-  function withParams(url, params) {
-    var u = new URL(url, window.location.href);
-    Object.keys(params).forEach(function (k) { u.searchParams.set(k, params[k]); });
-    return u.pathname + u.search;
-  }
-
-  function num(v, digits) {
-    if (typeof v !== "number" || !isFinite(v)) return "not known";
-    return v.toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  }
-
-  function reason(row) {
-    var text = row.explanation || "";
-    return text.indexOf(row.name + ": ") === 0 ? text.slice(row.name.length + 2) : text;
-  }
 
   function PatchMap(map, config) {
     var self = this;
@@ -53,7 +25,6 @@
     this.paths = {};
     this.selected = null;
     this.loads = 0;
-    this.assetLoads = 0;
     this.profileLoads = 0;
     this.controllers = {};
     map.options.zoomSnap = 0.5;
@@ -63,22 +34,9 @@
       onEachFeature: function (f, layer) { self.bindWard(f.properties, layer); },
     }).addTo(map);
     this.highlight = L.layerGroup().addTo(map);
-    this.assets = {};
-    var overlays = {};
-    KINDS.forEach(function (k) {
-      self.assets[k] = L.layerGroup().addTo(map);
-      // The layer control writes names as HTML: these are made from constants, never from data.
-      overlays['<span class="pm-kind pm-kind--' + k + '"><span class="pm-shape pm-shape--' + self.styles.markers[k].shape +
-        '" aria-hidden="true"></span></span> ' + KIND_PLURAL[k]] = self.assets[k];
+    this.assetLayers = new A.AssetLayers(map, config, function (text) {
+      self.setStatus($("pm-status").textContent + " " + text);
     });
-    var narrow = !window.matchMedia("(min-width: 60em)").matches;
-    var control = L.control.layers(null, overlays, { collapsed: narrow, position: "topright" }).addTo(map);
-    var box = control.getContainer();
-    var list = box.querySelector(".leaflet-control-layers-list");
-    list.insertBefore(el("p", "pm-layers-title", "Show on the map"), list.firstChild);
-    var toggle = box.querySelector(".leaflet-control-layers-toggle");
-    toggle.title = "Show or hide groups, hubs and spaces";
-    toggle.setAttribute("aria-label", toggle.title);
     document.body.dataset.mapState = "loading";
   }
 
@@ -218,11 +176,6 @@
     if (button) button.focus(); else $("pm-results").focus();
   };
 
-  function fact(dl, term, value) {
-    dl.appendChild(el("dt", null, term));
-    dl.appendChild(el("dd", null, value));
-  }
-
   PatchMap.prototype.profileBody = function (p) {
     var a = p.area;
     var box = el("div", "pm-profile-content");
@@ -249,70 +202,6 @@
     fact(dl, "Coverage", (typeof a.coverage === "number" ? Math.round(a.coverage * 100) + "%" : "not known") +
       " of residents within " + num(p.radius_m, 0) + " m");
     box.appendChild(dl);
-    return box;
-  };
-
-  /* ------------------------------------------------------------ groups, hubs and spaces */
-
-  PatchMap.prototype.scheduleAssets = function () {
-    var self = this;
-    window.clearTimeout(this.assetTimer);
-    this.assetTimer = window.setTimeout(function () { self.loadAssets(); }, DEBOUNCE_MS);
-  };
-
-  PatchMap.prototype.loadAssets = function () {
-    var self = this;
-    var signal = this.abort("assets");
-    var b = this.map.getBounds().pad(0.05);
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, i) {
-      return Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5);
-    }).join(",");
-    var url = withParams(this.config.markersUrl, { bbox: bbox, zoom: Math.round(this.map.getZoom()), cluster_over: CLUSTER_OVER });
-    getJSON(url, signal).then(function (fc) {
-      KINDS.forEach(function (k) { self.assets[k].clearLayers(); });
-      (fc.features || []).forEach(function (f) { self.addAsset(f); });
-      self.assetLoads += 1;
-    }).catch(function (e) {
-      if (e.name !== "AbortError") self.setStatus($("pm-status").textContent + " The groups, hubs and spaces could not be loaded.");
-    });
-  };
-
-  PatchMap.prototype.addAsset = function (f) {
-    var self = this;
-    var p = f.properties;
-    var latlng = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-    if (p.kind === "cluster") {
-      KINDS.forEach(function (k) {
-        var n = p[k + "s"];
-        if (!n) return;
-        var node = el("span", "pm-cluster pm-cluster--" + k, n.toLocaleString("en-GB"));
-        var m = L.marker(latlng, { icon: L.divIcon({ html: node, className: "pm-cluster-icon", iconSize: [32, 32] }),
-          title: T.plural(n, T.kindName(k).toLowerCase()) + " here: select to zoom in", keyboard: true });
-        m.on("click", function () { self.map.setView(latlng, Math.min(self.map.getZoom() + 2, 18)); });
-        self.assets[k].addLayer(m);
-      });
-      return;
-    }
-    if (!this.assets[p.kind]) return;
-    var icon = L.divIcon({ html: T.shape(p.kind, this.styles.markers), className: "pm-marker pm-marker--small pm-kind--" + p.kind,
-      iconSize: [24, 24] });
-    var marker = L.marker(latlng, { icon: icon, title: p.name + (p.sample ? " (sample)" : ""), keyboard: true });
-    marker.bindPopup(function () { return self.popup(p); }, { maxWidth: 280 });
-    this.assets[p.kind].addLayer(marker);
-  };
-
-  PatchMap.prototype.popup = function (p) {
-    var box = el("div", "pm-popup");
-    box.appendChild(el("p", "pm-popup-name", p.name));
-    var sub = this.config.labels[p.kind] && this.config.labels[p.kind][p.subtype];
-    box.appendChild(el("p", "pm-popup-kind", T.kindName(p.kind) + (sub ? ": " + String(sub).split(" (")[0] : "") +
-      (p.sample ? " (sample data)" : "")));
-    var base = this.config.detailUrls[p.kind];
-    if (base) {
-      var a = el("a", null, "Public record (data)");
-      a.href = base + encodeURIComponent(p.id);
-      box.appendChild(el("p")).appendChild(a);
-    }
     return box;
   };
 
@@ -478,14 +367,14 @@
     });
     $("pm-back").addEventListener("click", function () { pm.closeProfile(); });
     $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") pm.closeProfile(); });
-    map.on("moveend", function () { pm.scheduleAssets(); });
+    map.on("moveend", function () { pm.assetLayers.schedule(); });
     map.eachLayer(function (layer) {
       if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
     });
     window.Patchmap.patch = pm;
     pm.loadBoundary();
     pm.loadWards();
-    pm.loadAssets();
+    pm.assetLayers.load();
     return pm;
   }
 
