@@ -292,39 +292,29 @@ def _words(value: str, what: str) -> str:
 
 def reject(conn: Connection, actor: Actor, submission_id: int, reason: str) -> dict[str, Any]:
     """Reject a submission, saying why (required, at most 500 characters)."""
-    row = _find(conn, actor, submission_id, lock=True)
-    reason = _words(reason, "reason")
-    _open(row)
-    _decide(conn, actor, row, "rejected", reason)
-    audit.record(
-        conn,
-        actor,
-        "submission-reject",
-        object_type="submission",
-        object_id=row["id"],
-        district=row["district_code"],
-        detail={"kind": row["kind"]},
-    )
-    return {
-        "id": row["id"],
-        "reference": row["reference"],
-        "kind": row["kind"],
-        "status": "rejected",
-        "outcome": "rejected",
-        "published_as": None,
-    }
+    return _settle(conn, actor, submission_id, "rejected", (reason, "reason"), "submission-reject")
 
 
 def ask_for_info(conn: Connection, actor: Actor, submission_id: int, question: str) -> dict[str, Any]:
     """Ask the resident for more information (the question is required): status needs_info."""
+    return _settle(conn, actor, submission_id, "needs_info", (question, "question"), "submission-needs-info")
+
+
+def _settle(
+    conn: Connection, actor: Actor, submission_id: int, status: str, said: tuple[str, str], action: str
+) -> dict[str, Any]:
+    """Record a decision that publishes nothing (rejected, or waiting for an answer), with one audit row.
+
+    ``said`` is the moderator's words and what they are (reason, question): checked after the scope check,
+    so another district's submission is a 404 whatever was sent."""
     row = _find(conn, actor, submission_id, lock=True)
-    question = _words(question, "question")
+    words = _words(*said)
     _open(row)
-    _decide(conn, actor, row, "needs_info", question)
+    _decide(conn, actor, row, status, words)
     audit.record(
         conn,
         actor,
-        "submission-needs-info",
+        action,
         object_type="submission",
         object_id=row["id"],
         district=row["district_code"],
@@ -334,8 +324,8 @@ def ask_for_info(conn: Connection, actor: Actor, submission_id: int, question: s
         "id": row["id"],
         "reference": row["reference"],
         "kind": row["kind"],
-        "status": "needs_info",
-        "outcome": "needs_info",
+        "status": status,
+        "outcome": status,
         "published_as": None,
     }
 
