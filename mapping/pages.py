@@ -10,7 +10,7 @@ API for the current view or search. Leaflet and its plugins come from the app's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import folium
 from branca.element import Figure, MacroElement
@@ -198,6 +198,55 @@ def labels() -> dict[str, dict[str, str]]:
     return {"hub": dict(HUB_KINDS), "space": dict(SPACE_KINDS), "group": group}
 
 
+class MapPageData(Protocol):
+    """What every map page's data gives render_map_page: where the assets are, the map's start, the tiles."""
+
+    @property
+    def static_url(self) -> str: ...
+    @property
+    def centre_lon(self) -> float: ...
+    @property
+    def centre_lat(self) -> float: ...
+    @property
+    def zoom(self) -> int: ...
+    @property
+    def tile_url(self) -> str: ...
+    @property
+    def tile_attribution(self) -> str: ...
+
+
+def render_map_page(
+    figure: PageFigure,
+    data: MapPageData,
+    *,
+    aria_label: str,
+    js: tuple[tuple[str, assets.Asset], ...],
+    css: tuple[tuple[str, assets.Asset], ...],
+    start: str,
+    config: dict[str, Any],
+) -> str:
+    """A page's HTML: its figure with the map (the app's own Leaflet and scripts, the tiles if set) and the
+    call of its start function with config."""
+    fmap = LocalMap(
+        static_url=data.static_url,
+        aria_label=aria_label,
+        js=js,
+        css=css,
+        location=(data.centre_lat, data.centre_lon),
+        zoom_start=data.zoom,
+        tiles=None,
+        control_scale=True,
+    )
+    if data.tile_url:
+        folium.TileLayer(
+            tiles=data.tile_url, attr=data.tile_attribution, name="Base map", max_zoom=19
+        ).add_to(fmap)
+    StartScript(start, config).add_to(fmap)
+    figure.add_child(fmap)
+    html: str = figure.render()
+    return html
+
+
 def resident_map_page(data: ResidentMapData) -> str:
     """The HTML of the residents' map: search, filters, results beside the map, details and offer forms."""
     figure = PageFigure(
@@ -210,23 +259,14 @@ def resident_map_page(data: ResidentMapData) -> str:
         days=DAYS,
         forms=forms.resident_forms(data.submission_urls),
     )
-    fmap = LocalMap(
-        static_url=data.static_url,
+    return render_map_page(
+        figure,
+        data,
         aria_label="Map of groups, community hubs and spaces",
         js=assets.RESIDENT_PAGE_JS,
         css=assets.RESIDENT_PAGE_CSS,
-        location=(data.centre_lat, data.centre_lon),
-        zoom_start=data.zoom,
-        tiles=None,
-        control_scale=True,
-    )
-    if data.tile_url:
-        folium.TileLayer(
-            tiles=data.tile_url, attr=data.tile_attribution, name="Base map", max_zoom=19
-        ).add_to(fmap)
-    StartScript(
-        "startResidentMap",
-        {
+        start="startResidentMap",
+        config={
             "markersUrl": data.markers_url,
             "searchUrl": data.search_url,
             "areasUrl": data.areas_url,
@@ -237,10 +277,7 @@ def resident_map_page(data: ResidentMapData) -> str:
             "labels": labels(),
             "days": dict(DAYS),
         },
-    ).add_to(fmap)
-    figure.add_child(fmap)
-    html: str = figure.render()
-    return html
+    )
 
 
 def officer_map_page(data: OfficerMapData) -> str:
@@ -258,23 +295,14 @@ def officer_map_page(data: OfficerMapData) -> str:
         classes=styles.BIVARIATE,
         notes=styles.BIVARIATE_NOTES,
     )
-    fmap = LocalMap(
-        static_url=data.static_url,
+    return render_map_page(
+        figure,
+        data,
         aria_label="Map of need and provision by area",
         js=assets.OFFICER_PAGE_JS,
         css=assets.OFFICER_PAGE_CSS,
-        location=(data.centre_lat, data.centre_lon),
-        zoom_start=data.zoom,
-        tiles=None,
-        control_scale=True,
-    )
-    if data.tile_url:
-        folium.TileLayer(
-            tiles=data.tile_url, attr=data.tile_attribution, name="Base map", max_zoom=19
-        ).add_to(fmap)
-    StartScript(
-        "startOfficerMap",
-        {
+        start="startOfficerMap",
+        config={
             "overlayUrl": data.overlay_url,
             "profileUrl": data.profile_url,
             "markersUrl": data.markers_url,
@@ -286,7 +314,4 @@ def officer_map_page(data: OfficerMapData) -> str:
             "styles": styles.officer_js_styles(),
             "labels": labels(),
         },
-    ).add_to(fmap)
-    figure.add_child(fmap)
-    html: str = figure.render()
-    return html
+    )

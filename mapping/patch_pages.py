@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import folium
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from layers.taxonomy import HUB_KINDS, SPACE_KINDS
 from mapping import assets, styles
-from mapping.pages import LocalMap, PageFigure, StartScript, labels
+from mapping.pages import PageFigure, labels, render_map_page
 
 _PAGES = Environment(loader=PackageLoader("mapping", "templates"), autoescape=select_autoescape(["html"]))
 
@@ -154,23 +153,14 @@ class PatchFigure(PageFigure):
 def patch_map_page(data: PatchMapData) -> str:
     """The HTML of a district's patch: key needs beside the map of wards, then the district's lists."""
     figure = PatchFigure(data, "patch_map.html", styles.officer_page_css(), **_extra())
-    fmap = LocalMap(
-        static_url=data.static_url,
+    return render_map_page(
+        figure,
+        data,
         aria_label=f"Map of {data.summary['district']['name']}'s wards by need and provision",
         js=assets.PATCH_PAGE_JS,
         css=assets.PATCH_PAGE_CSS,
-        location=(data.centre_lat, data.centre_lon),
-        zoom_start=data.zoom,
-        tiles=None,
-        control_scale=True,
-    )
-    if data.tile_url:
-        folium.TileLayer(
-            tiles=data.tile_url, attr=data.tile_attribution, name="Base map", max_zoom=19
-        ).add_to(fmap)
-    StartScript(
-        "startPatchMap",
-        {
+        start="startPatchMap",
+        config={
             "district": data.summary["district"],
             "overlayUrl": data.overlay_url,
             "profileUrl": data.profile_url,
@@ -181,10 +171,7 @@ def patch_map_page(data: PatchMapData) -> str:
             "styles": styles.officer_js_styles(),
             "labels": {**labels(), **data.extra_labels},
         },
-    ).add_to(fmap)
-    figure.add_child(fmap)
-    html: str = figure.render()
-    return html
+    )
 
 
 def _static(static_url: str) -> dict[str, list[str]]:
