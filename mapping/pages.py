@@ -27,7 +27,8 @@ from layers.taxonomy import (
 )
 from mapping import assets, forms, styles
 
-_PAGES = Environment(loader=PackageLoader("mapping", "templates"), autoescape=select_autoescape(["html"]))
+#: The page templates (mapping/templates), HTML autoescaped; one environment for every page module.
+TEMPLATES = Environment(loader=PackageLoader("mapping", "templates"), autoescape=select_autoescape(["html"]))
 
 #: Search distances offered, in metres, with the one chosen at first.
 RADII_M: tuple[int, ...] = (500, 1000, 2000, 5000, 10000)
@@ -188,7 +189,7 @@ class PageFigure(Figure):
         self.extra = extra
         # Made from constants in mapping.styles, never from data; it follows the stylesheets it refines.
         self.page_css = Markup(page_css)  # noqa: S704
-        self._template = _PAGES.get_template(template_name)
+        self._template = TEMPLATES.get_template(template_name)
         self.header._children.pop("meta_http", None)  # the page template declares its charset itself
 
 

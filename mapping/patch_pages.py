@@ -16,14 +16,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from layers.taxonomy import HUB_KINDS, SPACE_KINDS
 from mapping import assets, styles
-from mapping.pages import PageFigure, labels, render_map_page
-
-_PAGES = Environment(loader=PackageLoader("mapping", "templates"), autoescape=select_autoescape(["html"]))
+from mapping.pages import TEMPLATES, PageFigure, labels, render_map_page
 
 ROLE_WORDS = {"coordinator": "district co-ordinator", "officer": "council officer", "admin": "administrator"}
 KIND_WORDS = {"group": "Groups", "hub": "Community hubs", "space": "Spaces"}
@@ -142,17 +139,9 @@ def _extra() -> dict[str, Any]:
     }
 
 
-class PatchFigure(PageFigure):
-    """A PageFigure whose template comes from this module's environment (it imports the shared macros)."""
-
-    def __init__(self, data: Any, template_name: str, page_css: str, **extra: Any) -> None:
-        super().__init__(data, template_name, page_css, **extra)
-        self._template = _PAGES.get_template(template_name)
-
-
 def patch_map_page(data: PatchMapData) -> str:
     """The HTML of a district's patch: key needs beside the map of wards, then the district's lists."""
-    figure = PatchFigure(data, "patch_map.html", styles.officer_page_css(), **_extra())
+    figure = PageFigure(data, "patch_map.html", styles.officer_page_css(), **_extra())
     return render_map_page(
         figure,
         data,
@@ -185,7 +174,7 @@ def sign_in_page(*, static_url: str, action: str, failed: str | None = None, ema
         problem = "Too many failed sign-ins. Wait 15 minutes and try again, or ask an administrator for help."
     elif failed:
         problem = "The email address or password is wrong. Check them and try again."
-    return _PAGES.get_template("sign_in.html").render(
+    return TEMPLATES.get_template("sign_in.html").render(
         title="Sign in: Patchmap", action=action, problem=problem, email=email, **_static(static_url)
     )
 
@@ -194,7 +183,7 @@ def ward_pack_page(
     pack: dict[str, Any], *, static_url: str, patch_url: str, downloads: dict[str, str], attribution: str
 ) -> str:
     """A ward's printable pack: measures and explanation, its groups, hubs and spaces, and downloads."""
-    return _PAGES.get_template("ward_pack.html").render(
+    return TEMPLATES.get_template("ward_pack.html").render(
         title=f"Ward pack: {pack['ward']['name']}, {pack['district']['name']}",
         pack=pack,
         patch_url=patch_url,
@@ -213,6 +202,6 @@ def ward_pack_page(
 def message_page(*, static_url: str, title: str, heading: str, message: str, detail: str = "",
                  links: tuple[tuple[str, str], ...] = ()) -> str:  # fmt: skip
     """A plain page saying what went wrong and what to do (for 403 and 404 on the co-ordinator's pages)."""
-    return _PAGES.get_template("message.html").render(
+    return TEMPLATES.get_template("message.html").render(
         title=title, heading=heading, message=message, detail=detail, links=links, **_static(static_url)
     )
