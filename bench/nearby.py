@@ -50,7 +50,8 @@ from bench import sample_assets
 from bench.common import ROOT, machine, percentiles_ms, write_section
 from bench.lookup import free_port, random_points, wrk
 from layers.queries import sql
-from layers.queries.search_params import KINDS, PLURAL, parse_kinds, plan_filters
+from layers.queries.search import statement_params
+from layers.queries.search_params import parse_kinds, plan_filters
 
 console = Console(stderr=True)
 
@@ -78,18 +79,10 @@ def api_params(lon: float, lat: float, radius_m: float, filters: dict[str, str])
         step_free=False,
         volunteers_wanted=False,
     )
-    offset = 0
-    return params | {
-        "lon": lon,
-        "lat": lat,
-        "radius_m": float(radius_m),
-        "k": offset + LIMIT + 1,
-        "offset": offset,
-        "page": LIMIT + 1,
-        "step_free": False,
-        "volunteers": False,
-        **{PLURAL[k]: k in searched for k in KINDS},
-    }
+    return statement_params(
+        params, searched, lon=lon, lat=lat, radius_m=radius_m, limit=LIMIT, offset=0, step_free=False,
+        volunteers_wanted=False,
+    )
 
 
 def floor_sequential(

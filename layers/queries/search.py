@@ -149,17 +149,10 @@ async def nearby_assets(
         volunteers_wanted=volunteers_wanted,
     )
     origin, where = await search_origin(conn, lon=lon, lat=lat, postcode=postcode)
-    params |= {
-        "lon": origin["lon"],
-        "lat": origin["lat"],
-        "radius_m": float(radius_m),
-        "k": offset + limit + 1,
-        "offset": offset,
-        "page": limit + 1,
-        "step_free": step_free,
-        "volunteers": volunteers_wanted,
-        **{PLURAL[k]: k in searched for k in KINDS},
-    }
+    params = statement_params(
+        params, searched, lon=origin["lon"], lat=origin["lat"], radius_m=radius_m, limit=limit, offset=offset,
+        step_free=step_free, volunteers_wanted=volunteers_wanted,
+    )  # fmt: skip
     rows = await _run(conn, params)
     near = [_result(r) for r in rows if r["list"] == "near"]
     serving = [_serving(r) for r in rows if r["list"] == "serving"]
@@ -175,6 +168,32 @@ async def nearby_assets(
         "offset": offset,
         "more_results": len(near) > limit,
         "more_serving": len(serving) > limit,
+    }
+
+
+def statement_params(
+    filter_params: dict[str, Any],
+    searched: list[str],
+    *,
+    lon: float,
+    lat: float,
+    radius_m: float,
+    limit: int,
+    offset: int,
+    step_free: bool,
+    volunteers_wanted: bool,
+) -> dict[str, Any]:
+    """Every parameter of search_nearby.sql: the filters' (plan_filters), the point, radius and page."""
+    return filter_params | {
+        "lon": lon,
+        "lat": lat,
+        "radius_m": float(radius_m),
+        "k": offset + limit + 1,
+        "offset": offset,
+        "page": limit + 1,
+        "step_free": step_free,
+        "volunteers": volunteers_wanted,
+        **{PLURAL[k]: k in searched for k in KINDS},
     }
 
 
