@@ -10,7 +10,8 @@ search has its 20 results and the work is a true k = 20 nearest-neighbour search
     groups only, leaving hubs and spaces out; 20% of the sample groups have it).
 Measured in one run:
   - the floor: layers/sql/search_nearby.sql with the parameters the API gives it (built with the API's own
-    layers.queries.search_params.plan_filters), through psycopg, prepared, with the generic plan the API
+    layers.queries.search_params.plan_filters), through psycopg as the API sends it (a raw $n statement,
+    prepared, one row of JSON text back), with the generic plan the API
     forces on its search pool's connections (plan_cache_mode = force_generic_plan, set once per session):
     one connection in sequence (p50/p95, requests/s) and 16 connections in threads (requests/s);
   - end to end: wrk against uvicorn (api.main:create_app, 2 workers), cycling through the points, at
@@ -49,8 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import sample_assets
 from bench.common import ROOT, machine, percentiles_ms, write_section
 from bench.lookup import free_port, random_points, wrk
-from layers.queries import sql
-from layers.queries.search import statement_params
+from layers.queries.search import numbered, numbered_sql, statement_params
 from layers.queries.search_params import parse_kinds, plan_filters
 
 console = Console(stderr=True)
@@ -85,17 +85,23 @@ def api_params(lon: float, lat: float, radius_m: float, filters: dict[str, str])
     )
 
 
+def execute(conn: psycopg.Connection[Any], query: tuple[str, tuple[str, ...]], params: dict[str, Any]) -> Any:
+    """Run a numbered statement (layers.queries.search.numbered) prepared, as the API does: its one row."""
+    text, names = query
+    return psycopg.RawCursor(conn).execute(text, [params[n] for n in names], prepare=True).fetchone()
+
+
 def floor_sequential(
     url: str, points: np.ndarray, radius_m: float, filters: dict[str, str]
 ) -> dict[str, float]:
     """Latency (ms) and requests/s of the search SQL through one connection, one point at a time."""
-    query = sql("search_nearby.sql")
+    query = numbered_sql("search_nearby.sql")
     timings = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(GENERIC)
 
-        def once(lon: float, lat: float) -> list[Any]:
-            return conn.execute(query, api_params(lon, lat, radius_m, filters), prepare=True).fetchall()
+        def once(lon: float, lat: float) -> Any:
+            return execute(conn, query, api_params(lon, lat, radius_m, filters))
 
         for lon, lat in points[:300]:  # warm up caches and the prepared statement
             once(lon, lat)
@@ -121,7 +127,10 @@ ORDER BY 1 LIMIT %(k)s::int
 
 def sql_breakdown(url: str, points: np.ndarray, radius_m: float) -> dict[str, float]:
     """p50 (ms, unfiltered) of the search SQL and of its nearest-neighbour core alone."""
-    variants = {"search_nearby.sql": sql("search_nearby.sql"), "its nearest-neighbour core alone": KNN_CORE}
+    variants = {
+        "search_nearby.sql": numbered_sql("search_nearby.sql"),
+        "its nearest-neighbour core alone": numbered(KNN_CORE),
+    }
     out: dict[str, float] = {}
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(GENERIC)
@@ -129,7 +138,7 @@ def sql_breakdown(url: str, points: np.ndarray, radius_m: float) -> dict[str, fl
             timings = []
             for i, (lon, lat) in enumerate(points[:1100]):
                 t = time.perf_counter_ns()
-                conn.execute(query, api_params(lon, lat, radius_m, {}), prepare=True).fetchall()
+                execute(conn, query, api_params(lon, lat, radius_m, {}))
                 if i >= 100:
                     timings.append(time.perf_counter_ns() - t)
             out[name] = percentiles_ms(timings)["p50"]
@@ -140,7 +149,7 @@ def floor_concurrent(
     url: str, points: np.ndarray, radius_m: float, filters: dict[str, str], workers: int = 16
 ) -> dict[str, float]:
     """Requests/s of the search SQL through ``workers`` psycopg connections in threads, and CPU per query."""
-    query = sql("search_nearby.sql")
+    query = numbered_sql("search_nearby.sql")
     conns = [psycopg.connect(url, autocommit=True) for _ in range(workers)]
     for c in conns:
         c.execute(GENERIC)
@@ -149,10 +158,10 @@ def floor_concurrent(
 
     def run(conn: psycopg.Connection[Any], chunk: np.ndarray) -> None:
         for lon, lat in chunk[:30]:
-            conn.execute(query, api_params(lon, lat, radius_m, filters), prepare=True).fetchall()
+            execute(conn, query, api_params(lon, lat, radius_m, filters))
         barrier.wait()
         for lon, lat in chunk:
-            conn.execute(query, api_params(lon, lat, radius_m, filters), prepare=True).fetchall()
+            execute(conn, query, api_params(lon, lat, radius_m, filters))
 
     threads = [threading.Thread(target=run, args=(c, ch)) for c, ch in zip(conns, chunks, strict=True)]
     for t in threads:
@@ -176,22 +185,21 @@ def query_string(lon: float, lat: float, radius_m: float, filters: dict[str, str
 
 
 def check_answers(base: str, url: str, points: np.ndarray, radius_m: float, filters: dict[str, str]) -> float:
-    """Fail unless the API's results equal the floor's rows for the first points; return mean results."""
-    query = sql("search_nearby.sql")
+    """Fail unless the API's results equal the floor's for the first points; return mean results."""
+    query = numbered_sql("search_nearby.sql")
     counts = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(GENERIC)
         for lon, lat in points[:50]:
             lon, lat = round(float(lon), 6), round(float(lat), 6)
-            rows = conn.execute(query, api_params(lon, lat, radius_m, filters)).fetchall()
-            floor = [(r[2], r[3]) for r in rows if r[0] == "near"][:LIMIT]
+            floor = json.loads(execute(conn, query, api_params(lon, lat, radius_m, filters))[0])
             with urllib.request.urlopen(
                 f"{base}/search/nearby?{query_string(lon, lat, radius_m, filters)}"
             ) as r:
                 body = json.load(r)
-            api = [(x["kind"], x["id"]) for x in body["results"]]
+            api = body["results"]
             if api != floor:
-                raise SystemExit(f"API and floor disagree at {lon}, {lat}: {api[:3]}… against {floor[:3]}…")
+                raise SystemExit(f"API and floor disagree at {lon}, {lat}: {api[:1]}… against {floor[:1]}…")
             if filters.get("category") and any(x["kind"] != "group" for x in body["results"]):
                 raise SystemExit("a category search returned hubs or spaces")
             counts.append(len(api))

@@ -236,6 +236,11 @@ class Space(Timestamped, Base):
     availability: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default="{}", comment="{weekdays, evenings, weekends, from, until, notes}"
     )
+    availability_public: Mapped[Any | None] = mapped_column(
+        JSONB,
+        Computed("patchmap_public_availability(availability)", persisted=True),
+        comment="availability as residents see it: known keys only",
+    )
     terms: Mapped[str | None] = mapped_column(Text, comment="e.g. short-term meanwhile use")
     owner_name: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="available", server_default="available")
@@ -306,6 +311,11 @@ class Group(Timestamped, Base):
         INT4MULTIRANGE,
         Computed("patchmap_meets_minutes(meets)", persisted=True),
         comment="meets as minutes of the week from Monday 00:00",
+    )
+    meets_public: Mapped[Any | None] = mapped_column(
+        JSONB,
+        Computed("patchmap_public_meets(meets)", persisted=True),
+        comment="meets as residents see it: well-formed entries only",
     )
     hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id", ondelete="SET NULL"), index=True)
     venue_address: Mapped[str | None] = mapped_column(Text, comment="a public venue, never a home")

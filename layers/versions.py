@@ -124,7 +124,9 @@ class SpaceChanges(_Common):
 CHANGES: Final[dict[str, type[_Changes]]] = {"group": GroupChanges, "hub": HubChanges, "space": SpaceChanges}
 EDITABLE: Final[dict[str, frozenset[str]]] = {k: frozenset(m.model_fields) for k, m in CHANGES.items()}
 TABLES: Final = {"group": table_of(Group), "hub": table_of(Hub), "space": table_of(Space)}
-COMPUTED: Final = ("geom_bng", "search_text", "meets_minutes", "opening_minutes")
+COMPUTED: Final = (
+    "geom_bng", "search_text", "meets_minutes", "opening_minutes", "meets_public", "availability_public"
+)
 VERSION_COLUMNS: Final = "version, action, changed_at, changed_by, changes, snapshot"
 _INSERT_VERSION = text(
     "INSERT INTO record_versions (object_type, object_id, version, action, changed_by, changes, snapshot) "

@@ -1,4 +1,5 @@
-"""Opening times: the OpenStreetMap opening_hours parser, meets, open_at, and their SQL twins (migration 0003).
+"""Opening times: the OpenStreetMap opening_hours parser, meets, open_at, and their SQL twins (migrations
+0003 and 0007).
 
 The Python functions in ``layers.hours`` are the reference; the SQL functions that fill the stored columns
 search reads (``hubs.opening_minutes``, ``groups.meets_minutes``) must agree with them on every value here
@@ -191,3 +192,52 @@ def test_sql_meets_agrees_with_python(conn: Connection) -> None:
         got = raw.execute("SELECT patchmap_meets_minutes(%s)", [Jsonb(meets)]).fetchone()
         assert got is not None
         assert _sql_ranges(got[0]) == meets_minutes(meets) == expected, meets
+
+
+PUBLIC_MEETS_CASES: list[Any] = [m for m, _ in MEETS] + [
+    [{"days": ["we", "mo", "xx"], "start": "9:00", "end": "10:30", "frequency": "monthly", "who": "x"},
+     {"days": ["mo"], "start": "bad", "end": "10:00"}, {"days": []}, "junk"],
+    [{"days": [["mo"], {"mo": 1}, "sa"], "start": " 7:05 ", "end": "7:05", "frequency": 3}],
+    [{"days": ["fr"], "start": "24:00", "end": "01:00"}, {"days": ["fr"], "start": "23:59", "end": "24:00"}],
+    None, "text", 7, {"days": ["mo"], "start": "10:00", "end": "11:00"},
+]  # fmt: skip
+
+PUBLIC_AVAILABILITY_CASES: list[Any] = [
+    {"weekdays": True, "evenings": "yes", "notes": "ask", "from": 5},
+    {"weekdays": False, "evenings": True, "weekends": None, "from": "2026-01-01", "until": "2026-06-30",
+     "notes": "<b>ask</b>", "contact": "private@example.org"},
+    {}, None, [], "weekdays", 1, True,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("meets", PUBLIC_MEETS_CASES)
+def test_sql_public_meets_agrees_with_python(conn: Connection, meets: Any) -> None:
+    """patchmap_public_meets (SQL, migration 0007, read by the nearby search) is public_meets (Python)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    got = raw.execute("SELECT patchmap_public_meets(%s)", [None if meets is None else Jsonb(meets)]).fetchone()
+    assert got is not None
+    assert got[0] == public_meets(meets)
+
+
+@pytest.mark.parametrize("availability", PUBLIC_AVAILABILITY_CASES)
+def test_sql_public_availability_agrees_with_python(conn: Connection, availability: Any) -> None:
+    """patchmap_public_availability (SQL) is public_availability (Python): known keys of the right type."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    value = None if availability is None else Jsonb(availability)
+    got = raw.execute("SELECT patchmap_public_availability(%s)", [value]).fetchone()
+    assert got is not None
+    assert got[0] == public_availability(availability)
+
+
+def test_stored_public_shapes_match_python(conn: Connection) -> None:
+    """groups.meets_public and spaces.availability_public hold the Python shape for every demo row (the
+    search tests' own groups, with meets, go through the API)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    groups = raw.execute("SELECT meets, meets_public FROM groups").fetchall()
+    spaces = raw.execute("SELECT availability, availability_public FROM spaces").fetchall()
+    assert len(groups) > 50 and len(spaces) > 20
+    assert all(public == public_meets(meets) for meets, public in groups)
+    assert all(public == public_availability(a) for a, public in spaces)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
-from api.deps import AppSettings, Conn, parsed_query, query_parameters
+from api.deps import AppSettings, Conn, parse_query, query_parameters
 from layers.queries import areas as queries
 
 router = APIRouter(tags=["areas"])
@@ -119,13 +119,12 @@ class AreaFeature(BaseModel):
     responses=ERRORS,
     openapi_extra={"parameters": query_parameters(LookupQuery)},
 )
-async def lookup_area(
-    request: Request, point: Annotated[LookupQuery, Depends(parsed_query(LookupQuery))]
-) -> queries.Lookup:
+async def lookup_area(request: Request) -> queries.Lookup:
     """The ward, district, LSOA, county and custom localities holding a point or a postcode."""
     # The hot path takes its connection straight from the pool and its parameters as one model, parsed by
-    # api.deps.parsed_query: the Conn dependency's generator machinery, and FastAPI's own parameter parsing,
+    # api.deps.parse_query: the Conn dependency's generator machinery, and FastAPI's own parameter parsing,
     # each cost a tenth or more of the request's CPU time here (bench/lookup.py measures the whole).
+    point = parse_query(LookupQuery, request)
     pool: AsyncConnectionPool = request.app.state.pool
     async with pool.connection() as conn:
         return await queries.lookup(conn, lon=point.lon, lat=point.lat, postcode=point.postcode)

@@ -1,6 +1,6 @@
 """Residents' nearby search: groups, hubs and spaces near a point or a postcode, nearest first.
 
-Distances are true metres (geography on the WGS84 spheroid); the search itself runs on the British National
+Distances are true metres (on the WGS84 spheroid); the search itself runs on the British National
 Grid copy of each point (``geom_bng``, EPSG:27700) with its GiST index: see ``layers/sql/search_nearby.sql``.
 Where a search starts and which filters apply to which kinds: ``layers/queries/search_params.py``.
 """
@@ -13,10 +13,9 @@ from typing import Any, Final, TypedDict
 
 import orjson
 from psycopg import AsyncConnection, AsyncRawCursor
-from psycopg.rows import dict_row
+from psycopg.rows import tuple_row
 
 from layers.errors import InvalidInput
-from layers.hours import public_availability, public_meets
 from layers.queries import sql
 from layers.queries.search_params import (
     KINDS,
@@ -29,7 +28,10 @@ from layers.queries.search_params import (
     search_origin,
 )
 
-__all__ = ["KINDS", "MAX_Q", "Nearby", "NearbyResult", "ServingGroup", "feature_collection", "nearby_assets"]
+__all__ = [
+    "KINDS", "MAX_Q", "Nearby", "NearbyResult", "NearbyText", "ServingGroup", "feature_collection", "nearby_assets",
+    "parsed",
+]  # fmt: skip
 
 DEFAULT_RADIUS_M: Final = 2000.0
 MAX_RADIUS_M: Final = 50_000.0
@@ -94,20 +96,52 @@ class ServingGroup(TypedDict):
     last_verified_at: Any
 
 
-class Nearby(TypedDict):
-    """A page of nearby results, and the groups serving the area."""
+class _Page(TypedDict):
+    """What a page of a nearby search says besides its two lists."""
 
     origin: Origin
     radius_m: float
     kinds: list[str]
     filters: Filters
     notes: list[str]
-    results: list[NearbyResult]
-    serving_your_area: list[ServingGroup]
     limit: int
     offset: int
     more_results: bool
     more_serving: bool
+
+
+class Nearby(_Page):
+    """A page of nearby results, and the groups serving the area."""
+
+    results: list[NearbyResult]
+    serving_your_area: list[ServingGroup]
+
+
+class NearbyText(_Page):
+    """A page of nearby results with its two lists as the JSON text the statement wrote (see ``parsed``).
+
+    The API sends the text on as it is (orjson.Fragment), instead of parsing it only to write it again.
+    """
+
+    results: str
+    serving_your_area: str
+
+
+def parsed(found: NearbyText) -> Nearby:
+    """The page with its two lists parsed."""
+    return {
+        "origin": found["origin"],
+        "radius_m": found["radius_m"],
+        "kinds": found["kinds"],
+        "filters": found["filters"],
+        "notes": found["notes"],
+        "results": orjson.loads(found["results"]),
+        "serving_your_area": orjson.loads(found["serving_your_area"]),
+        "limit": found["limit"],
+        "offset": found["offset"],
+        "more_results": found["more_results"],
+        "more_serving": found["more_serving"],
+    }
 
 
 async def nearby_assets(
@@ -127,8 +161,11 @@ async def nearby_assets(
     volunteers_wanted: bool = False,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
-) -> Nearby:
-    """Groups, hubs and spaces within radius_m metres of a point or postcode, nearest first, filtered."""
+) -> NearbyText:
+    """Groups, hubs and spaces within radius_m metres of a point or postcode, nearest first, filtered.
+
+    The two lists come as JSON text (``parsed`` gives them as lists).
+    """
     if not (0 < radius_m <= MAX_RADIUS_M):
         raise InvalidInput(
             "radius_m is out of range",
@@ -153,21 +190,19 @@ async def nearby_assets(
         params, searched, lon=origin["lon"], lat=origin["lat"], radius_m=radius_m, limit=limit, offset=offset,
         step_free=step_free, volunteers_wanted=volunteers_wanted,
     )  # fmt: skip
-    rows = await _run(conn, params)
-    near = [_result(r) for r in rows if r["list"] == "near"]
-    serving = [_serving(r) for r in rows if r["list"] == "serving"]
+    results, more_results, serving, more_serving = await _run(conn, params)
     return {
         "origin": origin,
         "radius_m": float(radius_m),
         "kinds": searched,
         "filters": filters,
         "notes": where + notes,
-        "results": near[:limit],
-        "serving_your_area": serving[:limit],
+        "results": results,
+        "serving_your_area": serving,
         "limit": limit,
         "offset": offset,
-        "more_results": len(near) > limit,
-        "more_serving": len(serving) > limit,
+        "more_results": more_results,
+        "more_serving": more_serving,
     }
 
 
@@ -197,8 +232,10 @@ def statement_params(
     }
 
 
-async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run search_nearby.sql, prepared, in one round trip.
+async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> tuple[str, bool, str, bool]:
+    """Run search_nearby.sql, prepared, in one round trip: (results, more_results, serving, more_serving).
+
+    The two lists come as JSON text, built by the statement in the API's shape (NearbyResult, ServingGroup).
 
     Planning this statement costs more than running it (about 2 ms against 1 ms), and PostgreSQL does not
     pick the generic plan by itself: its estimates for LIMIT $k and for the serving join price the generic
@@ -209,15 +246,21 @@ async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> list[dict[
     as a raw ($1) query so psycopg does not parse its 8 kB again on every call (its cache stops at 4 kB).
     """
     text, names = numbered_sql("search_nearby.sql")
-    cur = AsyncRawCursor(conn, row_factory=dict_row)
+    cur = AsyncRawCursor(conn, row_factory=tuple_row)
     await cur.execute(text, [params[n] for n in names], prepare=True)
-    rows: list[dict[str, Any]] = await cur.fetchall()
-    return rows
+    row = await cur.fetchone()
+    assert row is not None  # aggregates: always one row
+    return row[0], row[1], row[2], row[3]
 
 
 @cache
 def numbered_sql(name: str) -> tuple[str, tuple[str, ...]]:
     """A layers/sql file with its %(name)s placeholders made $1, $2, ... and the names in that order."""
+    return numbered(sql(name))
+
+
+def numbered(query: str) -> tuple[str, tuple[str, ...]]:
+    """SQL text with its %(name)s placeholders made $1, $2, ... and the names in that order."""
     names: list[str] = []
 
     def number(match: re.Match[str]) -> str:
@@ -225,55 +268,7 @@ def numbered_sql(name: str) -> tuple[str, tuple[str, ...]]:
             names.append(match.group(1))
         return f"${names.index(match.group(1)) + 1}"
 
-    return re.sub(r"%\((\w+)\)s", number, sql(name)), tuple(names)
-
-
-def _json(text: str | None) -> Any:
-    """Parsed JSON text, or None."""
-    return None if text is None else orjson.loads(text)
-
-
-def _result(row: dict[str, Any]) -> NearbyResult:
-    """A 'near' row as a NearbyResult."""
-    kind = row["kind"]
-    return {
-        "kind": kind,
-        "id": row["id"],
-        "name": row["name"],
-        "subtype": row["subtype"],
-        "url": f"/{PLURAL[kind]}/{row['id']}",
-        "distance_m": row["distance_m"],
-        "lon": row["lon"],
-        "lat": row["lat"],
-        "ward": {"code": row["ward_code"], "name": row["ward_name"]} if row["ward_code"] else None,
-        "address": row["address"],
-        "postcode": row["postcode"],
-        "cost": row["cost"],
-        "step_free": row["step_free"],
-        "opening_hours": row["opening_hours"],
-        "meets": public_meets(_json(row["meets"])) if kind == "group" else None,
-        "availability": public_availability(_json(row["availability"])) if kind == "space" else None,
-        "status": row["status"],
-        "last_verified_at": row["last_verified_at"],
-    }
-
-
-def _serving(row: dict[str, Any]) -> ServingGroup:
-    """A 'serving' row as a ServingGroup."""
-    return {
-        "kind": "group",
-        "id": row["id"],
-        "name": row["name"],
-        "subtype": row["subtype"],
-        "url": f"/groups/{row['id']}",
-        "serves_your_area": True,
-        "served_area": {"code": row["area_code"], "name": row["area_name"], "kind": row["area_kind"]},
-        "cost": row["cost"],
-        "step_free": row["step_free"],
-        "meets": public_meets(_json(row["meets"])),
-        "status": row["status"],
-        "last_verified_at": row["last_verified_at"],
-    }
+    return re.sub(r"%\((\w+)\)s", number, query), tuple(names)
 
 
 def feature_collection(found: Nearby) -> dict[str, Any]:

@@ -7,7 +7,7 @@
 -- geom_bng, widened by 0.1 per cent to cover the grid's scale error, which is less than that in Great
 -- Britain) and every other filter tested on rows as the scan yields them, so a filter never turns the scan
 -- into a full one. The three ordered lists are merged (Merge Append) and only the k nearest of them get a
--- true distance (ST_Distance on geography, metres); they are cut to the exact radius, sorted and paged.
+-- true distance (ST_DistanceSpheroid, metres); they are cut to the exact radius, sorted and paged.
 -- open_at reads columns parsed once when a row is written (migration 0003): a range test per row. Filters
 -- are written "param IS NULL OR test" (or "NOT flag OR test"), so one prepared statement, run with its
 -- generic plan (see layers/queries/search.py), serves every combination of filters.
@@ -17,10 +17,13 @@
 -- category, identity, interest, q (websearch syntax), minute (minute of the week from Monday 00:00),
 -- space_flag ('weekdays', 'evenings' or 'weekends'), costs (text[]): NULL for no filter; step_free,
 -- volunteers (booleans: true to filter).
--- Rows: list, pos (order within the list), then the public summary of one result (meets and availability
--- as JSON text: the caller's JSON parser is faster than the driver's).
+-- Returns one row: results and serving (each a JSON array, as text, of the public summaries the API sends:
+-- layers/queries/search.py's NearbyResult and ServingGroup) and more_results, more_serving (booleans).
+-- Building the JSON here costs PostgreSQL less than handing 20-odd rows of 20 columns to Python costs the
+-- API (row objects, then dicts, then JSON again); meets and availability are read in their public shape,
+-- stored when each row is written (migration 0007).
 WITH origin AS MATERIALIZED (
-  SELECT p AS geom, ST_Transform(p, 27700) AS bng, p::geography AS geog
+  SELECT p AS geom, ST_Transform(p, 27700) AS bng
   FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326) AS p) o
 ), terms AS MATERIALIZED (
   SELECT CASE WHEN %(q)s::text IS NOT NULL THEN websearch_to_tsquery('english', %(q)s::text) END AS query
@@ -40,7 +43,7 @@ WITH origin AS MATERIALIZED (
    LIMIT %(k)s::int)
   UNION ALL
   (SELECT s.geom_bng <-> (SELECT bng FROM origin), 'space', s.id, s.name, s.kind::text, s.geom,
-          s.address, s.postcode, s.price_band::text, s.step_free, NULL, NULL, s.availability,
+          s.address, s.postcode, s.price_band::text, s.step_free, NULL, NULL, s.availability_public,
           s.status::text, s.last_verified_at, s.hub_id, s.ward_code
    FROM spaces s
    WHERE %(spaces)s::boolean
@@ -55,7 +58,7 @@ WITH origin AS MATERIALIZED (
    LIMIT %(k)s::int)
   UNION ALL
   (SELECT g.geom_bng <-> (SELECT bng FROM origin), 'group', g.id, g.name, g.categories[1], g.geom,
-          g.venue_address, g.postcode, g.cost::text, g.step_free, NULL, g.meets, NULL, g.status::text,
+          g.venue_address, g.postcode, g.cost::text, g.step_free, NULL, g.meets_public, NULL, g.status::text,
           g.last_verified_at, g.hub_id, g.ward_code
    FROM groups g
    WHERE %(groups)s::boolean
@@ -73,8 +76,9 @@ WITH origin AS MATERIALIZED (
    ORDER BY g.geom_bng <-> (SELECT bng FROM origin)
    LIMIT %(k)s::int)
 ), near AS MATERIALIZED (
-  -- the k nearest of all three on the grid, each with its true distance
-  SELECT n.*, ST_Distance(n.geom::geography, (SELECT geog FROM origin)) AS metres
+  -- the k nearest of all three on the grid, each with its true distance (on the WGS84 spheroid: the same
+  -- metres as ST_Distance on geography, at half the cost)
+  SELECT n.*, ST_DistanceSpheroid(n.geom, (SELECT geom FROM origin)) AS metres
   FROM (SELECT * FROM nearest ORDER BY grid_m LIMIT %(k)s::int) n
 ), page AS (
   SELECT * FROM near
@@ -91,7 +95,7 @@ WITH origin AS MATERIALIZED (
   -- each group once, with the most local of the areas it serves here; LATERAL makes the few areas drive
   -- the join (group_areas by area_id, then groups by id) whatever the planner guesses of a generic plan
   SELECT DISTINCT ON (g.id) g.id, g.name, g.categories[1] AS subtype, g.cost::text AS cost, g.step_free,
-         g.meets, g.status::text AS status, g.last_verified_at, here.code AS area_code,
+         g.meets_public AS meets, g.status::text AS status, g.last_verified_at, here.code AS area_code,
          here.name AS area_name, here.kind AS area_kind, here.area_rank
   FROM here
   CROSS JOIN LATERAL (
@@ -110,23 +114,38 @@ WITH origin AS MATERIALIZED (
     OFFSET 0  -- keeps the subquery a subquery, so the planner cannot flatten the join and reorder it
   ) g
   ORDER BY g.id, here.area_rank, here.code
-), serving_page AS (
-  SELECT * FROM serving ORDER BY area_rank, name, id OFFSET %(offset)s::int LIMIT %(page)s::int
+), near_items AS (
+  SELECT row_number() OVER (ORDER BY p.metres, p.kind, p.id) AS pos, x.item
+  FROM page p
+  LEFT JOIN hubs gh ON gh.id = p.hub_id AND p.kind = 'group'
+  -- each item as JSON: row_to_json of a named row costs PostgreSQL a third less than json_build_object.
+  -- ward_code is stored with each row (a trigger, migration 0004): a point-in-polygon test per result here
+  -- cost more than the rest of the search; the ward is a subquery, cheaper than a join and a nested object
+  CROSS JOIN LATERAL (
+    SELECT row_to_json(r) AS item FROM (
+      SELECT p.kind, p.id, p.name, p.subtype, '/' || p.kind || 's/' || p.id AS url,
+             round(p.metres)::int AS distance_m, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+             (SELECT row_to_json(a) FROM (SELECT w.code, w.name FROM areas w WHERE w.code = p.ward_code) a) AS ward,
+             coalesce(p.address, gh.address) AS address, coalesce(p.postcode, gh.postcode) AS postcode,
+             p.cost, p.step_free, p.opening_hours, p.meets, p.availability, p.status, p.last_verified_at
+    ) r
+  ) x
+), serving_items AS (
+  SELECT row_number() OVER (ORDER BY s.area_rank, s.name, s.id) AS pos, x.item
+  FROM (SELECT * FROM serving ORDER BY area_rank, name, id OFFSET %(offset)s::int LIMIT %(page)s::int) s
+  CROSS JOIN LATERAL (
+    SELECT row_to_json(r) AS item FROM (
+      SELECT 'group' AS kind, s.id, s.name, s.subtype, '/groups/' || s.id AS url, true AS serves_your_area,
+             json_build_object('code', s.area_code, 'name', s.area_name, 'kind', s.area_kind) AS served_area,
+             s.cost, s.step_free, s.meets, s.status, s.last_verified_at
+    ) r
+  ) x
 )
-SELECT 'near' AS list, row_number() OVER (ORDER BY p.metres, p.kind, p.id) AS pos, p.kind, p.id, p.name,
-       p.subtype, round(p.metres)::int AS distance_m, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
-       w.code AS ward_code, w.name AS ward_name, coalesce(p.address, gh.address) AS address,
-       coalesce(p.postcode, gh.postcode) AS postcode, p.cost, p.step_free, p.opening_hours,
-       p.meets::text AS meets, p.availability::text AS availability, p.status, p.last_verified_at,
-       NULL::text AS area_code, NULL::text AS area_name, NULL::text AS area_kind
-FROM page p
-LEFT JOIN hubs gh ON gh.id = p.hub_id AND p.kind = 'group'
--- ward_code is stored with each row (a trigger, migration 0004): a point-in-polygon test per result here
--- cost more than the rest of the search
-LEFT JOIN areas w ON w.code = p.ward_code
-UNION ALL
-SELECT 'serving', row_number() OVER (ORDER BY s.area_rank, s.name, s.id), 'group', s.id, s.name, s.subtype,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.cost, s.step_free, NULL, s.meets::text, NULL, s.status,
-       s.last_verified_at, s.area_code, s.area_name, s.area_kind
-FROM serving_page s
-ORDER BY list, pos
+-- one row: each list's page as JSON text (its first page - 1 items; a page-th item means there are more)
+SELECT n.results, n.more_results, v.serving, v.more_serving
+FROM (SELECT coalesce(json_agg(item ORDER BY pos) FILTER (WHERE pos < %(page)s::int), '[]')::text AS results,
+             count(*) >= %(page)s::int AS more_results
+      FROM near_items) n,
+     (SELECT coalesce(json_agg(item ORDER BY pos) FILTER (WHERE pos < %(page)s::int), '[]')::text AS serving,
+             count(*) >= %(page)s::int AS more_serving
+      FROM serving_items) v
