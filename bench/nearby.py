@@ -16,8 +16,8 @@ Measured in one run:
     one connection in sequence (p50/p95, requests/s) and 16 connections in threads (requests/s);
   - end to end: wrk against uvicorn (api.main:create_app, 2 workers), cycling through the points, at
     concurrency 1 (p50/p95, requests/s) and 16 (requests/s).
-Before timing, the API's answers for the first points are checked against the floor's rows (same results,
-same order). With --profile, py-spy samples the uvicorn workers during an extra concurrency-16 run of each
+Before timing, the API's answers for the first points are checked against the floor's (same results, same
+order, every field). With --profile, py-spy samples the uvicorn workers during an extra concurrency-16 run of each
 search and the report lists where their time goes. Writes BENCHMARKS.md (section "nearby").
 
     .venv/bin/python bench/nearby.py [--points 2000] [--seconds 10] [--profile]
@@ -548,7 +548,7 @@ search points inside England, cycled through. limit=20, radius_m={args.radius_m:
 mean {answers["unfiltered"]:.1f} unfiltered, {answers["filtered"]:.1f} filtered, over the checked points).
 Filtered = `category={sample_assets.BENCH_CATEGORY}`, matching {info["category_share"]:.0%} of the assets (a group
 category applies to groups only: hubs and spaces are left out; 20% of the groups have it).
-The API's answers were checked equal to the floor's rows (same results, same order) before timing.
+The API's answers were checked equal to the floor's (the same results in the same order, every field) before timing.
 
 | search | measure | end to end: uvicorn ({args.workers} workers), wrk | floor: search_nearby.sql, psycopg, prepared, generic plan | ratio |
 |---|---|---|---|---|

@@ -340,9 +340,15 @@ class Group(Timestamped, Base):
     source: Mapped[str] = mapped_column(String(64), default="manual", server_default="manual")
     source_id: Mapped[str | None] = mapped_column(Text)
     geom_bng: Mapped[Any | None] = mapped_column(
-        Geometry("POINT", srid=27700, spatial_index=True),
+        # indexed with category_keys: idx_groups_geom_bng_category, below the classes (migration 0008)
+        Geometry("POINT", srid=27700, spatial_index=False),
         Computed("ST_Transform(geom, 27700)", persisted=True),
         comment="the point in British National Grid, for nearest-neighbour search in metres",
+    )
+    category_keys: Mapped[list[int] | None] = mapped_column(
+        ARRAY(Integer),
+        Computed("patchmap_category_keys(categories)", persisted=True),
+        comment="categories as integer keys (patchmap_category_key), for the search index",
     )
     search_text: Mapped[Any] = mapped_column(
         TSVECTOR,
@@ -425,6 +431,14 @@ Index("ix_submissions_client_recent", Submission.client_key, Submission.created_
 Index("ix_hubs_search_text", Hub.search_text, postgresql_using="gin")
 Index("ix_spaces_search_text", Space.search_text, postgresql_using="gin")
 Index("ix_groups_search_text", Group.search_text, postgresql_using="gin")
+# nearest groups of one category: the category is tested on the index entry (migration 0008)
+Index(
+    "idx_groups_geom_bng_category",
+    Group.geom_bng,
+    Group.category_keys,
+    postgresql_using="gist",
+    postgresql_ops={"category_keys": "gist__int_ops"},
+)
 Index("ix_groups_categories", Group.categories, postgresql_using="gin")
 
 # Users, tokens, sessions, audit log, versions and partners share this metadata (migration 0006).

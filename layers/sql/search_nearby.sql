@@ -5,7 +5,8 @@
 -- Why it is fast: each table is read by an ordered GiST index scan on geom_bng (British National Grid,
 -- metres): ORDER BY geom_bng <-> origin LIMIT k, with the radius as an index condition (ST_DWithin on
 -- geom_bng, widened by 0.1 per cent to cover the grid's scale error, which is less than that in Great
--- Britain) and every other filter tested on rows as the scan yields them, so a filter never turns the scan
+-- Britain), a group category also an index condition (on the groups' index, with the point: migration
+-- 0008), and every other filter tested on rows as the scan yields them, so a filter never turns the scan
 -- into a full one. The three ordered lists are merged (Merge Append) and only the k nearest of them get a
 -- true distance (ST_DistanceSpheroid, metres); they are cut to the exact radius, sorted and paged.
 -- open_at reads columns parsed once when a row is written (migration 0003): a range test per row. Filters
@@ -65,6 +66,10 @@ WITH origin AS MATERIALIZED (
      AND ST_DWithin(g.geom_bng, (SELECT bng FROM origin), %(radius_m)s::float8 * 1.001)
      -- a group's point is public only when it is a venue or a hub, never a home
      AND g.location_precision IN ('venue', 'hub') AND g.status <> 'closed'
+     -- the category twice: as keys, tested on the index entry (idx_groups_geom_bng_category, migration
+     -- 0008; '{}' when there is no category, which every entry contains), then itself on the row
+     AND g.category_keys @> CASE WHEN %(category)s::text IS NULL THEN '{}'::int[]
+                                 ELSE ARRAY[patchmap_category_key(%(category)s::text)] END
      AND (%(category)s::text IS NULL OR g.categories @> ARRAY[%(category)s::text])
      AND (%(identity)s::text IS NULL OR g.communities_of_identity @> ARRAY[%(identity)s::text])
      AND (%(interest)s::text IS NULL OR g.communities_of_interest @> ARRAY[%(interest)s::text])
