@@ -3,7 +3,9 @@
 A time of the week is a minute from Monday 00:00 (0) to the next Monday 00:00 (``WEEK``); opening times are
 sorted, merged half-open ranges ``[start, end)`` of such minutes. Search filters inside the database, so
 migration 0003 holds the same two parsers in SQL (``patchmap_opening_minutes``, ``patchmap_meets_minutes``,
-returning an ``int4multirange``); ``tests/test_hours.py`` checks that the SQL and Python agree.
+returning an ``int4multirange``), and migration 0007 the public shapes (``patchmap_public_meets``,
+``patchmap_public_availability``: the stored columns that search and the public views read);
+``tests/test_hours.py`` checks that the SQL and Python agree.
 
 The OpenStreetMap forms understood (case-insensitive; these cover the Norwich data and most UK tagging):
 

@@ -1,6 +1,7 @@
 """Public reads of one group, hub or space: the fields anyone may see, never private contacts.
 
-The SQL (``layers/sql/*_public.sql``) selects public columns only. A group's point is its venue's or its
+The SQL (``layers/sql/*_public.sql``) selects public columns only; a group's meets and a space's availability
+are read in their public shape, stored when the row is written (migration 0007, as search reads them). A group's point is its venue's or its
 hub's; a group known only by the areas it serves has no point, address, postcode or ward here.
 """
 
@@ -12,7 +13,6 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from layers.errors import NotFound
-from layers.hours import public_availability, public_meets
 from layers.queries import sql
 
 GroupView = dict[str, Any]
@@ -22,9 +22,7 @@ SpaceView = dict[str, Any]
 
 async def group_public(conn: AsyncConnection[Any], group_id: int) -> GroupView:
     """A group's public view, with the areas it serves and its hub; NotFound if there is no such group."""
-    row = await _one(conn, "group_public.sql", group_id, "group")
-    row["meets"] = public_meets(row["meets"])
-    return _refs(row)
+    return _refs(await _one(conn, "group_public.sql", group_id, "group"))
 
 
 async def hub_public(conn: AsyncConnection[Any], hub_id: int) -> HubView:
@@ -34,9 +32,7 @@ async def hub_public(conn: AsyncConnection[Any], hub_id: int) -> HubView:
 
 async def space_public(conn: AsyncConnection[Any], space_id: int) -> SpaceView:
     """A space's public view (its status shown, whatever it is); NotFound if there is no such space."""
-    row = await _one(conn, "space_public.sql", space_id, "space")
-    row["availability"] = public_availability(row["availability"])
-    return _refs(row)
+    return _refs(await _one(conn, "space_public.sql", space_id, "space"))
 
 
 def public_accessibility(raw: Any) -> dict[str, str]:
