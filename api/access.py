@@ -1,6 +1,6 @@
 """Who is calling: a bearer token, a browser session cookie (with CSRF on unsafe requests) or a resident.
 
-The checks themselves live in ``layers.auth`` and ``layers.scope``; this module reads the request.
+The checks themselves live in ``layers.access.auth`` and ``layers.access.scope``; this module reads the request.
 """
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine
 
-from layers import auth
+from api.deps import Work
+from layers.access import auth
+from layers.access.scope import RESIDENT, Actor
 from layers.errors import Forbidden, Unauthorized
-from layers.scope import RESIDENT, Actor
 
 SESSION_COOKIE = "patchmap_session"
 CSRF_HEADER = "x-csrf-token"
@@ -21,33 +20,18 @@ SAFE = {"GET", "HEAD", "OPTIONS"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _engine(request: Request) -> Engine:
-    engine: Engine = request.app.state.engine
-    return engine
-
-
-def _token_actor(engine: Engine, token: str) -> Actor:
-    with engine.begin() as conn:
-        return auth.actor_from_token(conn, token)
-
-
-def _session_actor(engine: Engine, session_id: str) -> tuple[Actor, str]:
-    with engine.connect() as conn:
-        return auth.session_actor(conn, session_id)
-
-
-async def get_actor(request: Request) -> Actor:
+async def get_actor(request: Request, work: Work) -> Actor:
     """The caller: from ``Authorization: Bearer``, else the session cookie (CSRF-checked), else a resident."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("Send the token as Authorization: Bearer <token>", "")
-        return await run_in_threadpool(_token_actor, _engine(request), token.strip())
+        return await work.run(auth.actor_from_token, token.strip())
     session_id = request.cookies.get(SESSION_COOKIE)
     if not session_id:
         return RESIDENT
-    actor, csrf = await run_in_threadpool(_session_actor, _engine(request), session_id)
+    actor, csrf = await work.run(auth.session_actor, session_id)
     request.state.csrf_token = csrf
     request.state.session_id = session_id
     if request.method not in SAFE:

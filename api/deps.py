@@ -1,23 +1,78 @@
-"""FastAPI dependencies: a database connection from the app's pool, and the settings."""
+"""FastAPI dependencies, and the one way each kind of work reaches the database.
+
+Two kinds of work, one rule each (the README's "One way to the database"):
+
+- **Hot reads and simple writes** (search, lookups, map layers, public records, residents' submissions) use
+  the async psycopg pool: the ``Conn`` dependency, or, on the two hottest routes where solving a dependency
+  costs a tenth of the request, ``pooled(request)`` / ``pooled(request, search=True)``.
+- **Multi-step domain operations** (sign-in, moderation, versions, the patch, partners, analysis) run as
+  one unit of work: the ``Work`` dependency hands the handler a ``UnitOfWork`` whose ``run(fn, ...)`` calls
+  ``fn(conn, ...)`` with a sync SQLAlchemy connection in a worker thread, commits before it returns and
+  rolls back if ``fn`` raises.
+
+No handler reaches into ``app.state`` for a database handle or writes its own thread-pool wrapper.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
+from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection, Engine
 
 from layers.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 async def get_conn(request: Request) -> AsyncIterator[AsyncConnection[DictRow]]:
     """A pooled connection for the length of one request."""
     async with request.app.state.pool.connection() as conn:
         yield conn
+
+
+def pooled(request: Request, *, search: bool = False) -> AbstractAsyncContextManager[AsyncConnection[Any]]:
+    """A connection from the app's pool (the nearby search's own pool with ``search``), for a hot route
+    that takes it without a dependency: ``async with pooled(request) as conn``."""
+    pool: AsyncConnectionPool = request.app.state.search_pool if search else request.app.state.pool
+    return pool.connection()
+
+
+class UnitOfWork:
+    """One sync SQLAlchemy transaction in a worker thread: how multi-step domain operations reach the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    async def run(
+        self, work: Callable[Concatenate[Connection, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``work(conn, *args, **kwargs)`` in one transaction, committed before this returns (so a 2xx is
+        kept); rolled back if it raises. ``work`` may commit part of its work first (a failed sign-in is
+        kept even though the sign-in raises)."""
+
+        def in_transaction() -> T:
+            with self._engine.connect() as conn:
+                result = work(conn, *args, **kwargs)
+                conn.commit()
+                return result
+
+        return await run_in_threadpool(in_transaction)
+
+
+async def get_work(request: Request) -> UnitOfWork:
+    """The request's unit of work on the app's engine."""
+    engine: Engine = request.app.state.engine
+    return UnitOfWork(engine)
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,6 +82,7 @@ def get_settings(request: Request) -> Settings:
 
 
 Conn = Annotated[AsyncConnection[DictRow], Depends(get_conn)]
+Work = Annotated[UnitOfWork, Depends(get_work)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 
 

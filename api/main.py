@@ -31,8 +31,8 @@ from api.routes import (
 )
 from api.routes import patch as patch_routes
 from layers.db import make_engine
+from layers.offers.submissions import submission_secret
 from layers.settings import Settings
-from layers.submissions import submission_secret
 
 
 class _Stack(deque[Any]):

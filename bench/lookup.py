@@ -37,8 +37,8 @@ from bench.common import SHARED, bench_url, machine, percentiles_ms, write_secti
 from layers import migrate
 from layers.db import make_engine
 from layers.importers.boundaries import import_boundaries
-from layers.queries import sql
 from layers.settings import DatabaseSettings
+from layers.sql import sql
 
 console = Console(stderr=True)
 SEED = 20261123

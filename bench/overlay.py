@@ -37,10 +37,10 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import sample_assets
 from bench.common import ROOT, machine, write_section
+from layers.analysis.inputs import OverlayInputs, overlay_inputs
 from layers.analysis.overlay import KINDS, OverlayOptions, lsoa_measures, overlay
 from layers.db import make_engine
 from layers.importers.iod import import_iod, rollup_indicators
-from layers.queries.analysis import OverlayInputs, overlay_inputs
 from layers.settings import DatabaseSettings
 
 console = Console(stderr=True)

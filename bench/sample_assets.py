@@ -4,7 +4,7 @@ Two data sets, both reproducible from a seed:
   - England (default): 100,000 assets in the `patchmap_bench` database (England's wards and LSOAs, loaded
     as bench/lookup.py loads them), source "sample-bench";
   - Norwich (--norwich): 50,000 assets within 10 km of Norwich (52.6309, 1.2930) in a separate database
-    `patchmap_bench_map` holding the Norfolk demo (layers.demo.load_demo), source "sample-bench-norwich".
+    `patchmap_bench_map` holding the Norfolk demo (layers.importers.demo.load_demo), source "sample-bench-norwich".
 
 Where: each asset falls in an LSOA drawn with probability proportional to its total population (mid-2015,
 IoD2019 File 6), at a point drawn uniformly inside that LSOA's polygon (rejection sampling in EPSG:4326,
@@ -50,8 +50,9 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import SHARED, bench_url
-from layers import demo, migrate
+from layers import migrate
 from layers.db import make_engine
+from layers.importers import demo
 from layers.settings import DatabaseSettings, Settings
 from layers.taxonomy import COMMUNITIES_OF_IDENTITY, COMMUNITIES_OF_INTEREST, GROUP_CATEGORIES
 

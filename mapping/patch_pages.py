@@ -1,5 +1,5 @@
 """The district co-ordinator's pages: sign-in, the patch map (``/patch/{district}``), a printable ward pack, and a
-plain message page (for 403 and 404). Built from data handed in (``layers.patch`` assembles it); nothing here
+plain message page (for 403 and 404). Built from data handed in (``layers.patch.summary`` assembles it); nothing here
 reads a database.
 
 The patch map reuses the officers' map's pieces: its palette, key and CSS (``mapping.styles``,

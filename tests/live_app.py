@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from api.main import create_app
 from layers import migrate
 from layers.db import make_engine
-from layers.demo import load_demo
+from layers.importers.demo import load_demo
 from layers.settings import DatabaseSettings, Settings
 from tests.resident_browser import CHROMIUM_ARGS
 

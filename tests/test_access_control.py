@@ -12,9 +12,9 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from api.main import create_app
-from layers import audit, auth
+from layers.access import audit, auth
+from layers.access.scope import Actor, require_district
 from layers.errors import InvalidInput, RateLimited, Unauthorized
-from layers.scope import Actor, require_district
 from layers.settings import AccessSettings, Settings
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"

@@ -18,8 +18,8 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 
 from api.routes.areas import AreaFeature, AreaKind, AreaLookup, AreaSummary
-from layers.queries import sql
 from layers.settings import Settings
+from layers.sql import sql
 from layers.taxonomy import AREA_KINDS
 from tests.api_checks import error_body as _error
 

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.main import create_app
-from layers import auth
+from layers.access import auth
 from layers.db import make_engine
 from layers.settings import Settings
 from tests.live_app import demo_database

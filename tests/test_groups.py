@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
-from layers.demo import NORWICH, demo_files, table_counts
 from layers.errors import ImportFailed
+from layers.importers.demo import NORWICH, demo_files, table_counts
 from layers.importers.groups import import_groups, slug
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -1,7 +1,7 @@
 """Opening times: the OpenStreetMap opening_hours parser, meets, open_at, and their SQL twins (migrations
 0003 and 0007).
 
-The Python functions in ``layers.hours`` are the reference; the SQL functions that fill the stored columns
+The Python functions in ``layers.records.hours`` are the reference; the SQL functions that fill the stored columns
 search reads (``hubs.opening_minutes``, ``groups.meets_minutes``) must agree with them on every value here
 and on every opening_hours value in the demo data.
 """
@@ -15,7 +15,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import Connection
 
 from layers.errors import InvalidInput
-from layers.hours import (
+from layers.records.hours import (
     DAY,
     WEEK,
     OpenAt,

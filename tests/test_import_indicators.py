@@ -16,10 +16,10 @@ from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
 import api.cli as cli
+from layers.analysis.indicators import available_indicators
 from layers.errors import ImportFailed, InvalidInput
 from layers.importers import indicators as importer
 from layers.importers.indicators import builtin_reason, import_indicators, indicator_key, parse_value
-from layers.queries.indicators import available_indicators
 from tests.conftest import DATA
 
 SAMPLE = DATA / "sample" / "norwich_indicators_sample.csv"

@@ -109,9 +109,9 @@ def test_mapping_never_opens_a_database(module: str) -> None:
 
 def test_the_walk_finds_modules_and_imports() -> None:
     """The walk itself works: it sees the packages' modules and a known import chain."""
-    assert "layers.queries.areas" in _modules("layers")
+    assert "layers.areas.lookup" in _modules("layers")
     assert "mapping.pages" in _modules("mapping")
-    assert "psycopg" in _imports("layers.queries.areas")
+    assert "psycopg" in _imports("layers.areas.lookup")
     assert "folium" in _imports("mapping.pages")
     assert "layers.taxonomy" in _closure("mapping.pages")
     assert _hits(_closure("api.routes.areas"), ("psycopg",))  # api may reach the database

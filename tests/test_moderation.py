@@ -26,10 +26,11 @@ from typer.testing import CliRunner
 from api.cli import app as cli
 from api.main import create_app
 from api.routes.moderation import Decision, SubmissionPrivate
-from layers import auth, moderation
+from layers.access import auth
+from layers.access.scope import Actor
 from layers.db import make_engine
 from layers.errors import InvalidInput
-from layers.scope import Actor
+from layers.offers import moderation
 from layers.settings import Settings, SubmissionSettings
 from tests.live_app import demo_database
 

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection
 
-from layers import auth
+from layers.access import auth
 from layers.settings import AccessSettings, Settings, SubmissionSettings
 from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import (

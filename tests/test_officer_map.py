@@ -21,9 +21,9 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page
 
 from api.main import create_app
 from layers.analysis.gaps import LEVELS3, PROVISION
+from layers.analysis.inputs import LEVELS
 from layers.analysis.overlay import DEFAULT_RADIUS_M
 from layers.analysis.tables import DOMAIN_LABELS
-from layers.queries.analysis import LEVELS
 from layers.settings import Settings
 from mapping import assets, pages, styles
 from mapping.pages import OfficerMapData, officer_map_page

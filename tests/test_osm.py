@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, text
 
-from layers.demo import demo_files, table_counts
 from layers.errors import ImportFailed
+from layers.importers.demo import demo_files, table_counts
 from layers.importers.osm import address, classify, facilities, import_osm, step_free, vacant_shop_name
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -246,7 +246,7 @@ def test_duplicates_across_files_are_loaded_once(conn: Connection, tmp_path: Pat
 
 def test_imports_keep_a_version_of_each_record(conn: Connection) -> None:
     """Every record an import writes gets a version: "create" when new, "import" with the changed fields."""
-    from layers.versions import record_import
+    from layers.records.versions import record_import
 
     hubs, created = conn.execute(
         text(

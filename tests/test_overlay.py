@@ -16,10 +16,11 @@ from sqlalchemy import Connection, text
 
 from layers.analysis import export
 from layers.analysis.gaps import Need, percentile, score_gaps, third
+from layers.analysis.inputs import OverlayInputs, overlay_inputs
 from layers.analysis.overlay import OverlayOptions, overlay
 from layers.analysis.tables import OverlayResult, overlay_table
 from layers.errors import InvalidInput
-from layers.queries.analysis import OverlayInputs, overlay_inputs
+from layers.formats.tables import safe_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 NORWICH = "E07000148"
@@ -349,9 +350,9 @@ def test_an_imported_indicator_can_be_the_need(conn: Connection) -> None:
 
 
 def test_csv_neutralises_formulas_but_keeps_numbers(norwich: OverlayResult) -> None:
-    assert export.safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
-    assert export.safe_cell("@SUM(A1)") == "'@SUM(A1)" and export.safe_cell("-1+2") == "'-1+2"
-    assert export.safe_cell(-0.25) == -0.25 and export.safe_cell("Mile Cross") == "Mile Cross"
+    assert safe_cell('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
+    assert safe_cell("@SUM(A1)") == "'@SUM(A1)" and safe_cell("-1+2") == "'-1+2"
+    assert safe_cell(-0.25) == -0.25 and safe_cell("Mile Cross") == "Mile Cross"
     hostile = OverlayResult(
         norwich.table.assign(name=["=cmd|' /C calc'!A0", *list(norwich.table["name"].iloc[1:])]),
         **{

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlalchemy import Connection
 
-from layers import auth
+from layers.access import auth
 from layers.settings import AccessSettings, Settings
 from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import DESKTOP, HOSTILE, Watch, axe

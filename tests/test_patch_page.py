@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 
 from api.main import create_app
 from api.patch_schemas import PatchSummary
-from layers import auth
+from layers.access import auth
 from layers.settings import AccessSettings, Settings
 from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import AXE, DESKTOP, HOSTILE, PHONE, Watch, axe

@@ -7,15 +7,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
-from layers.demo import demo_files, table_counts
+from layers.areas.postcodes import normalise_postcode, outward
 from layers.errors import ImportFailed
+from layers.importers.demo import demo_files, table_counts
 from layers.importers.postcodes import (
     APPROXIMATE_SOURCE,
     assign_postcode_areas,
     build_approximate_postcodes,
     import_postcodes,
-    normalise_postcode,
-    outward,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -1,7 +1,7 @@
 """The residents' forms without HTTP or a database: validation, plain-English problems and body parsing.
 
 The API tests (``tests/test_submissions.py``) send a few of these through the endpoints; here every rule is
-checked directly against ``layers.submission_forms``.
+checked directly against ``layers.offers.forms``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from layers.errors import InvalidInput, UnsupportedMediaType
-from layers.submission_forms import (
+from layers.offers.forms import (
     CONSENT_PROBLEM,
     DETAILS,
     FORMS,

@@ -29,7 +29,7 @@ from pydantic import TypeAdapter
 from api.deps import get_conn
 from api.main import create_app
 from api.routes.submissions import SubmissionReceipt
-from layers import submissions
+from layers.offers import submissions
 from layers.settings import Settings, SubmissionSettings
 from tests.api_checks import error_body as _error
 

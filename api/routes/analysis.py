@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
 
 from api.analysis_schemas import AreaProfile, OverlayTable
-from layers.analysis import export
+from api.deps import Work
+from api.formats import CSV, GEOJSON, file_response, negotiate
+from layers.analysis.export import overlay_answer, profile_answer
 from layers.analysis.overlay import DEFAULT_CATCHMENT_M, DEFAULT_RADIUS_M, KINDS, OverlayOptions
-from layers.analysis.tables import area_geometries, area_profile, overlay_table
 from layers.errors import InvalidInput
 
 router = APIRouter(prefix="/analysis", tags=["analysis"])
 
-GEOJSON = "application/geo+json"
-CSV = "text/csv"
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such area or district"},
     422: {"description": "Invalid parameters: the body says which and what to do"},
@@ -84,58 +80,26 @@ class OverlayQuery(AnalysisQuery):
     )
 
 
-def _format(query: OverlayQuery, request: Request) -> str:
-    if query.f:
-        return query.f
-    accept = request.headers.get("accept", "")
-    return "geojson" if GEOJSON in accept else "csv" if CSV in accept else "json"
-
-
 @router.get(
     "/overlay",
     response_model=OverlayTable,
     responses={200: {"content": {CSV: {}, GEOJSON: {}}, "description": "JSON, CSV or GeoJSON"}, **ERRORS},
 )
-async def read_overlay(request: Request, query: Annotated[OverlayQuery, Query()]) -> Any:
+async def read_overlay(request: Request, work: Work, query: Annotated[OverlayQuery, Query()]) -> Any:
     """Every ward, district, LSOA or locality with its need, provision, gap and explanation, largest gap first."""
-    engine: Engine = request.app.state.engine
-    fmt = _format(query, request)
-
-    def run() -> Response | dict[str, Any]:
-        with engine.connect() as conn:
-            result = overlay_table(conn, level=query.level, within=query.within, **query.measures())
-            if fmt == "csv":
-                name = f"patchmap-overlay-{query.level}-{query.within or 'all'}.csv"
-                return Response(export.to_csv(result), media_type=CSV,
-                                headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
-            if fmt == "geojson":
-                shapes = area_geometries(conn, list(result.table.index))
-                return Response(export.to_geojson(result, shapes), media_type=GEOJSON)
-        return {**export.summary(result), "areas": export.records(result)}
-
-    return await run_in_threadpool(run)
+    fmt = negotiate(request, query.f, ("json", "geojson", "csv"))
+    answer = await work.run(overlay_answer, fmt, level=query.level, within=query.within, **query.measures())
+    if fmt == "json":
+        return answer
+    name = f"patchmap-overlay-{query.level}-{query.within or 'all'}.csv" if fmt == "csv" else None
+    return file_response(answer, fmt, filename=name)  # type: ignore[arg-type]
 
 
 @router.get("/areas/{code}", response_model=AreaProfile, responses=ERRORS)
 async def read_area_profile(
-    request: Request,
+    work: Work,
     code: Annotated[str, Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")],
     query: Annotated[AnalysisQuery, Query()],
 ) -> Any:
     """One area's measures, its rank among its siblings, its assets and its neighbours."""
-    engine: Engine = request.app.state.engine
-
-    def run() -> dict[str, Any]:
-        with engine.connect() as conn:
-            profile = area_profile(conn, code, **query.measures())
-        result = profile["result"]
-        rows = export.records(result)
-        return {
-            **export.summary(result),
-            "area": next(r for r in rows if r["code"] == code),
-            "siblings_ranked": profile["siblings"],
-            "assets": profile["assets"],
-            "neighbours": profile["neighbours"],
-        }
-
-    return await run_in_threadpool(run)
+    return await work.run(profile_answer, code, **query.measures())

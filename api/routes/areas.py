@@ -6,16 +6,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field
 
-from api.deps import AppSettings, Conn, parse_query, query_parameters
-from layers.queries import areas as queries
+from api.deps import AppSettings, Conn, parse_query, pooled, query_parameters
+from api.formats import GEOJSON
+from layers.areas import lookup as queries
 
 router = APIRouter(tags=["areas"])
 
 AreaKind = Literal["ward", "district", "lsoa", "county", "locality"]  # layers.taxonomy.AREA_KINDS (tested)
-GEOJSON = "application/geo+json"
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such area, postcode or point in any boundary"},
     422: {"description": "Invalid parameters"},
@@ -125,8 +124,7 @@ async def lookup_area(request: Request) -> queries.Lookup:
     # api.deps.parse_query: the Conn dependency's generator machinery, and FastAPI's own parameter parsing,
     # each cost a tenth or more of the request's CPU time here (bench/lookup.py measures the whole).
     point = parse_query(LookupQuery, request)
-    pool: AsyncConnectionPool = request.app.state.pool
-    async with pool.connection() as conn:
+    async with pooled(request) as conn:
         return await queries.lookup(conn, lon=point.lon, lat=point.lat, postcode=point.postcode)
 
 

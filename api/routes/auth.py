@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine
 
 from api.access import SESSION_COOKIE, CurrentActor
-from api.deps import AppSettings
-from layers import audit, auth
+from api.deps import AppSettings, Work
+from layers.access import auth
+from layers.access.scope import Actor
 from layers.errors import RateLimited, Unauthorized
-from layers.scope import Actor
 
 router = APIRouter(prefix="/auth", tags=["sign-in"])
 
@@ -42,37 +40,24 @@ def landing(actor: Actor) -> str:
 @router.post("/sign-in", responses={401: {}, 429: {}})
 async def sign_in(
     request: Request,
+    work: Work,
     settings: AppSettings,
     email: Annotated[str, Form(max_length=254)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
     """Check email and password; set the session cookie (HttpOnly, SameSite=Lax) and go to the user's page."""
-    engine: Engine = request.app.state.engine
     client = request.client.host if request.client else "unknown"
-    secret: bytes = request.app.state.submission_secret
-
-    def run() -> tuple[Actor, auth.NewSession]:
-        with engine.connect() as conn:
-            try:
-                actor = auth.authenticate(
-                    conn,
-                    email=email,
-                    password=password,
-                    client=client,
-                    secret=secret,
-                    settings=settings.access,
-                )
-            except Unauthorized:
-                conn.commit()  # keep the failed attempt: it counts towards the rate limit
-                raise
-            new = auth.create_session(conn, actor, hours=settings.access.session_hours)
-            audit.record(conn, actor, "sign-in", object_type="user", object_id=actor.user_id)
-            conn.commit()
-            return actor, new
-
+    secret: bytes = request.app.state.submission_secret  # the HMAC key for client addresses, not a database
     wants_json = "application/json" in request.headers.get("accept", "")
     try:
-        actor, new = await run_in_threadpool(run)
+        actor, new = await work.run(
+            auth.sign_in,
+            email=email,
+            password=password,
+            client=client,
+            secret=secret,
+            settings=settings.access,
+        )
     except (Unauthorized, RateLimited) as exc:
         if wants_json or "text/html" not in request.headers.get("accept", ""):
             raise
@@ -98,18 +83,11 @@ async def sign_in(
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request, actor: CurrentActor) -> Response:
+async def sign_out(request: Request, work: Work, actor: CurrentActor) -> Response:
     """End this browser session (it stops working at once) and clear the cookie."""
     session_id = getattr(request.state, "session_id", None)
     if session_id:
-        engine: Engine = request.app.state.engine
-
-        def run() -> None:
-            with engine.begin() as conn:
-                auth.end_session(conn, session_id)
-                audit.record(conn, actor, "sign-out", object_type="user", object_id=actor.user_id)
-
-        await run_in_threadpool(run)
+        await work.run(auth.sign_out, actor, session_id)
     wants_json = "application/json" in request.headers.get("accept", "")
     response: Response = (
         JSONResponse({"signed_out": True}) if wants_json else RedirectResponse("/", status_code=303)

@@ -9,13 +9,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api.deps import AppSettings, Conn
+from api.formats import GEOJSON
 from api.routes.areas import AreaKind
-from layers.queries import areas as queries
+from layers.areas import lookup as queries
 from layers.queries import map_clusters
 
 router = APIRouter(prefix="/map", tags=["map"])
 
-GEOJSON = "application/geo+json"
 BBOX = Query(
     description="minlon,minlat,maxlon,maxlat in degrees (EPSG:4326)",
     examples=["1.25,52.61,1.33,52.65"],

@@ -1,26 +1,23 @@
 """Moderating residents' offers: the queue, one submission, approve, reject, ask for more information.
 
-Who may see and decide what is checked in ``layers.moderation``: anonymous callers get 401, and a
+Who may see and decide what is checked in ``layers.offers.moderation``: anonymous callers get 401, and a
 co-ordinator gets 404 for another district's submission (that it exists is private).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Connection, Engine
 
 from api.access import CurrentActor
-from layers import moderation
+from api.deps import Work
+from layers.offers import moderation
 
 router = APIRouter(prefix="/moderation", tags=["moderation"])
 
-T = TypeVar("T")
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Not signed in"},
@@ -28,18 +25,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such submission in your districts"},
     422: {"description": "Invalid input, or the submission is already decided"},
 }
-
-
-async def in_transaction(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run ``fn(conn, *args, **kwargs)`` in one transaction on the app's engine, in a worker thread."""
-    engine: Engine = request.app.state.engine
-
-    def run() -> T:
-        conn: Connection
-        with engine.begin() as conn:
-            return fn(conn, *args, **kwargs)
-
-    return await run_in_threadpool(run)
 
 
 class SubmissionPrivate(BaseModel):
@@ -113,42 +98,40 @@ class InfoBody(BaseModel):
 
 @router.get("/queue", response_model=list[SubmissionPrivate], responses=ERRORS)
 async def list_queue(
-    request: Request,
+    work: Work,
     actor: CurrentActor,
     district: Annotated[str | None, Query(max_length=32, pattern=r"^[A-Za-z0-9_-]+$")] = None,
     status: Literal["pending", "approved", "rejected", "needs_info", "withdrawn"] = "pending",
 ) -> Any:
     """Submissions in your districts (officers: all, or one district) with a status, oldest first."""
-    return await in_transaction(request, moderation.queue, actor, district=district, status=status)
+    return await work.run(moderation.queue, actor, district=district, status=status)
 
 
 @router.get("/{submission_id}", response_model=SubmissionPrivate, responses=ERRORS)
-async def read_submission(request: Request, actor: CurrentActor, submission_id: Id) -> Any:
+async def read_submission(work: Work, actor: CurrentActor, submission_id: Id) -> Any:
     """One submission, with the resident's contact."""
-    return await in_transaction(request, moderation.get_submission, actor, submission_id)
+    return await work.run(moderation.get_submission, actor, submission_id)
 
 
 @router.post("/{submission_id}/approve", response_model=Decision, responses=ERRORS)
 async def approve_submission(
-    request: Request,
+    work: Work,
     actor: CurrentActor,
     submission_id: Id,
     body: Annotated[ApproveBody | None, Body()] = None,
 ) -> Any:
     """Approve: publish a group or space, merge it into a record, or accept an offer of help (kept private)."""
     merge = body.merge_into() if body else None
-    return await in_transaction(request, moderation.approve, actor, submission_id, merge_into=merge)
+    return await work.run(moderation.approve, actor, submission_id, merge_into=merge)
 
 
 @router.post("/{submission_id}/reject", response_model=Decision, responses=ERRORS)
-async def reject_submission(
-    request: Request, actor: CurrentActor, submission_id: Id, body: RejectBody
-) -> Any:
+async def reject_submission(work: Work, actor: CurrentActor, submission_id: Id, body: RejectBody) -> Any:
     """Reject, saying why."""
-    return await in_transaction(request, moderation.reject, actor, submission_id, body.reason)
+    return await work.run(moderation.reject, actor, submission_id, body.reason)
 
 
 @router.post("/{submission_id}/needs-info", response_model=Decision, responses=ERRORS)
-async def ask_for_info(request: Request, actor: CurrentActor, submission_id: Id, body: InfoBody) -> Any:
+async def ask_for_info(work: Work, actor: CurrentActor, submission_id: Id, body: InfoBody) -> Any:
     """Ask the resident for more information before deciding."""
-    return await in_transaction(request, moderation.ask_for_info, actor, submission_id, body.question)
+    return await work.run(moderation.ask_for_info, actor, submission_id, body.question)

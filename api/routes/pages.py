@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from sqlalchemy import Engine
 
-from api.deps import AppSettings
-from layers.queries.indicators import available_indicators
+from api.deps import AppSettings, Work
+from layers.analysis.indicators import own_need_choices
 from mapping.pages import OfficerMapData, ResidentMapData, officer_map_page, resident_map_page
 
 router = APIRouter(tags=["pages"])
@@ -42,21 +40,9 @@ async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse
     return HTMLResponse(resident_map_page(data))
 
 
-def own_needs(engine: Engine) -> tuple[tuple[str, str], ...]:
-    """Indicators the council imported, as need measures for the officers' map (made-up ones say sample)."""
-    with engine.connect() as conn:
-        found = [i for i in available_indicators(conn) if not i["builtin"] and i["areas"]]
-    choices: dict[str, str] = {}
-    for i in found:
-        sample = any(s.upper().startswith("SAMPLE") for s in i["sources"])
-        label = f"{i['key'].replace('_', ' ').capitalize()} ({i['period']}; your data{', sample' if sample else ''})"
-        choices[i["key"]] = label  # periods come in order: the last is the latest, which the analysis uses
-    return tuple(choices.items())
-
-
 # api.routes.analysis serves /analysis/overlay and /analysis/areas/{code}; this is /analysis exactly.
 @router.get("/analysis", response_class=HTMLResponse)
-async def read_officer_map_page(request: Request, settings: AppSettings) -> HTMLResponse:
+async def read_officer_map_page(request: Request, settings: AppSettings, work: Work) -> HTMLResponse:
     """The officers' map of need against provision; areas load from /analysis/overlay, profiles from
     /analysis/areas/{code}, and groups, hubs and spaces from /map/markers.geojson."""
     m = settings.map
@@ -75,6 +61,6 @@ async def read_officer_map_page(request: Request, settings: AppSettings) -> HTML
         centre_lat=m.map_centre_lat,
         zoom=m.map_zoom,
         resident_url=request.url_for("read_map_page").path,
-        own_needs=await run_in_threadpool(own_needs, request.app.state.engine),
+        own_needs=await work.run(own_need_choices),
     )
     return HTMLResponse(officer_map_page(data))

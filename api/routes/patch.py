@@ -1,29 +1,28 @@
 """The district co-ordinator's pages: sign-in (`/sign-in`), the patch (`/patch/{district}`, and its data as
 JSON), and a ward's printable pack with CSV and GeoJSON downloads.
 
-Who may see what is decided in ``layers.patch.require_patch`` (through ``layers.scope``). The HTML pages turn a
+Who may see what is decided in ``layers.patch.summary.require_patch`` (through ``layers.access.scope``). The HTML pages turn a
 refusal into a page: not signed in → 303 to /sign-in; another district's co-ordinator → a 403 page. The JSON,
 CSV and GeoJSON answers use the API's usual error bodies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Connection, Engine
 
 from api.access import CurrentActor, get_actor
-from api.deps import AppSettings
+from api.deps import AppSettings, Work
+from api.formats import CSV, GEOJSON, file_response
 from api.patch_schemas import PatchSummary
 from api.routes.pages import DETAIL_PATHS, PROFILE_PATH
-from layers import patch, patch_export
+from layers.access.scope import RESIDENT, Actor
 from layers.errors import Forbidden, NotFound, PatchmapError, Unauthorized
-from layers.scope import RESIDENT, Actor
+from layers.patch import export as patch_export
+from layers.patch import summary as patch
 from mapping import patch_pages
 from mapping.patch_pages import PatchMapData, Viewer
 
@@ -37,30 +36,18 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "Signed in, but not for this district"},
     404: {"description": "No such district, or no such ward in it"},
 }
-T = TypeVar("T")
 
 
-async def page_actor(request: Request) -> Actor:
+async def page_actor(request: Request, work: Work) -> Actor:
     """The caller, as for the API, except that a stale or revoked session is an anonymous visitor (so a page
     sends them to sign in rather than showing a JSON error)."""
     try:
-        return await get_actor(request)
+        return await get_actor(request, work)
     except Unauthorized:
         return RESIDENT
 
 
 PageActor = Annotated[Actor, Depends(page_actor)]
-
-
-async def _read(request: Request, work: Callable[[Connection], T]) -> T:
-    """Run a layers function on a connection of the app's engine, in a worker thread."""
-    engine: Engine = request.app.state.engine
-
-    def run() -> T:
-        with engine.connect() as conn:
-            return work(conn)
-
-    return await run_in_threadpool(run)
 
 
 def _static(request: Request) -> str:
@@ -93,23 +80,21 @@ async def read_sign_in_page(
 
 @router.get("/patch/{district}/summary", response_model=PatchSummary, responses=ERRORS)
 async def read_patch_summary(
-    request: Request, actor: CurrentActor, settings: AppSettings, district: Annotated[str, CODE]
+    work: Work, actor: CurrentActor, settings: AppSettings, district: Annotated[str, CODE]
 ) -> Any:
     """A district's patch as data: key needs, assets, stale records, pending offers, spaces, changes, partners."""
     days = settings.access.stale_after_days
-    return await _read(request, lambda c: patch.patch_summary(c, actor, district, stale_after_days=days))
+    return await work.run(patch.patch_summary, actor, district, stale_after_days=days)
 
 
 @router.get("/patch/{district}", response_class=HTMLResponse, responses=ERRORS)
 async def read_patch_page(
-    request: Request, actor: PageActor, settings: AppSettings, district: Annotated[str, CODE]
+    request: Request, work: Work, actor: PageActor, settings: AppSettings, district: Annotated[str, CODE]
 ) -> Response:
     """A district co-ordinator's patch: the map of wards by need × provision beside the key needs, and lists."""
     days = settings.access.stale_after_days
     try:
-        summary = await _read(
-            request, lambda c: patch.patch_summary(c, actor, district, stale_after_days=days)
-        )
+        summary = await work.run(patch.patch_summary, actor, district, stale_after_days=days)
     except PatchmapError as exc:
         return _refused(request, exc)
     m = settings.map
@@ -134,6 +119,7 @@ async def read_patch_page(
 @router.get("/patch/{district}/wards/{ward}/pack", response_class=HTMLResponse, responses=ERRORS)
 async def read_ward_pack(
     request: Request,
+    work: Work,
     actor: PageActor,
     settings: AppSettings,
     district: Annotated[str, CODE],
@@ -141,7 +127,7 @@ async def read_ward_pack(
 ) -> Response:
     """A ward's printable pack: its measures and explanation, its groups, hubs and spaces, and downloads."""
     try:
-        pack = await _read(request, lambda c: patch.ward_pack(c, actor, district, ward))
+        pack = await work.run(patch.ward_pack, actor, district, ward)
     except PatchmapError as exc:
         return _refused(request, exc)
     base = request.url.path
@@ -155,28 +141,26 @@ async def read_ward_pack(
 @router.get(
     "/patch/{district}/wards/{ward}/pack.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **ERRORS},
+    responses={200: {"content": {CSV: {}}}, **ERRORS},
 )
 async def read_ward_pack_csv(
-    request: Request, actor: CurrentActor, district: Annotated[str, CODE], ward: Annotated[str, WARD]
+    work: Work, actor: CurrentActor, district: Annotated[str, CODE], ward: Annotated[str, WARD]
 ) -> Response:
     """The ward pack as one spreadsheet-safe CSV table: measures, then groups, hubs and spaces."""
-    pack = await _read(request, lambda c: patch.ward_pack(c, actor, district, ward))
+    pack = await work.run(patch.ward_pack, actor, district, ward)
     name = f"patchmap-ward-pack-{ward}.csv"
-    headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(patch_export.ward_pack_csv(pack), media_type="text/csv", headers=headers)
+    return file_response(patch_export.ward_pack_csv(pack), "csv", filename=name, **PRIVATE)
 
 
 @router.get(
     "/patch/{district}/wards/{ward}/pack.geojson",
     response_class=Response,
-    responses={200: {"content": {"application/geo+json": {}}}, **ERRORS},
+    responses={200: {"content": {GEOJSON: {}}}, **ERRORS},
 )
 async def read_ward_pack_geojson(
-    request: Request, actor: CurrentActor, district: Annotated[str, CODE], ward: Annotated[str, WARD]
+    work: Work, actor: CurrentActor, district: Annotated[str, CODE], ward: Annotated[str, WARD]
 ) -> Response:
     """The ward pack as GeoJSON (EPSG:4326): the ward's boundary and measures, then its points."""
-    pack = await _read(request, lambda c: patch.ward_pack(c, actor, district, ward))
+    pack = await work.run(patch.ward_pack, actor, district, ward)
     name = f"patchmap-ward-pack-{ward}.geojson"
-    headers = {**PRIVATE, "Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(patch_export.ward_pack_geojson(pack), media_type="application/geo+json", headers=headers)
+    return file_response(patch_export.ward_pack_geojson(pack), "geojson", filename=name, **PRIVATE)

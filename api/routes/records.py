@@ -1,6 +1,6 @@
 """Editing records (with versions, restore and confirm), a district's stale records, and its partners.
 
-Who may do what is checked in ``layers.versions`` and ``layers.partners``: anonymous callers get 401, and a
+Who may do what is checked in ``layers.records.versions`` and ``layers.patch.partners``: anonymous callers get 401, and a
 co-ordinator gets 403 for another district's record. Reads of versions include the private contact, so they
 too are for covering actors only. The public reads of records stay in ``api.routes.assets``.
 Path parameters are named ``group_id``, ``hub_id`` and ``space_id`` as in ``api.routes.assets``, so each path
@@ -12,15 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import CurrentActor
-from api.deps import AppSettings
-from api.routes.moderation import in_transaction
-from layers import partners, versions
-from layers.versions import GroupChanges, HubChanges, SpaceChanges
+from api.deps import AppSettings, Work
+from layers.patch import partners
+from layers.records import versions
+from layers.records.versions import GroupChanges, HubChanges, SpaceChanges
 
 router = APIRouter(tags=["records"])
 
@@ -87,21 +87,21 @@ def _changes(body: BaseModel) -> dict[str, Any]:
 
 
 @router.patch("/groups/{group_id}", response_model=RecordVersion, responses=ERRORS)
-async def update_group(request: Request, actor: CurrentActor, record_id: GroupId, body: GroupChanges) -> Any:
+async def update_group(work: Work, actor: CurrentActor, record_id: GroupId, body: GroupChanges) -> Any:
     """Change a group's fields; a new version is kept."""
-    return await in_transaction(request, versions.update_record, actor, "group", record_id, _changes(body))
+    return await work.run(versions.update_record, actor, "group", record_id, _changes(body))
 
 
 @router.patch("/hubs/{hub_id}", response_model=RecordVersion, responses=ERRORS)
-async def update_hub(request: Request, actor: CurrentActor, record_id: HubId, body: HubChanges) -> Any:
+async def update_hub(work: Work, actor: CurrentActor, record_id: HubId, body: HubChanges) -> Any:
     """Change a hub's fields; a new version is kept."""
-    return await in_transaction(request, versions.update_record, actor, "hub", record_id, _changes(body))
+    return await work.run(versions.update_record, actor, "hub", record_id, _changes(body))
 
 
 @router.patch("/spaces/{space_id}", response_model=RecordVersion, responses=ERRORS)
-async def update_space(request: Request, actor: CurrentActor, record_id: SpaceId, body: SpaceChanges) -> Any:
+async def update_space(work: Work, actor: CurrentActor, record_id: SpaceId, body: SpaceChanges) -> Any:
     """Change a space's fields; a new version is kept."""
-    return await in_transaction(request, versions.update_record, actor, "space", record_id, _changes(body))
+    return await work.run(versions.update_record, actor, "space", record_id, _changes(body))
 
 
 def _kind_routes(kind: str) -> None:
@@ -109,16 +109,16 @@ def _kind_routes(kind: str) -> None:
     base = f"/{kind}s/{{{kind}_id}}"
     rid: dict[str, Any] = {"ge": 1, "le": 2_147_483_647, "alias": f"{kind}_id"}  # in defaults: built per kind
 
-    async def list_versions(request: Request, actor: CurrentActor, record_id: int = Path(**rid)) -> Any:
-        return await in_transaction(request, versions.versions, actor, kind, record_id)
+    async def list_versions(work: Work, actor: CurrentActor, record_id: int = Path(**rid)) -> Any:
+        return await work.run(versions.versions, actor, kind, record_id)
 
     async def restore_version(
-        request: Request, actor: CurrentActor, record_id: int = Path(**rid), version: int = Path(ge=1)
+        work: Work, actor: CurrentActor, record_id: int = Path(**rid), version: int = Path(ge=1)
     ) -> Any:
-        return await in_transaction(request, versions.restore, actor, kind, record_id, version)
+        return await work.run(versions.restore, actor, kind, record_id, version)
 
-    async def confirm_record(request: Request, actor: CurrentActor, record_id: int = Path(**rid)) -> Any:
-        return await in_transaction(request, versions.confirm, actor, kind, record_id)
+    async def confirm_record(work: Work, actor: CurrentActor, record_id: int = Path(**rid)) -> Any:
+        return await work.run(versions.confirm, actor, kind, record_id)
 
     common: dict[str, Any] = {"responses": ERRORS, "tags": ["records"]}
     router.add_api_route(f"{base}/versions", list_versions, methods=["GET"], name=f"list_{kind}_versions",
@@ -138,7 +138,7 @@ for _kind in ("group", "hub", "space"):
 
 @router.get("/districts/{code}/stale", response_model=list[StaleRecord], responses=ERRORS)
 async def list_stale(
-    request: Request,
+    work: Work,
     settings: AppSettings,
     actor: CurrentActor,
     code: District,
@@ -148,23 +148,23 @@ async def list_stale(
 ) -> Any:
     """A district's records not confirmed for `days` days (or never), never-confirmed first."""
     after = days or settings.access.stale_after_days
-    return await in_transaction(request, versions.stale, actor, code, after)
+    return await work.run(versions.stale, actor, code, after)
 
 
 @router.get("/districts/{code}/partners", response_model=list[Partner], responses=ERRORS)
-async def list_partners(request: Request, actor: CurrentActor, code: District) -> Any:
+async def list_partners(work: Work, actor: CurrentActor, code: District) -> Any:
     """A district's partners."""
-    return await in_transaction(request, partners.list_partners, actor, code)
+    return await work.run(partners.list_partners, actor, code)
 
 
 @router.post("/districts/{code}/partners", response_model=Partner, status_code=201, responses=ERRORS)
-async def add_partner(request: Request, actor: CurrentActor, code: District, body: PartnerCreate) -> Any:
+async def add_partner(work: Work, actor: CurrentActor, code: District, body: PartnerCreate) -> Any:
     """Add a partner to a district's list."""
-    return await in_transaction(request, partners.add_partner, actor, code, **body.model_dump())
+    return await work.run(partners.add_partner, actor, code, **body.model_dump())
 
 
 @router.delete("/districts/{code}/partners/{partner_id}", status_code=204, responses=ERRORS)
-async def remove_partner(request: Request, actor: CurrentActor, code: District, partner_id: Id) -> Response:
+async def remove_partner(work: Work, actor: CurrentActor, code: District, partner_id: Id) -> Response:
     """Take a partner off a district's list."""
-    await in_transaction(request, partners.remove_partner, actor, code, partner_id)
+    await work.run(partners.remove_partner, actor, code, partner_id)
     return Response(status_code=204)

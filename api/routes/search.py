@@ -7,16 +7,15 @@ from typing import Any, Literal
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import parse_query, query_parameters
+from api.deps import parse_query, pooled, query_parameters
+from api.formats import GEOJSON, negotiate
 from api.schemas import NearbyPage
 from layers.queries import search
 
 router = APIRouter(tags=["search"])
 
-GEOJSON = "application/geo+json"
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "The postcode or outward code is not known"},
     422: {"description": "Invalid parameters: the body says which and what to do"},
@@ -71,10 +70,9 @@ async def search_nearby(request: Request) -> Any:
     # text the statement built. The statement builds them to the NearbyPage shape (the tests check every
     # answer against the schema), so validating them again here would only cost time.
     query = parse_query(NearbyQuery, request)
-    pool: AsyncConnectionPool = request.app.state.search_pool
-    async with pool.connection() as conn:
+    async with pooled(request, search=True) as conn:
         found = await search.nearby_assets(conn, **query.model_dump(exclude={"f"}))
-    if query.f == "geojson" or (query.f is None and GEOJSON in request.headers.get("accept", "")):
+    if negotiate(request, query.f, ("json", "geojson")) == "geojson":
         return Response(orjson.dumps(search.feature_collection(search.parsed(found))), media_type=GEOJSON)
     body = orjson.dumps(
         found

@@ -2,13 +2,11 @@
 
 Each endpoint takes JSON or an HTML form post (``application/x-www-form-urlencoded``, so the page works
 without JavaScript) and answers JSON, or a small HTML page when the client asks for ``text/html`` and not
-JSON, as a browser posting a form does. The pages are built here with ``html.escape`` rather than in
-``mapping/``: they are a heading and a few paragraphs, and ``mapping/`` owns the map's page templates.
+JSON, as a browser posting a form does. The pages are ``mapping.answers``' templates (autoescaped Jinja).
 """
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
@@ -18,49 +16,13 @@ from pydantic import BaseModel, Field
 from api.deps import AppSettings, Conn
 from api.errors import headers_of, status_of
 from layers.errors import PatchmapError, TooLarge
-from layers.submission_forms import FORMS, InvalidSubmission, parse_payload
-from layers.submissions import Receipt, client_key, submit
+from layers.offers.forms import FORMS, InvalidSubmission, parse_payload
+from layers.offers.submissions import client_key, submit
+from mapping import answers
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
 
 FORM = "application/x-www-form-urlencoded"
-LABELS = {
-    "name": "Name",
-    "description": "What it does",
-    "offer": "What you can offer",
-    "categories": "Categories",
-    "space_kind": "Kind of space",
-    "postcode": "Postcode",
-    "area_code": "Area",
-    "location": "Where",
-    "contact": "How to contact you",
-    "contact.name": "Your name",
-    "contact.email": "Email address",
-    "contact.phone": "Phone number",
-    "consent": "Permission to contact you",
-}
-PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} – Patchmap</title>
-<style>
-body {{ font-family: system-ui, sans-serif; font-size: 1.1rem; line-height: 1.5; color: #1f2933;
-       max-width: 40rem; margin: 2rem auto; padding: 0 1rem; }}
-a {{ color: #1d3557; }} a:focus {{ outline: 3px solid #ffbf47; }}
-.pm-reference {{ font-size: 1.5rem; font-weight: 700; letter-spacing: .08em; }}
-.pm-problems {{ border: 4px solid #b10e1e; padding: .5rem 1rem; }}
-</style>
-</head>
-<body>
-<main>
-{body}
-<p><a href="/">Back to the map</a></p>
-</main>
-</body>
-</html>
-"""
 ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"description": "The body is larger than PATCHMAP_SUBMISSION_MAX_BYTES"},
     415: {"description": "The body is neither JSON nor a form post"},
@@ -137,44 +99,17 @@ async def _submit(kind: str, request: Request, body: RawBody, conn: Conn, settin
     except PatchmapError as exc:
         if not wants_html:
             raise
-        return HTMLResponse(problem_page(exc), status_code=status_of(exc), headers=headers_of(exc))
+        problems = exc.problems if isinstance(exc, InvalidSubmission) else ()
+        page = answers.problem_page(heading=exc.message, detail=exc.detail, problems=problems)
+        return HTMLResponse(page, status_code=status_of(exc), headers=headers_of(exc))
     status = 201 if receipt.stored else 202
     if wants_html:
-        return HTMLResponse(receipt_page(receipt), status_code=status)
+        page = answers.receipt_page(reference=receipt.reference, message=receipt.message, sent=receipt.title)
+        return HTMLResponse(page, status_code=status)
     public = SubmissionReceipt(
         reference=receipt.reference, status="pending", message=receipt.message, kind=kind
     )
     return JSONResponse(public.model_dump(), status_code=status)
-
-
-def receipt_page(receipt: Receipt) -> str:
-    """The acknowledgement as an HTML page (every resident's word escaped)."""
-    sent = f"<p>You sent: “{html.escape(receipt.title)}”.</p>\n" if receipt.title else ""
-    body = (
-        "<h1>Thank you</h1>\n"
-        f"<p>{html.escape(receipt.message.removeprefix('Thank you. '))}</p>\n{sent}"
-        f'<p>Your reference is <span class="pm-reference">{html.escape(receipt.reference)}</span>. '
-        "Keep it if you want to ask about your offer.</p>"
-    )
-    return PAGE.format(title="Thank you", body=body)
-
-
-def problem_page(exc: PatchmapError) -> str:
-    """A refusal as an HTML page listing what to correct (escaped)."""
-    if isinstance(exc, InvalidSubmission):
-        items = "".join(
-            f"<li>{html.escape(LABELS.get(where) or LABELS.get(where.split('.')[0], where))}: "
-            f"{html.escape(problem)}</li>\n"
-            for where, problem in exc.problems
-        )
-        detail = f"<ul>\n{items}</ul>\n<p>Use your browser's Back button to correct the form.</p>"
-    else:
-        detail = f"<p>{html.escape(exc.detail)}</p>"
-    body = (
-        '<div class="pm-problems" role="alert" aria-labelledby="pm-problem">\n'
-        f'<h1 id="pm-problem">{html.escape(exc.message)}</h1>\n{detail}\n</div>'
-    )
-    return PAGE.format(title="There is a problem", body=body)
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
@@ -216,7 +151,9 @@ def _route(kind: str) -> dict[str, Any]:
 
 
 @router.post("/group", **_route("group"))
-async def suggest_group(request: Request, body: SubmissionBody, conn: Conn, settings: AppSettings) -> Response:
+async def suggest_group(
+    request: Request, body: SubmissionBody, conn: Conn, settings: AppSettings
+) -> Response:
     """Suggest a community group (yours or one you know); it waits, unpublished, for a council officer."""
     return await _submit("group", request, body, conn, settings)
 

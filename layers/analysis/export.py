@@ -5,18 +5,20 @@ Rows run in priority order (largest gap first; areas without a score last, by co
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import orjson
 import pandas as pd
+from sqlalchemy import Connection
 
 from layers.analysis.overlay import CATEGORY_PREFIX, POPULATION
-from layers.analysis.tables import OverlayResult
+from layers.analysis.tables import OverlayResult, area_geometries, area_profile, overlay_table
+from layers.formats import format_of_path
+from layers.formats.features import feature, geojson_bytes
+from layers.formats.geopackage import write_geopackage
+from layers.formats.tables import csv_text
 
 COUNTS = ("groups", "hubs", "spaces", "assets")
 MEASURES = (
@@ -28,7 +30,6 @@ MEASURES = (
 SCORES = ("need_value", "provision_value", "need_percentile", "provision_percentile", "gap")
 CLASSES = ("need_class", "provision_class", "bivariate_class")
 #: A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _value(v: Any) -> Any:
@@ -77,16 +78,6 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
     return out
 
 
-def safe_cell(v: Any) -> Any:
-    """A text cell a spreadsheet will not run as a formula: one starting with = + - @ tab or CR gets a ' first.
-
-    Numbers are left as numbers (a negative gap stays -0.25): only text can carry a formula.
-    """
-    if isinstance(v, str) and v.startswith(FORMULA_START):
-        return "'" + v
-    return v
-
-
 def to_csv(result: OverlayResult) -> str:
     """The overlay as CSV text, spreadsheet-safe; categories as one column each (category:<name>)."""
     rows = records(result)
@@ -97,12 +88,7 @@ def to_csv(result: OverlayResult) -> str:
         flat.append(
             {**base, **r["deprivation"], **{f"category:{c}": r["by_category"].get(c, 0) for c in categories}}
         )
-    buffer = io.StringIO()
-    if flat:
-        writer = csv.DictWriter(buffer, fieldnames=list(flat[0]), lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in flat)
-    return buffer.getvalue()
+    return csv_text(flat)
 
 
 def to_frame(result: OverlayResult, geometries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -116,15 +102,10 @@ def to_geojson(result: OverlayResult, geometries: gpd.GeoDataFrame) -> bytes:
     """The overlay as a GeoJSON FeatureCollection (EPSG:4326): each area's boundary and its record."""
     shapes = geometries.set_index("code")["geom"]
     features = [
-        {
-            "type": "Feature",
-            "id": r["code"],
-            "geometry": shapes[r["code"]].__geo_interface__ if r["code"] in shapes.index else None,
-            "properties": r,
-        }
+        feature(r["code"], shapes[r["code"]].__geo_interface__ if r["code"] in shapes.index else None, r)
         for r in records(result)
     ]
-    return orjson.dumps({"type": "FeatureCollection", "features": features, **summary(result)})
+    return geojson_bytes(features, **summary(result))
 
 
 def summary(result: OverlayResult) -> dict[str, Any]:
@@ -145,19 +126,41 @@ def summary(result: OverlayResult) -> dict[str, Any]:
 
 
 def write_file(result: OverlayResult, geometries: gpd.GeoDataFrame | None, path: Path) -> str:
-    """Write the overlay to path by its suffix: .csv, .geojson or .gpkg; returns the format written."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
+    """Write the overlay to path by its suffix: .csv, .geojson or .gpkg; returns the format's label."""
+    fmt = format_of_path(path, ("csv", "geojson", "gpkg"))
+    if fmt.name == "csv":
         path.write_text(to_csv(result), encoding="utf-8")
-        return "CSV"
+        return fmt.label
     if geometries is None:
         raise ValueError("geometries are needed for GeoJSON and GeoPackage")
-    if suffix == ".geojson":
+    if fmt.name == "geojson":
         path.write_bytes(to_geojson(result, geometries))
-        return "GeoJSON"
-    if suffix == ".gpkg":
-        frame = to_frame(result, geometries)
-        frame["explanation"] = frame["explanation"].astype(str)
-        frame.to_file(path, layer=f"overlay_{result.level}", driver="GPKG", engine="pyogrio")
-        return "GeoPackage"
-    raise ValueError(f"unknown output format {suffix!r}: use .csv, .geojson or .gpkg")
+    else:
+        write_geopackage(to_frame(result, geometries), path, layer=f"overlay_{result.level}")
+    return fmt.label
+
+
+def overlay_answer(
+    conn: Connection, /, fmt: str, *, level: str, within: str | None, **measures: Any
+) -> dict[str, Any] | str | bytes:
+    """The overlay in ``fmt`` (a name in ``layers.formats.FORMATS``): records with what they were computed
+    with (json), spreadsheet-safe CSV text, or GeoJSON bytes with each area's boundary."""
+    result = overlay_table(conn, level=level, within=within, **measures)
+    if fmt == "csv":
+        return to_csv(result)
+    if fmt == "geojson":
+        return to_geojson(result, area_geometries(conn, list(result.table.index)))
+    return {**summary(result), "areas": records(result)}
+
+
+def profile_answer(conn: Connection, /, code: str, **measures: Any) -> dict[str, Any]:
+    """One area's record, its rank among its siblings, its assets and neighbours, with the summary."""
+    profile = area_profile(conn, code, **measures)
+    result = profile["result"]
+    return {
+        **summary(result),
+        "area": next(r for r in records(result) if r["code"] == code),
+        "siblings_ranked": profile["siblings"],
+        "assets": profile["assets"],
+        "neighbours": profile["neighbours"],
+    }

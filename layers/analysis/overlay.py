@@ -1,4 +1,4 @@
-"""Asset-versus-needs measures per area: pure functions over the frames of ``layers.queries.analysis``.
+"""Asset-versus-needs measures per area: pure functions over the frames of ``layers.analysis.inputs``.
 
 Units and CRS: points are EPSG:27700 (British National Grid) in metres; populations are people (IoD2019
 mid-2015 denominators); rates are per 1,000 residents; shares are 0 to 1.
@@ -30,8 +30,8 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from layers.analysis.access import catchment_pairs, e2sfca, two_sfca
+from layers.analysis.inputs import OverlayInputs
 from layers.errors import InvalidInput
-from layers.queries.analysis import OverlayInputs
 from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
 
 KINDS = ("group", "hub", "space")

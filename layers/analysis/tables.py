@@ -1,7 +1,7 @@
 """The officers' overlay table and one area's profile: read the inputs, compute the measures, score the gaps.
 
 These are what the API, the command line and the notebooks call. Measures: ``layers.analysis.overlay``;
-gaps: ``layers.analysis.gaps``; inputs: ``layers.queries.analysis``.
+gaps: ``layers.analysis.gaps``; inputs: ``layers.analysis.inputs``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from layers.analysis.gaps import PROVISION, Need, score_gaps
+from layers.analysis.inputs import LEVELS, indicator_values, overlay_inputs
 from layers.analysis.overlay import OverlayOptions, area_key, overlay, weighted_by_population
 from layers.errors import InvalidInput, NotFound
-from layers.importers.iod import DOMAINS
-from layers.queries import sql
-from layers.queries.analysis import LEVELS, indicator_values, overlay_inputs
+from layers.sql import sql
+from layers.taxonomy import DOMAINS
 
 #: Built-in need measures: the IMD and its seven domains (population-weighted mean LSOA rank; lower = more need).
 DOMAIN_LABELS = {key: ("IMD" if key == "imd" else label) for key, label, _ in DOMAINS}

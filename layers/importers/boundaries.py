@@ -6,7 +6,6 @@ Wards carrying a district code also give the districts, dissolved from their war
 from __future__ import annotations
 
 import re
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +20,12 @@ from layers.importers.readers import guess_crs_problem, read_spatial
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import Area, table_of
+from layers.sql import sql
 from layers.taxonomy import AREA_KINDS
 
 CODE_PREFIX = {"ward": "WD", "lsoa": "LSOA", "district": "LAD", "county": "CTY"}
 GSS = re.compile(r"^[EWSN]\d{8}$")
 
-
-def _sql(name: str) -> str:
-    return (files("layers") / "sql" / name).read_text(encoding="utf-8")
 
 
 def _field(columns: list[str], kind: str, suffix: str, given: str | None, what: str) -> str | None:
@@ -213,7 +210,7 @@ def _derive_districts(
             f"{len(unnamed)} districts have no name in the file and are named by their code: {', '.join(unnamed)}"
         )
     rows = [{"code": c, "name": n or f"District {c}", "vintage": vintage} for c, n in sorted(parents.items())]
-    result = conn.execute(text(_sql("derive_districts.sql")), rows) if rows else None
+    result = conn.execute(text(sql("derive_districts.sql")), rows) if rows else None
     del result
     ids = (
         conn.execute(

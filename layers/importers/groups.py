@@ -19,11 +19,12 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
 from sqlalchemy import Connection, Table, delete, func, insert, select, tuple_, update
 
+from layers.areas.postcodes import normalise_postcode
 from layers.importers.geometry import lonlat_problem, precheck
-from layers.importers.postcodes import normalise_postcode
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import Area, Group, GroupArea, Hub, Postcode
+from layers.records.versions import record_import
 from layers.taxonomy import (
     COMMUNITIES_OF_IDENTITY,
     COMMUNITIES_OF_INTEREST,
@@ -31,7 +32,6 @@ from layers.taxonomy import (
     GROUP_CATEGORIES,
     GROUP_STATUSES,
 )
-from layers.versions import record_import
 
 WHAT = "groups"
 VOCABULARIES: dict[str, Mapping[str, str]] = {

@@ -33,9 +33,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from layers.importers.iod import FILE_KINDS
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
-from layers.queries import sql
+from layers.sql import sql
+from layers.taxonomy import BUILTIN_KEYS
 
 WHAT = "custom indicators"
 #: Header names accepted for each column (after lower-casing and turning spaces and hyphens into "_"),
@@ -50,7 +50,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 REQUIRED = ("area_code", "indicator", "value", "period")
 KEY = re.compile(r"[a-z0-9_]{2,64}")
 MAX_KEY, MAX_PERIOD = 64, 32
-BUILTIN_KEYS = frozenset(m.key for kind in FILE_KINDS for m in kind.measures)
 RESERVED_PREFIXES, RESERVED_SUFFIXES = ("imd_", "population_"), ("_rank", "_decile")
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")

@@ -16,7 +16,7 @@ from layers.importers.boundaries import rebuild_pieces
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import LocalityMember, table_of
-from layers.queries import sql
+from layers.sql import sql
 
 COLUMNS = ("locality_code", "locality_name", "member_code")
 

@@ -19,13 +19,13 @@ from geoalchemy2.shape import from_shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Table
 
+from layers.areas.postcodes import normalise_postcode
 from layers.importers.geometry import lonlat_problem, precheck, to_point
-from layers.importers.postcodes import normalise_postcode
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import Hub, Space
+from layers.records.versions import record_import
 from layers.taxonomy import HUB_KINDS
-from layers.versions import record_import
 
 WHAT = "OpenStreetMap features"
 SOURCE = "osm"

@@ -1,4 +1,4 @@
-"""Postcodes: normalising them, loading the ONS Postcode Directory, or approximating them from OSM addresses.
+"""Postcodes: loading the ONS Postcode Directory, or approximating them from OSM addresses.
 
 Each postcode has a point and the ward, district and LSOA it lies in. Without the ONS Postcode Directory
 (ONSPD) the demo approximates a postcode's point as the mean of the OpenStreetMap features that carry it.
@@ -6,7 +6,6 @@ Each postcode has a point and the ward, district and LSOA it lies in. Without th
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, cast
@@ -32,17 +31,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 
+from layers.areas.postcodes import COMPACT, normalise_postcode
 from layers.importers.geometry import UK_LAT, UK_LON
+from layers.importers.osm import feature_point, read_osm_features
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import Postcode
-from layers.queries import sql
+from layers.sql import sql
 
-# The outward code (area, district, optional sub-district) then the inward code (sector, unit). Inward
-# units never use C, I, K, M, O or V. GIR 0AA is the one historical exception.
-OUTWARD = r"[A-PR-UWYZ](?:[0-9]{1,2}|[A-HK-Y][0-9]{1,2}|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY])"
-INWARD = r"[0-9][ABD-HJLNP-UW-Z]{2}"
-COMPACT = re.compile(rf"^(?:(?P<out>{OUTWARD})(?P<in>{INWARD})|(?P<gir>GIR0AA))$")
 APPROXIMATE_SOURCE = "approximate: mean of OpenStreetMap features' addr:postcode"
 NO_GRID_LAT = 99.999999  # ONSPD's latitude for "no grid reference"
 PSEUDO_CODE = r"^[A-Z]99999999$"  # ONSPD's code for "no area of this kind" (e.g. Channel Islands)
@@ -53,23 +49,6 @@ CODE_COLUMNS = {
 }
 COPY_CHUNK = 200_000
 POSTCODES = cast(Table, Postcode.__table__)
-
-
-def normalise_postcode(text: str | None) -> str | None:
-    """A UK postcode in upper case with one space before the inward code, or None if it is not one."""
-    if not text:
-        return None
-    compact = re.sub(r"\s+", "", str(text)).upper()
-    m = COMPACT.match(compact)
-    if m is None:
-        return None
-    return "GIR 0AA" if m.group("gir") else f"{m.group('out')} {m.group('in')}"
-
-
-def outward(postcode: str) -> str | None:
-    """The outward code of a postcode (``NR2`` of ``NR2 1AW``), or None if it is not a postcode."""
-    norm = normalise_postcode(postcode)
-    return norm.split(" ")[0] if norm else None
 
 
 def assign_postcode_areas(conn: Connection, postcodes: list[str] | None = None) -> int:
@@ -86,9 +65,6 @@ def build_approximate_postcodes(
     The mean is of longitudes and latitudes (EPSG:4326 degrees: at a postcode's scale the difference from a
     mean in metres is negligible). Postcodes already loaded from the ONS Postcode Directory are kept.
     """
-    # Imported here because the OSM importer itself uses normalise_postcode from this module.
-    from layers.importers.osm import feature_point, read_osm_features
-
     progress = progress or NoProgress()
     what = "approximate postcodes"
     report = ImportReport(what=what, source=", ".join(p.name for p in osm_paths))

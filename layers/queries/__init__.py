@@ -1,12 +1,3 @@
-"""Typed reads for the API: async functions over a psycopg connection, SQL in ``layers/sql``."""
-
-from __future__ import annotations
-
-from functools import cache
-from importlib.resources import files
-
-
-@cache
-def sql(name: str) -> str:
-    """The text of ``layers/sql/<name>``."""
-    return (files("layers") / "sql" / name).read_text(encoding="utf-8")
+"""Hot typed reads for the API: async functions over a psycopg connection (nearby search, map layers,
+public records, health), SQL in ``layers/sql``. Multi-step work and analysis live in their own rooms.
+"""

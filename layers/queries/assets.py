@@ -13,7 +13,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from layers.errors import NotFound
-from layers.queries import sql
+from layers.sql import sql
 
 GroupView = dict[str, Any]
 HubView = dict[str, Any]

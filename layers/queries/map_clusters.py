@@ -14,9 +14,9 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from layers.areas.lookup import BBox
 from layers.errors import InvalidInput
-from layers.queries import sql
-from layers.queries.areas import BBox
+from layers.sql import sql
 
 #: Above this many markers in a view, the view is sent as grid clusters.
 CLUSTER_OVER = 2000

@@ -16,7 +16,7 @@ from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg.rows import tuple_row
 
 from layers.errors import InvalidInput
-from layers.queries import sql
+from layers.formats import features as geojson
 from layers.queries.search_params import (
     KINDS,
     MAX_Q,
@@ -27,6 +27,7 @@ from layers.queries.search_params import (
     plan_filters,
     search_origin,
 )
+from layers.sql import sql
 
 __all__ = [
     "KINDS", "MAX_Q", "Nearby", "NearbyResult", "NearbyText", "ServingGroup", "feature_collection", "nearby_assets",
@@ -277,14 +278,5 @@ def feature_collection(found: Nearby) -> dict[str, Any]:
     Everything else in the answer (origin, filters, notes, the groups serving the area, which have no
     point) rides along as foreign members, as RFC 7946 allows.
     """
-    features = [
-        {
-            "type": "Feature",
-            "id": f"{r['kind']}/{r['id']}",
-            "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-            "properties": {k: v for k, v in r.items() if k not in ("lon", "lat")},
-        }
-        for r in found["results"]
-    ]
     rest = {k: v for k, v in found.items() if k != "results"}
-    return {"type": "FeatureCollection", "features": features, **rest}
+    return geojson.feature_collection(geojson.point_features(found["results"]), **rest)

@@ -25,16 +25,16 @@ area they serve, with no distance.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Final, TypedDict
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from layers.areas.lookup import check_lonlat
+from layers.areas.postcodes import normalise_outward, require_postcode
 from layers.errors import InvalidInput, NotFound
-from layers.hours import availability_key, parse_open_at
-from layers.queries import sql
-from layers.queries.areas import check_lonlat, normalise_postcode
+from layers.records.hours import availability_key, parse_open_at
+from layers.sql import sql
 from layers.taxonomy import (
     COMMUNITIES_OF_IDENTITY,
     COMMUNITIES_OF_INTEREST,
@@ -48,7 +48,6 @@ PLURAL: Final = {"group": "groups", "hub": "hubs", "space": "spaces"}
 MAX_Q: Final = 200
 #: What each cost filter accepts (groups.cost and spaces.price_band share these two values).
 COSTS: Final[dict[str, list[str]]] = {"free": ["free"], "low-cost": ["free", "low-cost"]}
-OUTWARD: Final = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 
 class Origin(TypedDict):
@@ -192,9 +191,9 @@ async def search_origin(
             "postcodes": None,
         }
         return point, []
-    squashed = re.sub(r"\s+", "", postcode).upper()
-    full = None if OUTWARD.match(squashed) else normalise_postcode(postcode)
-    outward = full.split(" ")[0] if full else squashed
+    outward_only = normalise_outward(postcode)
+    full = None if outward_only else require_postcode(postcode)
+    outward = outward_only or (full or "").split(" ")[0]
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(sql("search_origin.sql"), {"postcode": full, "outward": outward})
     rows = {r["located_by"]: r for r in await cur.fetchall()}

@@ -1,6 +1,7 @@
 /* What the officers' map and the co-ordinator's patch map share: fetching JSON from the API, a few number
- * and text helpers, and the groups, hubs and spaces layers (loaded from /map/markers.geojson for the view,
- * toggled with Leaflet's layer control, with a popup per place).
+ * and text helpers, the groups, hubs and spaces layers (loaded from /map/markers.geojson for the view,
+ * toggled with Leaflet's layer control, with a popup per place), and AreaMap: areas coloured by need ×
+ * provision, a list with an entry per area beside the map, and an area's profile opened from either.
  *
  * Every string from the API reaches the page through textContent or setAttribute, never innerHTML.
  * Needs patchmap-details.js (window.Patchmap.text) loaded first.
@@ -14,6 +15,9 @@
   var KIND_PLURAL = { group: "Groups", hub: "Community hubs", space: "Spaces to use" };
   var DEBOUNCE_MS = 300;
   var CLUSTER_OVER = 1500;
+
+  function $(id) { return document.getElementById(id); }
+  function reduced() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
 
   function withParams(url, params) {
     var u = new URL(url, window.location.href);
@@ -46,6 +50,12 @@
   function reason(row) {
     var text = row.explanation || "";
     return text.indexOf(row.name + ": ") === 0 ? text.slice(row.name.length + 2) : text;
+  }
+
+  /* "3 have high need and low provision." for the areas (rows) shown. */
+  function highLowWords(rows) {
+    var n = rows.filter(function (r) { return r.bivariate_class === "high-low"; }).length;
+    return (n ? n + (n === 1 ? " has" : " have") : "None has") + " high need and low provision.";
   }
 
   /* One term and value of a <dl>; the value is text or a node. */
@@ -151,8 +161,246 @@
     return box;
   };
 
+  /* ------------------------------------------------------------ areas, their list and a profile */
+
+  /* The areas on `map` (this.areas, a GeoJSON layer the page script fills; this.byCode and this.paths by
+   * area code), the groups, hubs and spaces (this.assetLayers), and an area's profile in #pm-profile, loaded
+   * from config.profileUrl. The page's script inherits from it and supplies profileBody(profile). options:
+   *   list         id of the list with an <li data-code> per area beside the map
+   *   entryButton  selector of the button in an entry that selects its area (the focus goes back to it)
+   *   noun         what an area is called while its profile loads ("Area", "Ward")
+   *   hover        true: pointing at an area on the map marks its entry, and the other way round
+   *   markCurrent  true: the selected entry's button says aria-current */
+  function AreaMap(map, config, options) {
+    var self = this;
+    this.map = map;
+    this.config = config;
+    this.styles = config.styles;
+    this.options = options;
+    this.byCode = {};
+    this.paths = {};
+    this.selected = null;
+    this.profile = null;
+    this.loads = 0;
+    this.profileLoads = 0;
+    this.controllers = {};
+    map.options.zoomSnap = 0.5;  // so fitting a district fills the map, on a phone too
+    this.areas = L.geoJSON(null, {
+      style: function (f) { return self.areaStyle(f.properties); },
+      onEachFeature: function (f, layer) { self.bindArea(f.properties, layer); },
+    }).addTo(map);
+    this.highlight = L.layerGroup().addTo(map);
+    this.assetLayers = new AssetLayers(map, config, function (text) {
+      self.setStatus($("pm-status").textContent + " " + text);
+    });
+    document.body.dataset.mapState = "loading";
+  }
+
+  /* The controls every such page has: back from the profile (button or Escape), the groups, hubs and
+   * spaces following the view, and a note when the base map's tiles fail. */
+  AreaMap.prototype.listen = function () {
+    var self = this;
+    $("pm-back").addEventListener("click", function () { self.closeProfile(true); });
+    $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") self.closeProfile(true); });
+    this.map.on("moveend", function () { self.assetLayers.schedule(); });
+    this.map.eachLayer(function (layer) {
+      if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
+    });
+  };
+
+  AreaMap.prototype.setStatus = function (text) { $("pm-status").textContent = text; };
+
+  /* A fresh signal for one kind of request (`what`), aborting the one before it. */
+  AreaMap.prototype.abort = function (what) {
+    if (this.controllers[what]) this.controllers[what].abort();
+    this.controllers[what] = new AbortController();
+    return this.controllers[what].signal;
+  };
+
+  AreaMap.prototype.classOf = function (row) {
+    return (row && row.bivariate_class && this.styles.classes[row.bivariate_class]) || null;
+  };
+
+  AreaMap.prototype.areaStyle = function (row) {
+    var c = this.classOf(row);
+    var base = c ? this.styles.area : this.styles.unscored;
+    return Object.assign({}, base, { fillColor: c ? c.fill : base.fillColor, className: "pm-area" });
+  };
+
+  AreaMap.prototype.bindArea = function (row, layer) {
+    var self = this;
+    this.paths[row.code] = layer;
+    layer.bindTooltip(function () {
+      var box = el("div", "pm-tip");
+      box.appendChild(el("strong", null, row.name));
+      var c = self.classOf(row);
+      box.appendChild(el("span", "pm-tip-class", c ? c.label : self.styles.unscored.label));
+      return box;
+    }, { sticky: true, direction: "top", offset: [0, -8] });
+    layer.on("click", function () { self.select(row.code, "map"); });
+    if (this.options.hover) {
+      layer.on("mouseover", function () { self.hover(row.code, true); });
+      layer.on("mouseout", function () { self.hover(row.code, false); });
+    }
+    layer.on("add", function () {
+      var node = layer.getElement();
+      if (node) node.setAttribute("data-code", row.code);
+    });
+  };
+
+  AreaMap.prototype.hover = function (code, on) {
+    var layer = this.paths[code];
+    if (layer) layer.setStyle({ weight: on ? 3 : this.areaStyle(this.byCode[code]).weight });
+    var li = this.entryFor(code);
+    if (li) li.classList.toggle("is-hovered", on);
+  };
+
+  /* Loads the areas (a GeoJSON FeatureCollection from url, the request before it aborted) and hands them to
+   * shown(fc); the body's data-map-state says loading, ready or error, and the status what went wrong
+   * ("The {noun} could not be loaded."). */
+  AreaMap.prototype.loadAreas = function (url, noun, shown) {
+    var self = this;
+    var signal = this.abort("areas");
+    document.body.dataset.mapState = "loading";
+    getJSON(url, signal).then(function (fc) {
+      if (signal.aborted) return;
+      shown(fc);
+      self.loads += 1;
+      document.body.dataset.mapState = "ready";
+    }).catch(function (e) {
+      if (e.name === "AbortError") return;
+      self.setStatus("The " + noun + " could not be loaded. " + e.message);
+      document.body.dataset.mapState = "error";
+    });
+  };
+
+  /* Puts the features on the map in their order (the last on top), in place of those before. */
+  AreaMap.prototype.setAreas = function (features) {
+    var self = this;
+    this.byCode = {};
+    features.forEach(function (f) { self.byCode[f.properties.code] = f.properties; });
+    this.paths = {};
+    this.areas.clearLayers();
+    this.areas.addData(features);
+  };
+
+  /* Fits the map to all the areas shown. */
+  AreaMap.prototype.fitAreas = function () {
+    if (this.areas.getLayers().length) this.map.fitBounds(this.areas.getBounds(), { padding: [8, 8], animate: !reduced() });
+  };
+
+  /* The swatch and the words of the area's class, in a `tag` (a span unless said). */
+  AreaMap.prototype.classLine = function (row, tag) {
+    var c = this.classOf(row);
+    var line = el(tag || "span", "pm-class");
+    var sw = el("span", "pm-swatch pm-bv--" + (c ? row.bivariate_class : "none"));
+    sw.setAttribute("aria-hidden", "true");
+    line.appendChild(sw);
+    line.appendChild(el("span", null, c ? c.label : this.styles.unscored.label));
+    return line;
+  };
+
+  AreaMap.prototype.entryFor = function (code) {
+    var found = null;
+    document.querySelectorAll("#" + this.options.list + " > li").forEach(function (li) { if (li.dataset.code === code) found = li; });
+    return found;
+  };
+
+  /* Outlines the area on the map and marks its entry in the list (none when code is null). */
+  AreaMap.prototype.mark = function (code) {
+    var options = this.options;
+    this.highlight.clearLayers();
+    document.querySelectorAll("#" + options.list + " > li.is-selected").forEach(function (li) {
+      li.classList.remove("is-selected");
+      if (options.markCurrent) li.querySelector(options.entryButton).removeAttribute("aria-current");
+    });
+    if (!code) return;
+    var layer = this.paths[code];
+    if (layer) {
+      var sel = this.styles.selected;
+      var shape = layer.toGeoJSON();
+      L.geoJSON(shape, { interactive: false, style: { color: sel.halo, weight: 7, opacity: 1, fill: false } }).addTo(this.highlight);
+      L.geoJSON(shape, { interactive: false, style: { color: sel.line, weight: 3, opacity: 1, fill: false,
+        className: "pm-area-selected" } }).addTo(this.highlight);
+    }
+    var li = this.entryFor(code);
+    if (li) {
+      li.classList.add("is-selected");
+      if (options.markCurrent) li.querySelector(options.entryButton).setAttribute("aria-current", "true");
+    }
+  };
+
+  /* Moves the map to a selected area when it is not in view, unless it was selected on the map, or again
+   * as the areas reloaded. from: "map", "list", "reload" or what the page calls it. */
+  AreaMap.prototype.reveal = function (layer, from) {
+    if (from === "map" || from === "reload") return;
+    var b = layer.getBounds();
+    if (!this.map.getBounds().contains(b)) this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14, animate: !reduced() });
+  };
+
+  AreaMap.prototype.profileUrl = function (code) { return this.config.profileUrl + encodeURIComponent(code); };
+
+  /* Said when the selection changes (an area's profile shown, or closed); the page may remember it. */
+  AreaMap.prototype.selectionChanged = function () {};
+
+  /* Selects an area: marks it, moves the map to it (see reveal), and loads and shows its profile in place
+   * of the list. On "reload" (the areas loaded again) the focus stays where it is. */
+  AreaMap.prototype.select = function (code, from) {
+    var self = this;
+    var known = this.byCode[code];
+    this.selected = code;
+    this.mark(code);
+    if (this.paths[code]) this.reveal(this.paths[code], from);
+    $("pm-list-view").hidden = true;
+    $("pm-profile").hidden = false;
+    var title = $("pm-profile-title");
+    if (from !== "reload" || !title.textContent) {
+      title.textContent = known ? known.name : this.options.noun + " " + code;
+      $("pm-profile-body").replaceChildren(el("p", "pm-hint", "Loading the profile\u2026"));
+    }
+    if (from !== "reload") title.focus();
+    document.body.dataset.profileState = "loading";
+    var signal = this.abort("profile");
+    getJSON(this.profileUrl(code), signal).then(function (p) {
+      if (signal.aborted || self.selected !== code) return;
+      self.profile = p;
+      title.textContent = p.area.name;
+      $("pm-profile-body").replaceChildren(self.profileBody(p));
+      self.profileLoads += 1;
+      document.body.dataset.profileState = "ready";
+      self.selectionChanged();
+    }).catch(function (e) {
+      if (e.name === "AbortError") return;
+      $("pm-profile-body").replaceChildren(el("p", "pm-error", "The profile could not be loaded. " + e.message));
+      document.body.dataset.profileState = "error";
+    });
+  };
+
+  /* Back from the profile to the list; with `focus`, to the area's entry (or the list's section). */
+  AreaMap.prototype.closeProfile = function (focus) {
+    var code = this.selected;
+    this.abort("profile");
+    this.selected = null;
+    this.mark(null);
+    $("pm-profile").hidden = true;
+    $("pm-list-view").hidden = false;
+    this.selectionChanged();
+    if (!focus) return;
+    var li = code && this.entryFor(code);
+    var button = li && li.querySelector(this.options.entryButton);
+    if (button) button.focus(); else $("pm-results").focus();
+  };
+
+  /* Makes Page (a constructor that calls AreaMap) inherit AreaMap's methods. */
+  function inherit(Page) {
+    Page.prototype = Object.create(AreaMap.prototype);
+    Page.prototype.constructor = Page;
+    return Page;
+  }
+
   window.Patchmap = window.Patchmap || {};
   window.Patchmap.areamap = {
-    withParams: withParams, getJSON: getJSON, num: num, reason: reason, fact: fact, AssetLayers: AssetLayers,
+    withParams: withParams, getJSON: getJSON, num: num, reason: reason, fact: fact, highLowWords: highLowWords,
+    reduced: reduced, AssetLayers: AssetLayers, AreaMap: AreaMap, inherit: inherit,
   };
 })();

@@ -19,7 +19,6 @@
   var ASSETS_SHOWN = 15;
 
   function $(id) { return document.getElementById(id); }
-  function REDUCED() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
 
   /* The area of a feature's bounding box in square degrees: enough to put larger shapes underneath. */
   function span(feature) {
@@ -32,39 +31,13 @@
   function signed(v) { return typeof v === "number" && isFinite(v) ? (v > 0 ? "+" : v < 0 ? "\u2212" : "") + Math.abs(v).toFixed(2) : "not known"; }
   function levelWord(level, n) { var w = LEVEL_WORDS[level] || ["area", "areas"]; return n === 1 ? w[0] : w[1]; }
 
+  /* The areas, their list (#pm-areas) and a profile, as AreaMap, for the settings in the form. */
   function OfficerMap(map, config) {
-    var self = this;
-    this.map = map;
-    this.config = config;
-    this.styles = config.styles;
+    A.AreaMap.call(this, map, config, { list: "pm-areas", entryButton: "button", noun: "Area", hover: true, markCurrent: true });
     this.rows = [];
-    this.byCode = {};
-    this.paths = {};
-    this.selected = null;
-    this.profile = null;
-    this.loads = 0;
-    this.profileLoads = 0;
-    this.controllers = {};
     this.lastPlace = null;
-    map.options.zoomSnap = 0.5;  // so fitting a district fills the map, on a phone too
-    this.areas = L.geoJSON(null, {
-      style: function (f) { return self.areaStyle(f.properties); },
-      onEachFeature: function (f, layer) { self.bindArea(f.properties, layer); },
-    }).addTo(map);
-    this.highlight = L.layerGroup().addTo(map);
-    this.assetLayers = new A.AssetLayers(map, config, function (text) {
-      self.setStatus($("pm-status").textContent + " " + text);
-    });
-    document.body.dataset.mapState = "loading";
   }
-
-  OfficerMap.prototype.setStatus = function (text) { $("pm-status").textContent = text; };
-
-  OfficerMap.prototype.abort = function (what) {
-    if (this.controllers[what]) this.controllers[what].abort();
-    this.controllers[what] = new AbortController();
-    return this.controllers[what].signal;
-  };
+  A.inherit(OfficerMap);
 
   /* ------------------------------------------------------------ settings */
 
@@ -155,62 +128,17 @@
 
   /* ------------------------------------------------------------ the areas */
 
-  OfficerMap.prototype.classOf = function (row) {
-    return (row && row.bivariate_class && this.styles.classes[row.bivariate_class]) || null;
-  };
-
-  OfficerMap.prototype.areaStyle = function (row) {
-    var c = this.classOf(row);
-    var base = c ? this.styles.area : this.styles.unscored;
-    return Object.assign({}, base, { fillColor: c ? c.fill : base.fillColor, className: "pm-area" });
-  };
-
-  OfficerMap.prototype.bindArea = function (row, layer) {
-    var self = this;
-    this.paths[row.code] = layer;
-    layer.bindTooltip(function () {
-      var box = el("div", "pm-tip");
-      box.appendChild(el("strong", null, row.name));
-      var c = self.classOf(row);
-      box.appendChild(el("span", "pm-tip-class", c ? c.label : self.styles.unscored.label));
-      return box;
-    }, { sticky: true, direction: "top", offset: [0, -8] });
-    layer.on("click", function () { self.select(row.code, "map"); });
-    layer.on("mouseover", function () { self.hover(row.code, true); });
-    layer.on("mouseout", function () { self.hover(row.code, false); });
-    layer.on("add", function () {
-      var node = layer.getElement();
-      if (node) node.setAttribute("data-code", row.code);
-    });
-  };
-
-  OfficerMap.prototype.hover = function (code, on) {
-    var layer = this.paths[code];
-    if (layer) layer.setStyle({ weight: on ? 3 : this.areaStyle(this.byCode[code]).weight });
-    var li = this.entryFor(code);
-    if (li) li.classList.toggle("is-hovered", on);
-  };
-
   OfficerMap.prototype.load = function (fit) {
     var self = this;
     var s = this.readForm();
     if (!this.checkKinds(s)) return;
-    var signal = this.abort("overlay");
     var place = s.level + "/" + s.within;
     fit = fit || place !== this.lastPlace;
-    document.body.dataset.mapState = "loading";
     this.setStatus("Loading " + levelWord(s.level, 2) + "\u2026");
-    getJSON(this.overlayUrl(s, "geojson"), signal).then(function (fc) {
-      if (signal.aborted) return;
+    this.loadAreas(this.overlayUrl(s, "geojson"), "areas", function (fc) {
       self.settings = s;
       self.lastPlace = place;
       self.show(fc, fit);
-      self.loads += 1;
-      document.body.dataset.mapState = "ready";
-    }).catch(function (e) {
-      if (e.name === "AbortError") return;
-      self.setStatus("The areas could not be loaded. " + e.message);
-      document.body.dataset.mapState = "error";
     });
   };
 
@@ -219,15 +147,9 @@
     var s = this.settings;
     this.summary = fc;
     this.rows = fc.features.map(function (f) { return f.properties; });
-    this.byCode = {};
-    this.rows.forEach(function (r) { self.byCode[r.code] = r; });
-    this.paths = {};
-    this.areas.clearLayers();
     // Localities may overlap: draw the largest first, so a smaller one on top can still be selected.
-    this.areas.addData(fc.features.slice().sort(function (a, b) { return span(b) - span(a); }));
-    if (fit && this.areas.getLayers().length) {
-      this.map.fitBounds(this.areas.getBounds(), { padding: [8, 8], animate: !REDUCED() });
-    }
+    this.setAreas(fc.features.slice().sort(function (a, b) { return span(b) - span(a); }));
+    if (fit) this.fitAreas();
     $("pm-areas").replaceChildren.apply($("pm-areas"), this.rows.map(function (r) { return self.entry(r); }));
     this.countClasses();
     $("pm-csv").href = this.overlayUrl(s, "csv");
@@ -235,9 +157,8 @@
     $("pm-geojson").setAttribute("download", "patchmap-overlay-" + s.level + "-" + (s.within || "all") + ".geojson");
     var where = fc.within ? " in " + fc.within.name : s.level === "district" ? "" : " in all districts";
     var n = this.rows.length;
-    var urgent = this.rows.filter(function (r) { return r.bivariate_class === "high-low"; }).length;
     var text = T.plural(n, levelWord(s.level, 1), levelWord(s.level, 2)) + where + " shown, largest gap first. " +
-      (urgent ? urgent + (urgent === 1 ? " has" : " have") : "None has") + " high need and low provision.";
+      A.highLowWords(this.rows);
     if (fc.notes && fc.notes.length) text += " Note: " + fc.notes.join("; ") + ".";
     this.setStatus(text);
     if (this.selected && this.byCode[this.selected]) this.select(this.selected, "reload");
@@ -251,16 +172,6 @@
     document.querySelectorAll("#pm-key td[data-class]").forEach(function (td) {
       td.querySelector(".pm-key-count").textContent = String(counts[td.dataset.class] || 0);
     });
-  };
-
-  OfficerMap.prototype.classLine = function (row, tag) {
-    var c = this.classOf(row);
-    var line = el(tag || "span", "pm-class");
-    var sw = el("span", "pm-swatch pm-bv--" + (c ? row.bivariate_class : "none"));
-    sw.setAttribute("aria-hidden", "true");
-    line.appendChild(sw);
-    line.appendChild(el("span", null, c ? c.label : this.styles.unscored.label));
-    return line;
   };
 
   OfficerMap.prototype.entry = function (row) {
@@ -287,83 +198,14 @@
     return li;
   };
 
-  OfficerMap.prototype.entryFor = function (code) {
-    var found = null;
-    document.querySelectorAll("#pm-areas > li").forEach(function (li) { if (li.dataset.code === code) found = li; });
-    return found;
+  /* ------------------------------------------------------------ an area's profile */
+
+  OfficerMap.prototype.profileUrl = function (code) {
+    return withParams(this.config.profileUrl + encodeURIComponent(code), this.measures(this.settings));
   };
 
-  /* ------------------------------------------------------------ selecting an area and its profile */
-
-  OfficerMap.prototype.mark = function (code) {
-    this.highlight.clearLayers();
-    document.querySelectorAll("#pm-areas > li.is-selected").forEach(function (li) {
-      li.classList.remove("is-selected");
-      li.querySelector("button").removeAttribute("aria-current");
-    });
-    if (!code) return;
-    var layer = this.paths[code];
-    if (layer) {
-      var sel = this.styles.selected;
-      var shape = layer.toGeoJSON();
-      L.geoJSON(shape, { interactive: false, style: { color: sel.halo, weight: 7, opacity: 1, fill: false } }).addTo(this.highlight);
-      L.geoJSON(shape, { interactive: false, style: { color: sel.line, weight: 3, opacity: 1, fill: false,
-        className: "pm-area-selected" } }).addTo(this.highlight);
-    }
-    var li = this.entryFor(code);
-    if (li) {
-      li.classList.add("is-selected");
-      li.querySelector("button").setAttribute("aria-current", "true");
-    }
-  };
-
-  OfficerMap.prototype.select = function (code, from) {
-    var self = this;
-    var known = this.byCode[code];
-    this.selected = code;
-    this.mark(code);
-    var layer = this.paths[code];
-    if (layer && from !== "map" && from !== "reload") {
-      var b = layer.getBounds();
-      if (!this.map.getBounds().contains(b)) this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14, animate: !REDUCED() });
-    }
-    $("pm-list-view").hidden = true;
-    $("pm-profile").hidden = false;
-    var title = $("pm-profile-title");
-    if (from !== "reload" || !title.textContent) {
-      title.textContent = known ? known.name : "Area " + code;
-      $("pm-profile-body").replaceChildren(el("p", "pm-hint", "Loading the profile\u2026"));
-    }
-    if (from !== "reload") title.focus();
-    document.body.dataset.profileState = "loading";
-    var signal = this.abort("profile");
-    var url = withParams(this.config.profileUrl + encodeURIComponent(code), this.measures(this.settings));
-    getJSON(url, signal).then(function (p) {
-      if (signal.aborted || self.selected !== code) return;
-      self.profile = p;
-      title.textContent = p.area.name;
-      $("pm-profile-body").replaceChildren(self.profileBody(p));
-      self.profileLoads += 1;
-      document.body.dataset.profileState = "ready";
-      self.remember(self.settings);
-    }).catch(function (e) {
-      if (e.name === "AbortError") return;
-      $("pm-profile-body").replaceChildren(el("p", "pm-error", "The profile could not be loaded. " + e.message));
-      document.body.dataset.profileState = "error";
-    });
-  };
-
-  OfficerMap.prototype.closeProfile = function (focus) {
-    var code = this.selected;
-    this.abort("profile");
-    this.selected = null;
-    this.mark(null);
-    $("pm-profile").hidden = true;
-    $("pm-list-view").hidden = false;
+  OfficerMap.prototype.selectionChanged = function () {
     if (this.settings) this.remember(this.settings);
-    if (!focus) return;
-    var li = code && this.entryFor(code);
-    if (li) li.querySelector("button").focus(); else $("pm-results").focus();
   };
 
   OfficerMap.prototype.profileBody = function (p) {
@@ -462,12 +304,7 @@
     var area = om.restore();
     form.addEventListener("submit", function (e) { e.preventDefault(); om.load(false); });
     $("pm-level").addEventListener("change", function () { om.syncLevel(); });
-    $("pm-back").addEventListener("click", function () { om.closeProfile(true); });
-    $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") om.closeProfile(true); });
-    map.on("moveend", function () { om.assetLayers.schedule(); });
-    map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
-    });
+    om.listen();
     window.Patchmap.officer = om;
     om.loadDistricts();
     if (area) om.selected = area;

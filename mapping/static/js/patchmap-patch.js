@@ -14,66 +14,14 @@
   var withParams = A.withParams, getJSON = A.getJSON, num = A.num, reason = A.reason, fact = A.fact;
 
   function $(id) { return document.getElementById(id); }
-  function reduced() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
 
+  /* The district's wards, their key needs (#pm-needs, rendered by the server) and a ward's profile, as AreaMap. */
   function PatchMap(map, config) {
-    var self = this;
-    this.map = map;
-    this.config = config;
-    this.styles = config.styles;
-    this.byCode = {};
-    this.paths = {};
-    this.selected = null;
-    this.loads = 0;
-    this.profileLoads = 0;
-    this.controllers = {};
-    map.options.zoomSnap = 0.5;
     this.boundary = L.layerGroup().addTo(map);
-    this.wards = L.geoJSON(null, {
-      style: function (f) { return self.wardStyle(f.properties); },
-      onEachFeature: function (f, layer) { self.bindWard(f.properties, layer); },
-    }).addTo(map);
-    this.highlight = L.layerGroup().addTo(map);
-    this.assetLayers = new A.AssetLayers(map, config, function (text) {
-      self.setStatus($("pm-status").textContent + " " + text);
-    });
-    document.body.dataset.mapState = "loading";
+    A.AreaMap.call(this, map, config, { list: "pm-needs", entryButton: ".pm-show-ward", noun: "Ward", hover: false,
+      markCurrent: false });
   }
-
-  PatchMap.prototype.abort = function (what) {
-    if (this.controllers[what]) this.controllers[what].abort();
-    this.controllers[what] = new AbortController();
-    return this.controllers[what].signal;
-  };
-
-  PatchMap.prototype.setStatus = function (text) { $("pm-status").textContent = text; };
-
-  PatchMap.prototype.classOf = function (row) {
-    return (row && row.bivariate_class && this.styles.classes[row.bivariate_class]) || null;
-  };
-
-  PatchMap.prototype.wardStyle = function (row) {
-    var c = this.classOf(row);
-    var base = c ? this.styles.area : this.styles.unscored;
-    return Object.assign({}, base, { fillColor: c ? c.fill : base.fillColor, className: "pm-area" });
-  };
-
-  PatchMap.prototype.bindWard = function (row, layer) {
-    var self = this;
-    this.paths[row.code] = layer;
-    layer.bindTooltip(function () {
-      var box = el("div", "pm-tip");
-      box.appendChild(el("strong", null, row.name));
-      var c = self.classOf(row);
-      box.appendChild(el("span", "pm-tip-class", c ? c.label : self.styles.unscored.label));
-      return box;
-    }, { sticky: true, direction: "top", offset: [0, -8] });
-    layer.on("click", function () { self.select(row.code, "map"); });
-    layer.on("add", function () {
-      var node = layer.getElement();
-      if (node) node.setAttribute("data-code", row.code);
-    });
-  };
+  A.inherit(PatchMap);
 
   /* The district's outline, over the wards, so its edge reads on every class's colour. */
   PatchMap.prototype.loadBoundary = function () {
@@ -88,104 +36,25 @@
 
   PatchMap.prototype.loadWards = function () {
     var self = this;
-    var signal = this.abort("wards");
-    document.body.dataset.mapState = "loading";
     var url = withParams(this.config.overlayUrl, { level: "ward", within: this.config.district.code, f: "geojson" });
-    getJSON(url, signal).then(function (fc) {
-      self.byCode = {};
-      fc.features.forEach(function (f) { self.byCode[f.properties.code] = f.properties; });
-      self.paths = {};
-      self.wards.clearLayers();
-      self.wards.addData(fc.features);
-      if (self.wards.getLayers().length) {
-        self.map.fitBounds(self.wards.getBounds(), { padding: [8, 8], animate: !reduced() });
-      }
-      var urgent = fc.features.filter(function (f) { return f.properties.bivariate_class === "high-low"; }).length;
-      self.setStatus(T.plural(fc.features.length, "ward") + " of " + self.config.district.name + " on the map. " +
-        (urgent ? urgent + (urgent === 1 ? " has" : " have") : "None has") + " high need and low provision. " +
-        "The wards with the largest gaps come first below.");
-      self.loads += 1;
-      document.body.dataset.mapState = "ready";
-    }).catch(function (e) {
-      if (e.name === "AbortError") return;
-      self.setStatus("The wards could not be loaded. " + e.message);
-      document.body.dataset.mapState = "error";
+    this.loadAreas(url, "wards", function (fc) {
+      self.setAreas(fc.features);
+      self.fitAreas();
+      var rows = fc.features.map(function (f) { return f.properties; });
+      self.setStatus(T.plural(rows.length, "ward") + " of " + self.config.district.name + " on the map. " +
+        A.highLowWords(rows) + " The wards with the largest gaps come first below.");
     });
   };
 
-  PatchMap.prototype.entryFor = function (code) {
-    var found = null;
-    document.querySelectorAll("#pm-needs > li").forEach(function (li) { if (li.dataset.code === code) found = li; });
-    return found;
-  };
-
-  PatchMap.prototype.mark = function (code) {
-    this.highlight.clearLayers();
-    document.querySelectorAll("#pm-needs > li.is-selected").forEach(function (li) { li.classList.remove("is-selected"); });
-    if (!code) return;
-    var layer = this.paths[code];
-    if (layer) {
-      var sel = this.styles.selected;
-      var shape = layer.toGeoJSON();
-      L.geoJSON(shape, { interactive: false, style: { color: sel.halo, weight: 7, opacity: 1, fill: false } }).addTo(this.highlight);
-      L.geoJSON(shape, { interactive: false, style: { color: sel.line, weight: 3, opacity: 1, fill: false,
-        className: "pm-area-selected" } }).addTo(this.highlight);
-    }
-    var li = this.entryFor(code);
-    if (li) li.classList.add("is-selected");
-  };
-
-  PatchMap.prototype.select = function (code, from) {
-    var self = this;
-    var known = this.byCode[code];
-    this.selected = code;
-    this.mark(code);
-    $("pm-list-view").hidden = true;
-    $("pm-profile").hidden = false;
-    var title = $("pm-profile-title");
-    title.textContent = known ? known.name : "Ward " + code;
-    $("pm-profile-body").replaceChildren(el("p", "pm-hint", "Loading the profile\u2026"));
-    title.focus();
-    document.body.dataset.profileState = "loading";
-    var signal = this.abort("profile");
-    getJSON(this.config.profileUrl + encodeURIComponent(code), signal).then(function (p) {
-      if (self.selected !== code) return;
-      title.textContent = p.area.name;
-      $("pm-profile-body").replaceChildren(self.profileBody(p));
-      self.profileLoads += 1;
-      document.body.dataset.profileState = "ready";
-    }).catch(function (e) {
-      if (e.name === "AbortError") return;
-      $("pm-profile-body").replaceChildren(el("p", "pm-error", "The profile could not be loaded. " + e.message));
-      document.body.dataset.profileState = "error";
-    });
-    if (from === "list" && this.paths[code]) {
-      this.map.fitBounds(this.paths[code].getBounds(), { padding: [24, 24], maxZoom: 14, animate: !reduced() });
-    }
-  };
-
-  PatchMap.prototype.closeProfile = function () {
-    var code = this.selected;
-    this.abort("profile");
-    this.selected = null;
-    this.mark(null);
-    $("pm-profile").hidden = true;
-    $("pm-list-view").hidden = false;
-    var li = code && this.entryFor(code);
-    var button = li && li.querySelector(".pm-show-ward");
-    if (button) button.focus(); else $("pm-results").focus();
+  /* A ward chosen in the key needs is fitted to the map, whether or not it is in view already. */
+  PatchMap.prototype.reveal = function (layer, from) {
+    if (from === "list") this.map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 14, animate: !A.reduced() });
   };
 
   PatchMap.prototype.profileBody = function (p) {
     var a = p.area;
     var box = el("div", "pm-profile-content");
-    var c = this.classOf(a);
-    var line = el("p", "pm-class");
-    var sw = el("span", "pm-swatch pm-bv--" + (c ? a.bivariate_class : "none"));
-    sw.setAttribute("aria-hidden", "true");
-    line.appendChild(sw);
-    line.appendChild(el("span", null, c ? c.label : this.styles.unscored.label));
-    box.appendChild(line);
+    box.appendChild(this.classLine(a, "p"));
     box.appendChild(el("p", "pm-explanation", reason(a)));
     var actions = el("p", "pm-profile-actions");
     var pack = el("a", "pm-pack-link", "Ward pack (printable, with data)");
@@ -365,12 +234,7 @@
       b.hidden = false;
       b.addEventListener("click", function () { pm.select(b.dataset.code, "list"); });
     });
-    $("pm-back").addEventListener("click", function () { pm.closeProfile(); });
-    $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") pm.closeProfile(); });
-    map.on("moveend", function () { pm.assetLayers.schedule(); });
-    map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
-    });
+    pm.listen();
     window.Patchmap.patch = pm;
     pm.loadBoundary();
     pm.loadWards();

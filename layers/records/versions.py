@@ -20,12 +20,12 @@ from sqlalchemy import Connection, bindparam, func, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DataError, IntegrityError
 
-from layers import audit
+from layers.access import audit
+from layers.access.scope import KINDS_TABLE, Actor, record_districts, require_district, require_user
 from layers.errors import InvalidInput, NotFound
+from layers.fields import Email, Name, Phone, Short, Url
 from layers.models import Group, Hub, Space, table_of
-from layers.queries import sql
-from layers.scope import KINDS_TABLE, Actor, record_districts, require_district, require_user
-from layers.submission_forms import Email, Name, Phone, Short, Url
+from layers.sql import sql
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]

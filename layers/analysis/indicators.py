@@ -1,6 +1,6 @@
 """Which indicators are stored, per kind of area: the choices of need measure an analysis can offer.
 
-Sync (SQLAlchemy), like ``layers.queries.frames``: the analysis and the CLI read with an ``Engine`` or
+Sync (SQLAlchemy), like ``layers.analysis.frames``: the analysis and the CLI read with an ``Engine`` or
 ``Connection``. SQL in ``layers/sql/available_indicators.sql``.
 """
 
@@ -11,9 +11,8 @@ from typing import TypedDict
 from sqlalchemy import Connection, text
 
 from layers.errors import InvalidInput
-from layers.importers.indicators import BUILTIN_KEYS
-from layers.queries import sql
-from layers.taxonomy import AREA_KINDS
+from layers.sql import sql
+from layers.taxonomy import AREA_KINDS, BUILTIN_KEYS
 
 
 class IndicatorSummary(TypedDict):
@@ -62,3 +61,15 @@ def available_indicators(conn: Connection, *, kind: str | None = None) -> list[I
             s["areas"], key=lambda k: AREA_KINDS.index(k) if k in AREA_KINDS else len(AREA_KINDS)
         )
     return sorted(found.values(), key=lambda s: (s["builtin"], s["key"], s["period"]))
+
+
+def own_need_choices(conn: Connection) -> tuple[tuple[str, str], ...]:
+    """Indicators the council imported, as (key, label) need measures for the officers' map; made-up ones
+    (a source starting "SAMPLE") say sample."""
+    found = [i for i in available_indicators(conn) if not i["builtin"] and i["areas"]]
+    choices: dict[str, str] = {}
+    for i in found:
+        sample = any(s.upper().startswith("SAMPLE") for s in i["sources"])
+        label = f"{i['key'].replace('_', ' ').capitalize()} ({i['period']}; your data{', sample' if sample else ''})"
+        choices[i["key"]] = label  # periods come in order: the last is the latest, which the analysis uses
+    return tuple(choices.items())

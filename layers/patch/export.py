@@ -1,14 +1,11 @@
-"""A ward pack (``layers.patch.ward_pack``) as spreadsheet-safe CSV and as GeoJSON (EPSG:4326)."""
+"""A ward pack (``layers.patch.summary.ward_pack``) as spreadsheet-safe CSV and as GeoJSON (EPSG:4326)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-import orjson
-
-from layers.analysis.export import safe_cell
+from layers.formats.features import feature, geojson_bytes, point_features
+from layers.formats.tables import csv_text
 
 CSV_COLUMNS = (
     "section", "name", "value", "kind", "id", "type", "address", "postcode",
@@ -41,41 +38,24 @@ def ward_pack_csv(pack: dict[str, Any]) -> str:
                 "public_record": a["url"],
             }
         )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows({k: safe_cell(row.get(k)) for k in CSV_COLUMNS} for row in rows)
-    return buffer.getvalue()
+    return csv_text(rows, CSV_COLUMNS)
 
 
 def ward_pack_geojson(pack: dict[str, Any]) -> bytes:
     """The ward's boundary with its measures (first feature), then one point per group, hub and space; a group
     working across the ward without a meeting place has no geometry."""
-    ward = {
-        "type": "Feature",
-        "id": pack["ward"]["code"],
-        "geometry": pack["geometry"],
-        "properties": {
+    ward = feature(
+        pack["ward"]["code"],
+        pack["geometry"],
+        {
             "kind": "ward",
             **{k: v for k, v in pack["record"].items() if k != "by_category"},
             "measures": dict(pack["measures"]),
         },
-    }
-    points = [
-        {
-            "type": "Feature",
-            "id": f"{a['kind']}/{a['id']}",
-            "geometry": None if a["lon"] is None else {"type": "Point", "coordinates": [a["lon"], a["lat"]]},
-            "properties": {k: v for k, v in a.items() if k not in ("lon", "lat")},
-        }
-        for a in pack["assets"]
-    ]
-    return orjson.dumps(
-        {
-            "type": "FeatureCollection",
-            "name": f"patchmap-ward-pack-{pack['ward']['code']}",
-            "ward": pack["ward"],
-            "district": pack["district"],
-            "features": [ward, *points],
-        }
+    )
+    return geojson_bytes(
+        [ward, *point_features(pack["assets"])],
+        name=f"patchmap-ward-pack-{pack['ward']['code']}",
+        ward=pack["ward"],
+        district=pack["district"],
     )

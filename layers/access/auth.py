@@ -22,9 +22,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, text
 
+from layers.access import audit
+from layers.access.scope import Actor
 from layers.errors import InvalidInput, NotFound, RateLimited, Unauthorized
-from layers.models_access import ROLES
-from layers.scope import Actor
+from layers.models.access import ROLES
 from layers.settings import AccessSettings
 
 _hasher = PasswordHasher()
@@ -264,3 +265,26 @@ def end_session(conn: Connection, session_id: str) -> None:
 def csrf_ok(expected: str, given: str | None) -> bool:
     """Whether a submitted CSRF token matches the session's (constant-time)."""
     return given is not None and hmac.compare_digest(expected, given)
+
+
+def sign_in(
+    conn: Connection, *, email: str, password: str, client: str, secret: bytes, settings: AccessSettings
+) -> tuple[Actor, NewSession]:
+    """Check the password, open a browser session and audit it. A failed attempt is committed before the
+    refusal is raised, so it counts towards the rate limit although the caller's unit of work rolls back."""
+    try:
+        actor = authenticate(
+            conn, email=email, password=password, client=client, secret=secret, settings=settings
+        )
+    except Unauthorized:
+        conn.commit()
+        raise
+    new = create_session(conn, actor, hours=settings.session_hours)
+    audit.record(conn, actor, "sign-in", object_type="user", object_id=actor.user_id)
+    return actor, new
+
+
+def sign_out(conn: Connection, actor: Actor, session_id: str) -> None:
+    """End a browser session at once and audit it."""
+    end_session(conn, session_id)
+    audit.record(conn, actor, "sign-out", object_type="user", object_id=actor.user_id)

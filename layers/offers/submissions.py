@@ -1,7 +1,7 @@
 """Residents' offers (suggest a group, offer a space, offer help): located and stored as pending.
 
 Nothing here is public: there is no read of submissions until moderation exists. ``details`` keeps only the
-fields of the kind's ``*Details`` schema (``layers.submission_forms``); ``contact`` keeps how to reach the
+fields of the kind's ``*Details`` schema (``layers.offers.forms``); ``contact`` keeps how to reach the
 resident and is never published. A client's address is never stored: only an HMAC-SHA256 of it keyed with a
 server secret, for the rate limit, which is counted in the database. Log lines name the kind and the
 reference, never a name, email, phone, postcode or address.
@@ -20,11 +20,11 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from layers.areas.lookup import lookup_point
 from layers.errors import InvalidInput, NotFound, RateLimited
-from layers.queries import sql
-from layers.queries.areas import lookup_point
+from layers.offers.forms import CONSENT_TEXT, DETAILS, HONEYPOT, Reply, validate
 from layers.settings import SubmissionSettings
-from layers.submission_forms import CONSENT_TEXT, DETAILS, HONEYPOT, Reply, validate
+from layers.sql import sql
 
 log = logging.getLogger("patchmap.submissions")
 

@@ -23,10 +23,11 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, RowMapping, insert, select, text
 
-from layers import audit, versions
+from layers.access import audit
+from layers.access.scope import Actor, record_districts, require_district, require_user
 from layers.errors import InvalidInput, NotFound
 from layers.models import Group, Space, Submission, table_of
-from layers.scope import Actor, record_districts, require_district, require_user
+from layers.records import versions
 
 STATUSES: Final = ("pending", "approved", "rejected", "needs_info", "withdrawn")
 OPEN: Final = ("pending", "needs_info")

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from layers.models import Base, Timestamped
+from layers.models.base import Base, Timestamped
 
 ROLES = ("admin", "officer", "coordinator")
 

@@ -11,9 +11,9 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, text
 
-from layers import audit
+from layers.access import audit
+from layers.access.scope import Actor, require_district, require_user
 from layers.errors import InvalidInput, NotFound
-from layers.scope import Actor, require_district, require_user
 
 COLUMNS: Final = "id, district_code, name, role, website, created_at, updated_at"
 URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$", re.IGNORECASE)

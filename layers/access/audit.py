@@ -12,7 +12,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.expression import bindparam
 
-from layers.scope import Actor
+from layers.access.scope import Actor
 
 _INSERT = text(
     "INSERT INTO audit_log (actor_id, actor_role, district_code, action, object_type, object_id, detail) "

@@ -4,10 +4,10 @@ Every function here checks the actor first (``require_patch``): a co-ordinator s
 officers and admins see any. Nothing returned holds a resident's private contact: a pending submission is its
 id, reference, kind, date and what was offered (name, what, when: the words the resident wrote for publishing,
 for the district's own moderators), and records carry public fields only. The contact is read only through the
-moderation API (``layers.moderation.get_submission``), which checks the actor again.
+moderation API (``layers.offers.moderation.get_submission``), which checks the actor again.
 
 A record's district is its LSOA's district (``areas.parent_code`` via ``lsoa_code``), or, for a group with
-no point, the districts it serves, as in ``layers.scope.record_districts``.
+no point, the districts it serves, as in ``layers.access.scope.record_districts``.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from layers.access.scope import Actor, require_district, require_user
 from layers.analysis import export
 from layers.analysis.tables import area_geometries, area_profile, overlay_table
 from layers.errors import NotFound
-from layers.moderation import DAY_NAMES
-from layers.queries import sql
-from layers.scope import Actor, require_district, require_user
+from layers.offers.moderation import DAY_NAMES
+from layers.sql import sql
 from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
 
 KEY_NEEDS = 5

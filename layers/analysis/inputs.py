@@ -21,8 +21,8 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from layers.errors import InvalidInput, NotFound
-from layers.importers.iod import DOMAINS, SUM_KEYS
-from layers.queries import sql
+from layers.sql import sql
+from layers.taxonomy import DOMAINS, SUM_KEYS
 
 #: The levels an overlay can report on (counties are not in the data this project ships).
 LEVELS = ("ward", "district", "lsoa", "locality")

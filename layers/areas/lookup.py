@@ -13,13 +13,13 @@ from typing import Any, NamedTuple, TypedDict
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from layers.areas.postcodes import require_postcode
 from layers.errors import InvalidInput, NotFound
-from layers.queries import sql
+from layers.sql import sql
 from layers.taxonomy import AREA_KINDS
 
 #: Kinds a point lookup reports one of (custom localities are a list: a point may be in several).
 LOOKUP_KINDS = ("ward", "district", "lsoa", "county")
-POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 MAX_LIST_LIMIT = 1000
 MAX_MAP_FEATURES = 5000
 
@@ -79,18 +79,6 @@ def check_lonlat(lon: float, lat: float) -> None:
         )
 
 
-def normalise_postcode(text: str) -> str:
-    """A UK postcode in its usual form ('nr21aw' becomes 'NR2 1AW'); InvalidInput if it is not one."""
-    squashed = re.sub(r"\s+", "", text).upper()
-    match = POSTCODE.match(squashed)
-    if not match:
-        raise InvalidInput(
-            f"{text.strip()[:16]!r} is not a valid UK postcode",
-            "A postcode looks like NR2 1AW: two to four characters, a space, a digit and two letters.",
-        )
-    return f"{match.group(1)} {match.group(2)}"
-
-
 def parse_bbox(text: str) -> BBox:
     """A BBox from 'minlon,minlat,maxlon,maxlat'; InvalidInput if malformed, out of range or empty."""
     how = "Give bbox as minlon,minlat,maxlon,maxlat in degrees (EPSG:4326), e.g. 1.2,52.6,1.35,52.66."
@@ -136,7 +124,7 @@ async def lookup_point(conn: AsyncConnection[Any], lon: float, lat: float) -> Lo
 
 async def lookup_postcode(conn: AsyncConnection[Any], postcode: str) -> Lookup:
     """The areas holding a postcode's point, and whether that point is approximate (one round trip)."""
-    code = normalise_postcode(postcode)
+    code = require_postcode(postcode)
     cur = conn.cursor(row_factory=dict_row)
     await cur.execute(sql("lookup_postcode.sql"), {"postcode": code})
     rows = await cur.fetchall()

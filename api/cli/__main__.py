@@ -1,0 +1,5 @@
+"""``python -m api.cli``: the same command line as ``patchmap`` (every command is registered on import)."""
+
+from api.cli import app
+
+app()

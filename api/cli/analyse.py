@@ -1,0 +1,98 @@
+"""``patchmap analyse``: the asset-versus-needs overlay, written to a file for officers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.common import database, fail, terminal
+from layers.errors import InvalidInput
+from layers.settings import Settings
+
+app: typer.Typer = typer.Typer(help="Asset-versus-needs analysis for officers.", no_args_is_help=True)
+
+SUFFIXES = (".csv", ".geojson", ".gpkg")
+
+
+@app.command("overlay")
+def analyse_overlay_cmd(
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", metavar="FILE", help="The file to write: .csv, .geojson or .gpkg."),
+    ],
+    level: Annotated[
+        str, typer.Option(metavar="LEVEL", help="The areas to compare: ward, district, lsoa or locality.")
+    ] = "ward",
+    within: Annotated[
+        str | None,
+        typer.Option(metavar="CODE", help="Only areas in this district, by its code, e.g. E07000148."),
+    ] = None,
+    kinds: Annotated[
+        str,
+        typer.Option(
+            metavar="KINDS", help="The assets to count, a comma-separated list of group, hub, space."
+        ),
+    ] = "group,hub,space",
+    category: Annotated[
+        str | None,
+        typer.Option(metavar="CATEGORY", help="Only assets of this group category, hub kind or space kind."),
+    ] = None,
+    radius_m: Annotated[
+        float,
+        typer.Option(metavar="METRES", help="How far an asset reaches when counting coverage, in metres."),
+    ] = 800.0,
+    catchment_m: Annotated[
+        float,
+        typer.Option(metavar="METRES", help="The catchment of the accessibility (2SFCA) measure, in metres."),
+    ] = 2000.0,
+    capacity: Annotated[
+        str,
+        typer.Option(metavar="CAPACITY", help="What an asset offers: one (1 per asset) or rooms."),
+    ] = "one",
+    need: Annotated[
+        str,
+        typer.Option(
+            metavar="MEASURE",
+            help="The need measure: imd, an IoD domain (e.g. income, health) or an imported indicator's key.",
+        ),
+    ] = "imd",
+    need_lower_is_more: Annotated[
+        bool,
+        typer.Option(
+            "--need-lower-is-more", help="For an imported indicator: a lower value means more need."
+        ),
+    ] = False,
+    provision: Annotated[
+        str,
+        typer.Option(metavar="MEASURE", help="The provision measure: per_1000, coverage or access."),
+    ] = "per_1000",
+) -> None:
+    """Compute the overlay (need, provision, gap, explanation per area) and write it to a file."""
+    from layers.analysis import export
+    from layers.analysis.overlay import OverlayOptions
+    from layers.analysis.tables import area_geometries, overlay_table
+
+    if out.suffix.lower() not in SUFFIXES:
+        fail(f"cannot write {out.suffix or 'a file without a suffix'}: use .csv, .geojson or .gpkg", code=2)
+    settings = Settings()
+    with database(settings) as engine:
+        with terminal().status("Computing the overlay"), engine.connect() as conn:
+            if capacity not in ("one", "rooms"):
+                raise InvalidInput(f"Unknown capacity {capacity!r}", "Use one or rooms.")
+            options = OverlayOptions(
+                tuple(k.strip() for k in kinds.split(",") if k.strip()), category, radius_m, catchment_m,
+                "rooms" if capacity == "rooms" else "one",
+            )  # fmt: skip
+            result = overlay_table(
+                conn, level=level, within=within, options=options, need=need,
+                need_higher_is_more=not need_lower_is_more, provision=provision,
+            )  # fmt: skip
+            shapes = None if out.suffix.lower() == ".csv" else area_geometries(conn, list(result.table.index))
+        written = export.write_file(result, shapes, out)
+    ranked = result.table.sort_values("priority").dropna(subset=["priority"])
+    place = f" in {result.within_name}" if within else ""
+    terminal().print(f"{len(result.table)} {level} areas{place}: {written} written to {out}", highlight=False)
+    for _, row in ranked.head(3).iterrows():
+        terminal().print(f"  {int(row['priority'])}. {row['explanation']}", highlight=False, markup=False)

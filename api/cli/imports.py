@@ -1,0 +1,247 @@
+"""``patchmap import``: load boundaries, localities, deprivation, indicators, OpenStreetMap, postcodes, groups.
+
+Each import is one transaction with a progress bar and a summary; with rejected rows nothing is written
+unless ``--allow-rejects`` is given.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Connection
+
+from api.cli.common import AllowRejects, run_import
+from layers.importers.report import ImportReport, Progress
+from layers.settings import Settings
+
+app: typer.Typer = typer.Typer(
+    help="Import data. Each import is one transaction with a summary.", no_args_is_help=True
+)
+
+
+def _rollup(conn: Connection, progress: Progress, settings: Settings) -> ImportReport:
+    """Roll LSOA indicators up to wards and districts (population-weighted)."""
+    from layers.importers.iod import rollup_indicators
+
+    return rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress)
+
+
+@app.command("boundaries")
+def import_boundaries_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="GeoJSON, GeoPackage, zipped Shapefile or CSV with a WKT column."
+        ),
+    ],
+    kind: Annotated[
+        str, typer.Option(metavar="KIND", help="What the areas are: ward, district, lsoa or county.")
+    ],
+    code_field: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN", help="The column of area codes (default: the ONS-style one, e.g. WD22CD)."
+        ),
+    ] = None,
+    name_field: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN", help="The column of area names (default: the ONS-style one, e.g. WD22NM)."
+        ),
+    ] = None,
+    parent_field: Annotated[
+        str | None,
+        typer.Option(
+            metavar="COLUMN",
+            help="The column of each ward's or LSOA's district code (default: the ONS-style one).",
+        ),
+    ] = None,
+    vintage: Annotated[
+        str | None,
+        typer.Option(metavar="YEAR", help="The boundaries' year (default: from the code column's name)."),
+    ] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(metavar="CRS", help="The file's CRS when it does not say, e.g. EPSG:27700."),
+    ] = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(metavar="LAYER", help="The layer to read from a GeoPackage (default: the first)."),
+    ] = None,
+    allow_rejects: AllowRejects = False,
+) -> None:
+    """Import boundaries from GeoJSON, GeoPackage, zipped Shapefile or CSV with WKT, in any CRS."""
+    from layers.importers.boundaries import import_boundaries
+
+    settings = Settings()
+    run_import(
+        settings,
+        lambda conn, progress: import_boundaries(
+            conn,
+            path,
+            kind=kind,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            vintage=vintage,
+            crs=crs,
+            layer=layer,
+            allow_rejects=allow_rejects,
+            subdivide_max_vertices=settings.geo.subdivide_max_vertices,
+            progress=progress,
+        ),
+    )
+
+
+@app.command("localities")
+def import_localities_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="CSV with locality_code, locality_name and member_code."),
+    ],
+    allow_rejects: AllowRejects = False,
+) -> None:
+    """Import custom localities: a CSV of locality_code, locality_name, member_code (a ward or LSOA)."""
+    from layers.importers.localities import import_localities
+
+    settings = Settings()
+    run_import(
+        settings,
+        lambda conn, progress: import_localities(
+            conn,
+            path,
+            allow_rejects=allow_rejects,
+            subdivide_max_vertices=settings.geo.subdivide_max_vertices,
+            progress=progress,
+        ),
+    )
+
+
+@app.command("iod")
+def import_iod_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="IoD2019 File 1, 2 and/or 6 (CSV, or .csv.gz).")
+    ],
+    allow_rejects: AllowRejects = False,
+    rollup: Annotated[bool, typer.Option(help="Roll LSOA values up to wards and districts.")] = True,
+) -> None:
+    """Import the English Indices of Deprivation 2019 by LSOA, then roll them up to wards and districts."""
+    from layers.importers.iod import import_iod
+
+    settings = Settings()
+
+    def step(conn: Connection, progress: Progress) -> list[ImportReport]:
+        reports = [import_iod(conn, paths, allow_rejects=allow_rejects, progress=progress)]
+        if rollup:
+            reports.append(_rollup(conn, progress, settings))
+        return reports
+
+    run_import(settings, step)
+
+
+@app.command("rollup")
+def rollup_cmd() -> None:
+    """Recompute ward and district indicators from LSOA indicators (population-weighted)."""
+    settings = Settings()
+    run_import(settings, lambda conn, progress: _rollup(conn, progress, settings))
+
+
+@app.command("indicators")
+def import_indicators_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="CSV (or .csv.gz) with area_code, indicator, value and period columns."
+        ),
+    ],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SOURCE",
+            help="Where the values come from, for rows whose source column is blank or absent "
+            '(default: "imported from FILE").',
+        ),
+    ] = None,
+    allow_rejects: AllowRejects = False,
+) -> None:
+    """Import your own indicators per area (e.g. loneliness, food-bank referrals) to use as a need measure."""
+    from layers.importers.indicators import import_indicators
+
+    run_import(
+        Settings(),
+        lambda conn, progress: import_indicators(
+            conn, path, source=source, allow_rejects=allow_rejects, progress=progress
+        ),
+    )
+
+
+@app.command("osm")
+def import_osm_cmd(
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="FILE...", help="GeoJSON exports of OpenStreetMap features.")
+    ],
+    allow_rejects: AllowRejects = False,
+    postcodes: Annotated[
+        bool, typer.Option(help="Also build approximate postcodes from the features' addr:postcode.")
+    ] = False,
+) -> None:
+    """Import hubs and spaces from OpenStreetMap features (by their tags); re-imports update by OSM id."""
+    from layers.importers.osm import import_osm
+    from layers.importers.postcodes import build_approximate_postcodes
+
+    def step(conn: Connection, progress: Progress) -> list[ImportReport]:
+        reports = [import_osm(conn, paths, allow_rejects=allow_rejects, progress=progress)]
+        if postcodes:
+            reports.append(build_approximate_postcodes(conn, paths, progress=progress))
+        return reports
+
+    run_import(Settings(), step)
+
+
+@app.command("postcodes")
+def import_postcodes_cmd(
+    path: Annotated[
+        Path,
+        typer.Argument(metavar="FILE", help="CSV in the ONS Postcode Directory's layout (pcds, lat, long)."),
+    ],
+    allow_rejects: AllowRejects = False,
+) -> None:
+    """Import postcodes from an ONS Postcode Directory-style CSV (pcds, lat, long, ...)."""
+    from layers.importers.postcodes import import_postcodes
+
+    run_import(
+        Settings(),
+        lambda conn, progress: import_postcodes(conn, path, allow_rejects=allow_rejects, progress=progress),
+    )
+
+
+@app.command("groups")
+def import_groups_cmd(
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="CSV with a name column and any other known fields.")
+    ],
+    serves: Annotated[
+        list[str] | None,
+        typer.Option(metavar="CODE", help="Area code served by groups that name none (repeatable)."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            metavar="SOURCE",
+            help="Where the groups come from, for rows whose source column is blank or absent "
+            "(default: the file's name); re-imports update by source and id.",
+        ),
+    ] = None,
+    allow_rejects: AllowRejects = False,
+) -> None:
+    """Import groups from CSV (name and any known fields; a venue point, a postcode or areas served)."""
+    from layers.importers.groups import import_groups
+
+    run_import(
+        Settings(),
+        lambda conn, progress: import_groups(
+            conn, path, serves=serves, source=source, allow_rejects=allow_rejects, progress=progress
+        ),
+    )

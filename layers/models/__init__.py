@@ -1,0 +1,57 @@
+"""The SQLAlchemy 2 models, all on one ``Base.metadata`` (what Alembic compares migrations against).
+
+``base`` holds the declarative base and helpers; ``records`` the places and what describes them (areas,
+indicators, hubs, spaces, groups, postcodes, submissions); ``access`` who may do what (users, tokens,
+sessions, the audit log, record versions, partners). Geometry is EPSG:4326 with a GiST index; enumerated
+text columns carry CHECK constraints built from ``layers.taxonomy``. Import models from here.
+"""
+
+from layers.models.access import (
+    ApiToken,
+    AuditEntry,
+    LoginAttempt,
+    Partner,
+    RecordVersion,
+    User,
+    UserDistrict,
+    WebSession,
+)
+from layers.models.base import Base, Timestamped, table_of
+from layers.models.records import (
+    Area,
+    AreaPiece,
+    AreaShare,
+    Group,
+    GroupArea,
+    Hub,
+    Indicator,
+    LocalityMember,
+    Postcode,
+    Space,
+    Submission,
+)
+
+__all__ = [
+    "ApiToken",
+    "Area",
+    "AreaPiece",
+    "AreaShare",
+    "AuditEntry",
+    "Base",
+    "Group",
+    "GroupArea",
+    "Hub",
+    "Indicator",
+    "LocalityMember",
+    "LoginAttempt",
+    "Partner",
+    "Postcode",
+    "RecordVersion",
+    "Space",
+    "Submission",
+    "Timestamped",
+    "User",
+    "UserDistrict",
+    "WebSession",
+    "table_of",
+]
