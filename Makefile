@@ -42,6 +42,7 @@ test: db
 	@$(MAKE) --no-print-directory browser-deps
 	@export PATCHMAP_TEST_DATABASE_URL="$${PATCHMAP_TEST_DATABASE_URL:-$${DATABASE_URL:-$$($(LOCALDB) url patchmap_test)}}"; \
 	$(BIN)/ruff check layers mapping api tests bench && \
+	$(BIN)/ruff format --check layers mapping api tests bench && \
 	$(BIN)/mypy layers mapping api && \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

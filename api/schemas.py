@@ -236,8 +236,8 @@ class GroupPublic(BaseModel):
     last_verified_at: datetime | None = Field(description="last confirmed")
 
 
-class HubPublic(BaseModel):
-    """What anyone may read about a hub."""
+class PlacePublic(BaseModel):
+    """What every public hub and space says first: what and where it is."""
 
     id: int
     name: str
@@ -248,6 +248,11 @@ class HubPublic(BaseModel):
     lon: float
     lat: float
     ward: AreaRef | None
+
+
+class HubPublic(PlacePublic):
+    """What anyone may read about a hub."""
+
     facilities: list[str]
     opening_hours: str | None
     operator_name: str | None
@@ -262,18 +267,9 @@ class HubPublic(BaseModel):
     last_verified_at: datetime | None = Field(description="last confirmed")
 
 
-class SpacePublic(BaseModel):
+class SpacePublic(PlacePublic):
     """What anyone may read about a space. The owner's name is not published."""
 
-    id: int
-    name: str
-    kind: str
-    description: str | None
-    address: str | None
-    postcode: str | None
-    lon: float
-    lat: float
-    ward: AreaRef | None
     hub: Ref | None
     floor_area_m2: float | None
     capacity: int | None

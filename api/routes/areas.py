@@ -10,22 +10,15 @@ from pydantic import BaseModel, Field
 
 from api.deps import AppSettings, Conn, parse_query, pooled, query_parameters
 from api.formats import GEOJSON
+from api.schemas import AreaKind, AreaRef
 from layers.areas import lookup as queries
 
 router = APIRouter(tags=["areas"])
 
-AreaKind = Literal["ward", "district", "lsoa", "county", "locality"]  # layers.taxonomy.AREA_KINDS (tested)
 ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such area, postcode or point in any boundary"},
     422: {"description": "Invalid parameters"},
 }
-
-
-class AreaRef(BaseModel):
-    """An area's code and name."""
-
-    code: str
-    name: str
 
 
 class LookupPoint(BaseModel):

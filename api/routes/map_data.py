@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from api.deps import AppSettings, Conn
 from api.formats import GEOJSON
-from api.routes.areas import AreaKind
+from api.schemas import AreaKind
 from layers.areas import lookup as queries
 from layers.queries import map_clusters
 

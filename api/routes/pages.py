@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import AppSettings, Work
 from layers.analysis.indicators import own_need_choices
+from layers.settings import MapSettings
 from mapping.pages import OfficerMapData, ResidentMapData, officer_map_page, resident_map_page
 
 router = APIRouter(tags=["pages"])
@@ -18,10 +21,21 @@ PROFILE_PATH = "/analysis/areas/"
 SUBMISSION_PATHS = {"group": "/submissions/group", "space": "/submissions/space", "help": "/submissions/help"}
 
 
+def base_map(m: MapSettings) -> dict[str, Any]:
+    """What every map page takes from the settings: tiles, attributions and where the map starts."""
+    return {
+        "tile_url": m.tile_url,
+        "tile_attribution": m.tile_attribution,
+        "data_attribution": m.data_attribution,
+        "centre_lon": m.map_centre_lon,
+        "centre_lat": m.map_centre_lat,
+        "zoom": m.map_zoom,
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse:
     """The residents' map: search, filters and results; markers load from /map/markers.geojson."""
-    m = settings.map
     root = request.scope.get("root_path", "").rstrip("/")
     data = ResidentMapData(
         static_url=request.url_for("static", path="").path,
@@ -30,12 +44,7 @@ async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse
         areas_url=request.url_for("list_areas").path,
         detail_urls={kind: root + path for kind, path in DETAIL_PATHS.items()},
         submission_urls={kind: root + path for kind, path in SUBMISSION_PATHS.items()},
-        tile_url=m.tile_url,
-        tile_attribution=m.tile_attribution,
-        data_attribution=m.data_attribution,
-        centre_lon=m.map_centre_lon,
-        centre_lat=m.map_centre_lat,
-        zoom=m.map_zoom,
+        **base_map(settings.map),
     )
     return HTMLResponse(resident_map_page(data))
 
@@ -45,7 +54,6 @@ async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse
 async def read_officer_map_page(request: Request, settings: AppSettings, work: Work) -> HTMLResponse:
     """The officers' map of need against provision; areas load from /analysis/overlay, profiles from
     /analysis/areas/{code}, and groups, hubs and spaces from /map/markers.geojson."""
-    m = settings.map
     root = request.scope.get("root_path", "").rstrip("/")
     data = OfficerMapData(
         static_url=request.url_for("static", path="").path,
@@ -54,12 +62,7 @@ async def read_officer_map_page(request: Request, settings: AppSettings, work: W
         markers_url=request.url_for("map_markers").path,
         areas_url=request.url_for("list_areas").path,
         detail_urls={kind: root + path for kind, path in DETAIL_PATHS.items()},
-        tile_url=m.tile_url,
-        tile_attribution=m.tile_attribution,
-        data_attribution=m.data_attribution,
-        centre_lon=m.map_centre_lon,
-        centre_lat=m.map_centre_lat,
-        zoom=m.map_zoom,
+        **base_map(settings.map),
         resident_url=request.url_for("read_map_page").path,
         own_needs=await work.run(own_need_choices),
     )

@@ -18,7 +18,7 @@ from api.access import CurrentActor, get_actor
 from api.deps import AppSettings, Work
 from api.formats import CSV, GEOJSON, file_response
 from api.patch_schemas import PatchSummary
-from api.routes.pages import DETAIL_PATHS, PROFILE_PATH
+from api.routes.pages import DETAIL_PATHS, PROFILE_PATH, base_map
 from layers.access.scope import RESIDENT, Actor
 from layers.errors import Forbidden, NotFound, PatchmapError, Unauthorized
 from layers.patch import export as patch_export
@@ -97,7 +97,6 @@ async def read_patch_page(
         summary = await work.run(patch.patch_summary, actor, district, stale_after_days=days)
     except PatchmapError as exc:
         return _refused(request, exc)
-    m = settings.map
     data = PatchMapData(
         static_url=_static(request),
         overlay_url=request.url_for("read_overlay").path,
@@ -107,8 +106,7 @@ async def read_patch_page(
         summary_url=request.url_for("read_patch_summary", district=district).path,
         pack_base=f"/patch/{quote(district)}/wards/",
         detail_urls=dict(DETAIL_PATHS),
-        tile_url=m.tile_url, tile_attribution=m.tile_attribution, data_attribution=m.data_attribution,
-        centre_lon=m.map_centre_lon, centre_lat=m.map_centre_lat, zoom=m.map_zoom,
+        **base_map(settings.map),
         summary=summary,
         user=Viewer(actor.name, actor.role),
         csrf_token=getattr(request.state, "csrf_token", None),

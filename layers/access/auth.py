@@ -162,21 +162,27 @@ def _actor(conn: Connection, user_id: int) -> Actor | None:
     return Actor(user_id=row["id"], role=row["role"], name=row["name"], districts=frozenset(row["districts"]))
 
 
+def _live_secret(conn: Connection, statement: str, secret: str) -> tuple[Actor, tuple[Any, ...]] | None:
+    """The enabled user whose live token or session has ``secret`` (by its digest), with the row the
+    statement found (user id first); None when there is none."""
+    row = conn.execute(text(statement), {"h": digest(secret)}).first()
+    actor = _actor(conn, row[0]) if row else None
+    return (actor, tuple(row)) if actor is not None and row is not None else None
+
+
 def actor_from_token(conn: Connection, token: str) -> Actor:
     """The user a bearer token stands for; Unauthorized if unknown, expired, revoked or the user is disabled."""
-    row = conn.execute(
-        text(
-            "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = :h AND revoked_at IS NULL "
-            "AND expires_at > now() RETURNING user_id"
-        ),
-        {"h": digest(token)},
-    ).first()
-    actor = _actor(conn, row[0]) if row else None
-    if actor is None:
+    found = _live_secret(
+        conn,
+        "UPDATE api_tokens SET last_used_at = now() WHERE token_hash = :h AND revoked_at IS NULL "
+        "AND expires_at > now() RETURNING user_id",
+        token,
+    )
+    if found is None:
         raise Unauthorized(
             "That token is not valid", "It may have expired or been revoked; ask an admin for a new one."
         )
-    return actor
+    return found[0]
 
 
 def login_key(secret: bytes, email: str, client: str) -> str:
@@ -241,17 +247,15 @@ def create_session(conn: Connection, actor: Actor, *, hours: int) -> NewSession:
 
 def session_actor(conn: Connection, session_id: str) -> tuple[Actor, str]:
     """The actor and CSRF token of a live session; Unauthorized otherwise."""
-    row = conn.execute(
-        text(
-            "SELECT user_id, csrf_token FROM web_sessions WHERE session_hash = :h AND revoked_at IS NULL "
-            "AND expires_at > now()"
-        ),
-        {"h": digest(session_id)},
-    ).first()
-    actor = _actor(conn, row[0]) if row else None
-    if actor is None or row is None:
+    found = _live_secret(
+        conn,
+        "SELECT user_id, csrf_token FROM web_sessions WHERE session_hash = :h AND revoked_at IS NULL "
+        "AND expires_at > now()",
+        session_id,
+    )
+    if found is None:
         raise Unauthorized("You are not signed in", "Sign in again at /sign-in.")
-    return actor, str(row[1])
+    return found[0], str(found[1][1])
 
 
 def end_session(conn: Connection, session_id: str) -> None:

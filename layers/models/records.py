@@ -107,7 +107,54 @@ class Indicator(Base):
     derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
-class Hub(Timestamped, Base):
+class Contact:
+    """A record's public ways to get in touch (a private contact is kept apart, never published)."""
+
+    website: Mapped[str | None] = mapped_column(Text)
+    email: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+
+
+class Access:
+    """Whether a place is step-free, and what else a visitor should know about getting in."""
+
+    step_free: Mapped[bool | None] = mapped_column(Boolean)
+    accessibility: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+
+
+class Located:
+    """The ward and LSOA a record's point lies in (set by a trigger), and when it was last confirmed."""
+
+    ward_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the ward holding the point (set by a trigger)"
+    )
+    lsoa_code: Mapped[str | None] = mapped_column(
+        String(32), comment="the LSOA holding the point (set by a trigger)"
+    )
+    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Place(Contact, Access, Located, Timestamped):
+    """What a hub and a space both are: a named, kinded point with an address and a source."""
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
+    private_contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
+    source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
+    source_id: Mapped[str | None] = mapped_column(Text, comment="e.g. OSM node/123")
+    geom_bng: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=27700, spatial_index=True),
+        Computed("ST_Transform(geom, 27700)", persisted=True),
+        comment="the point in British National Grid, for nearest-neighbour search in metres",
+    )
+
+
+class Hub(Place, Base):
     """A focal community building: community centre, library, hall, school, sports centre, ..."""
 
     __tablename__ = "hubs"
@@ -117,13 +164,6 @@ class Hub(Timestamped, Base):
         UniqueConstraint("source", "source_id", name="uq_hubs_source_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    address: Mapped[str | None] = mapped_column(Text)
-    postcode: Mapped[str | None] = mapped_column(String(10))
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     rooms: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     facilities: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     opening_hours: Mapped[str | None] = mapped_column(Text, comment="OpenStreetMap opening_hours syntax")
@@ -134,19 +174,6 @@ class Hub(Timestamped, Base):
     )
     operator_name: Mapped[str | None] = mapped_column(Text)
     operator_type: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
-    step_free: Mapped[bool | None] = mapped_column(Boolean)
-    accessibility: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
-    website: Mapped[str | None] = mapped_column(Text)
-    email: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(Text)
-    private_contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
-    source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
-    source_id: Mapped[str | None] = mapped_column(Text, comment="e.g. OSM node/123")
-    geom_bng: Mapped[Any] = mapped_column(
-        Geometry("POINT", srid=27700, spatial_index=True),
-        Computed("ST_Transform(geom, 27700)", persisted=True),
-        comment="the point in British National Grid, for nearest-neighbour search in metres",
-    )
     search_text: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(
@@ -154,16 +181,9 @@ class Hub(Timestamped, Base):
             persisted=True,
         ),
     )
-    ward_code: Mapped[str | None] = mapped_column(
-        String(32), comment="the ward holding the point (set by a trigger)"
-    )
-    lsoa_code: Mapped[str | None] = mapped_column(
-        String(32), comment="the LSOA holding the point (set by a trigger)"
-    )
-    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Space(Timestamped, Base):
+class Space(Place, Base):
     """A space people can use: an empty shop, a room to hire, a hall, an office, somewhere outdoors."""
 
     __tablename__ = "spaces"
@@ -177,13 +197,6 @@ class Space(Timestamped, Base):
         UniqueConstraint("source", "source_id", name="uq_spaces_source_id"),
     )
 
-    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    name: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    description: Mapped[str | None] = mapped_column(Text)
-    address: Mapped[str | None] = mapped_column(Text)
-    postcode: Mapped[str | None] = mapped_column(String(10))
-    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     floor_area_m2: Mapped[float | None] = mapped_column(Numeric(10, 1))
     capacity: Mapped[int | None] = mapped_column(Integer)
     price_amount: Mapped[float | None] = mapped_column(Numeric(10, 2), comment="GBP")
@@ -200,20 +213,7 @@ class Space(Timestamped, Base):
     terms: Mapped[str | None] = mapped_column(Text, comment="e.g. short-term meanwhile use")
     owner_name: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="available", server_default="available")
-    step_free: Mapped[bool | None] = mapped_column(Boolean)
-    accessibility: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     hub_id: Mapped[int | None] = mapped_column(ForeignKey("hubs.id", ondelete="SET NULL"), index=True)
-    website: Mapped[str | None] = mapped_column(Text)
-    email: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(Text)
-    private_contact: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
-    source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
-    source_id: Mapped[str | None] = mapped_column(Text)
-    geom_bng: Mapped[Any] = mapped_column(
-        Geometry("POINT", srid=27700, spatial_index=True),
-        Computed("ST_Transform(geom, 27700)", persisted=True),
-        comment="the point in British National Grid, for nearest-neighbour search in metres",
-    )
     search_text: Mapped[Any] = mapped_column(
         TSVECTOR,
         Computed(
@@ -221,16 +221,9 @@ class Space(Timestamped, Base):
             persisted=True,
         ),
     )
-    ward_code: Mapped[str | None] = mapped_column(
-        String(32), comment="the ward holding the point (set by a trigger)"
-    )
-    lsoa_code: Mapped[str | None] = mapped_column(
-        String(32), comment="the LSOA holding the point (set by a trigger)"
-    )
-    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class Group(Timestamped, Base):
+class Group(Contact, Access, Located, Timestamped, Base):
     """A voluntary organisation, club or mutual-aid group.
 
     Where it is: a hub (``hub_id``), a public venue (``venue_address`` + ``geom``), or only the areas it
@@ -278,14 +271,9 @@ class Group(Timestamped, Base):
     postcode: Mapped[str | None] = mapped_column(String(10))
     geom: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     location_precision: Mapped[str] = mapped_column(String(8), default="area", server_default="area")
-    website: Mapped[str | None] = mapped_column(Text)
-    email: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(Text)
     private_contact: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default="{}", comment="name, email, phone, home address: never public"
     )
-    step_free: Mapped[bool | None] = mapped_column(Boolean)
-    accessibility: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     cost: Mapped[str | None] = mapped_column(String(16))
     age_min: Mapped[int | None] = mapped_column(Integer)
     age_max: Mapped[int | None] = mapped_column(Integer)
@@ -313,13 +301,6 @@ class Group(Timestamped, Base):
             persisted=True,
         ),
     )
-    ward_code: Mapped[str | None] = mapped_column(
-        String(32), comment="the ward holding the point (set by a trigger)"
-    )
-    lsoa_code: Mapped[str | None] = mapped_column(
-        String(32), comment="the LSOA holding the point (set by a trigger)"
-    )
-    last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class GroupArea(Base):

@@ -15,6 +15,7 @@ import orjson
 from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg.rows import tuple_row
 
+from layers.areas.lookup import AreaRef
 from layers.errors import InvalidInput
 from layers.formats import features as geojson
 from layers.queries.search_params import (
@@ -40,13 +41,6 @@ DEFAULT_LIMIT: Final = 20
 MAX_LIMIT: Final = 100
 #: Paging walks the nearest-neighbour scan from the start, so deep pages cost more: stop at a sensible depth.
 MAX_OFFSET: Final = 1000
-
-
-class AreaRef(TypedDict):
-    """An area's code and name."""
-
-    code: str
-    name: str
 
 
 class AreaServed(TypedDict):
