@@ -58,9 +58,7 @@ def install(app: FastAPI) -> None:
             {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
             for e in exc.errors()
         ]
-        return JSONResponse(
-            error_body("The request's parameters are not valid", problems), status_code=422
-        )
+        return JSONResponse(error_body("The request's parameters are not valid", problems), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -51,7 +51,7 @@ class LifoConnectionPool(AsyncConnectionPool):
     few warm backends, as SQLAlchemy's pool_use_lifo does; under full load every connection is busy and
     the order makes no difference. psycopg_pool has no such option, so this replaces its private deque of
     idle connections (its max_idle shrinking then closes the newest idle connection rather than the oldest:
-    harmless). tests/test_api_pool.py fails if a psycopg_pool release changes what this relies on.
+    harmless). tests/api/test_api_pool.py fails if a psycopg_pool release changes what this relies on.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

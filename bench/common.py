@@ -32,8 +32,12 @@ def bench_url(base_url: str, name: str = "patchmap_bench", *, fresh: bool = Fals
 def percentiles_ms(samples_ns: list[int] | np.ndarray) -> dict[str, float]:
     """p50, p95, p99 and mean of a list of nanosecond timings, in milliseconds."""
     a = np.asarray(samples_ns, dtype=float) / 1e6
-    return {"p50": float(np.percentile(a, 50)), "p95": float(np.percentile(a, 95)),
-            "p99": float(np.percentile(a, 99)), "mean": float(a.mean())}
+    return {
+        "p50": float(np.percentile(a, 50)),
+        "p95": float(np.percentile(a, 95)),
+        "p99": float(np.percentile(a, 99)),
+        "mean": float(a.mean()),
+    }
 
 
 def machine() -> str:
@@ -47,8 +51,10 @@ def machine() -> str:
     except OSError:
         pass
     pg = subprocess.run(["psql", "--version"], capture_output=True, text=True, check=False).stdout.strip()
-    return (f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores ({cpu}); "
-            f"Python {platform.python_version()}; {pg}")
+    return (
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores ({cpu}); "
+        f"Python {platform.python_version()}; {pg}"
+    )
 
 
 def write_section(name: str, body: str) -> None:

@@ -151,14 +151,31 @@ end
 def wrk(port: int, script: Path, connections: int, threads: int, seconds: int) -> dict[str, float]:
     """Run wrk; return requests/s and latency percentiles in ms."""
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(script),
-         f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     m = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
     assert m, out
     n, dur_us, p50, p95, p99, mean, errors = m.groups()
-    return {"rps": int(n) / (int(dur_us) / 1e6), "p50": float(p50) / 1000, "p95": float(p95) / 1000,
-            "p99": float(p99) / 1000, "mean": float(mean) / 1000, "errors": int(errors), "requests": int(n)}
+    return {
+        "rps": int(n) / (int(dur_us) / 1e6),
+        "p50": float(p50) / 1000,
+        "p95": float(p95) / 1000,
+        "p99": float(p99) / 1000,
+        "mean": float(mean) / 1000,
+        "errors": int(errors),
+        "requests": int(n),
+    }
 
 
 def http_bench(url: str, points: np.ndarray, seconds: int, workers: int) -> dict[str, dict[str, float]]:
@@ -166,9 +183,25 @@ def http_bench(url: str, points: np.ndarray, seconds: int, workers: int) -> dict
     port = free_port()
     env = dict(os.environ, DATABASE_URL=url, PATCHMAP_POOL_MIN="4", PATCHMAP_POOL_MAX="16")
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-         "--loop", "uvloop", "--http", "httptools"], env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "--loop",
+            "uvloop",
+            "--http",
+            "httptools",
+        ],
+        env=env,
     )
     try:
         for _ in range(100):
@@ -194,13 +227,18 @@ def densify(url: str, metres: float) -> float:
     with psycopg.connect(url, autocommit=True) as conn:
         if conn.execute("SELECT to_regclass('dense_pieces')").fetchone()[0]:  # type: ignore[index]
             return 0.0
-        conn.execute("CREATE TABLE dense_areas AS SELECT id, kind, code, name, "
-                     "ST_Segmentize(geom, %s)::geometry(MultiPolygon, 4326) AS geom FROM areas "
-                     "WHERE kind <> 'locality'", [deg])
+        conn.execute(
+            "CREATE TABLE dense_areas AS SELECT id, kind, code, name, "
+            "ST_Segmentize(geom, %s)::geometry(MultiPolygon, 4326) AS geom FROM areas "
+            "WHERE kind <> 'locality'",
+            [deg],
+        )
         conn.execute("CREATE INDEX ON dense_areas USING gist (geom)")
         conn.execute("ALTER TABLE dense_areas ADD PRIMARY KEY (id)")
-        conn.execute("CREATE TABLE dense_pieces AS SELECT id AS area_id, kind, code, name, "
-                     "ST_Subdivide(geom, 128) AS geom FROM dense_areas")
+        conn.execute(
+            "CREATE TABLE dense_pieces AS SELECT id AS area_id, kind, code, name, "
+            "ST_Subdivide(geom, 128) AS geom FROM dense_areas"
+        )
         conn.execute("CREATE INDEX ON dense_pieces USING gist (geom)")
         conn.execute("ANALYZE dense_areas; ANALYZE dense_pieces")
     return time.perf_counter() - t

@@ -80,7 +80,14 @@ def api_params(lon: float, lat: float, radius_m: float, filters: dict[str, str])
         volunteers_wanted=False,
     )
     return statement_params(
-        params, searched, lon=lon, lat=lat, radius_m=radius_m, limit=LIMIT, offset=0, step_free=False,
+        params,
+        searched,
+        lon=lon,
+        lat=lat,
+        radius_m=radius_m,
+        limit=LIMIT,
+        offset=0,
+        step_free=False,
         volunteers_wanted=False,
     )
 

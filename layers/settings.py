@@ -53,7 +53,9 @@ class MapSettings(BaseSettings):
         description="attribution of the base map tiles (HTML, set by the operator, not by users)",
     )
     data_attribution: str = Field(default=DATA_ATTRIBUTION, description="attribution of the data shown")
-    map_centre_lon: float = Field(default=1.2930, ge=-180, le=180, description="initial map centre, longitude")
+    map_centre_lon: float = Field(
+        default=1.2930, ge=-180, le=180, description="initial map centre, longitude"
+    )
     map_centre_lat: float = Field(default=52.6309, ge=-90, le=90, description="initial map centre, latitude")
     map_zoom: int = Field(default=12, ge=1, le=19, description="initial map zoom")
 
@@ -107,7 +109,9 @@ class AccessSettings(BaseSettings):
     secure_cookies: bool = Field(default=True, description="send the session cookie over HTTPS only")
     stale_after_days: int = Field(default=365, ge=1, description="a record unconfirmed this long is stale")
     retention_days: int = Field(
-        default=365, ge=1, description="personal details of rejected or withdrawn submissions are erased after"
+        default=365,
+        ge=1,
+        description="personal details of rejected or withdrawn submissions are erased after",
     )
 
 

@@ -1,6 +1,6 @@
 """Controlled vocabularies: group categories, communities served, hub and space kinds.
 
-Documented for people in ``docs/taxonomy.md``; ``tests/test_taxonomy.py`` keeps the two in step.
+Documented for people in ``docs/taxonomy.md``; ``tests/layers/test_taxonomy.py`` keeps the two in step.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ MARKERCLUSTER_CSS = Asset(
     f"{MARKERCLUSTER_DIR}/MarkerCluster.css",
     "614dea0a98ff3f4ead74f04918f6b1d1b9ba435c25b5fc23b21a394d1e3e4d87",
 )
+CORE_JS = Asset("js/patchmap-core.js")  # what every page's scripts share: loaded first, after Leaflet
 RESIDENT_JS = Asset("js/patchmap-resident.js")
 DETAILS_JS = Asset("js/patchmap-details.js")
 SEARCH_JS = Asset("js/patchmap-search.js")
@@ -58,6 +59,7 @@ PATCH_CSS = Asset("css/patchmap-patch.css")
 RESIDENT_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
     ("markercluster", MARKERCLUSTER_JS),
+    ("patchmap_core", CORE_JS),
     ("patchmap_details", DETAILS_JS),
     ("patchmap_resident", RESIDENT_JS),
     ("patchmap_search", SEARCH_JS),
@@ -69,9 +71,10 @@ RESIDENT_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
     ("patchmap_css", PAGE_CSS),
 )
 
-#: What the officers' map loads: Leaflet, the shared text helpers and its own script and styles.
+#: What the officers' map loads: Leaflet, the shared helpers and its own script and styles.
 OFFICER_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
+    ("patchmap_core", CORE_JS),
     ("patchmap_details", DETAILS_JS),
     ("patchmap_areamap", AREAMAP_JS),
     ("patchmap_officer", OFFICER_JS),
@@ -82,9 +85,10 @@ OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
     ("patchmap_officer_css", OFFICER_CSS),
 )
 
-#: What the co-ordinator's patch map loads: the officers' map's styles and text helpers, and its own script.
+#: What the co-ordinator's patch map loads: the officers' map's styles and shared helpers, and its own script.
 PATCH_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
+    ("patchmap_core", CORE_JS),
     ("patchmap_details", DETAILS_JS),
     ("patchmap_areamap", AREAMAP_JS),
     ("patchmap_patch", PATCH_JS),

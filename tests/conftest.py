@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 from sqlalchemy import Connection, Engine
 
 from api.main import create_app
@@ -25,6 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Browser tests wait for what they check with expect(...): give it as long as Playwright's other waits
+    (30 s), not its own default of 5 s, which a busy machine can use up."""
+    expect.set_options(timeout=30_000)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test that drives Chromium (through a ``browser`` fixture) is marked ``browser``, so that
+    ``-m browser`` and ``-m "not browser"`` split the suite where it should be split."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "browser" in getattr(item, "fixturenames", ()) and item.get_closest_marker("browser") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError("browser tests without the browser mark: " + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")

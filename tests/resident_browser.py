@@ -1,6 +1,7 @@
 """Driving the residents' map in headless Chromium: what leaves the machine, errors, axe, searching.
 
-Shared by tests/test_resident_map.py; no fixtures here (they live in the test module).
+Shared by the browser tests (tests/mapping/, tests/api/test_moderation_flow.py); no fixtures here (they
+live in the test modules).
 """
 
 from __future__ import annotations
@@ -97,21 +98,80 @@ def wait_for_load(page: Page, after: int) -> None:
     )
 
 
-def search(page: Page, where: str) -> None:
-    """Type a postcode or place and press Search; wait for the results."""
+def search(page: Page, where: str, *, samples: bool = False) -> None:
+    """Type a postcode or place and press Search; wait for the results.
+
+    With ``samples``, wait too until the page has marked the sample places among them. The search's answer does
+    not say which places are sample data, so after the results the page asks the marker layer for the search's
+    area (``cluster_over=5000``) and then badges the entries and retitles the markers ("... (sample)").
+    """
     loads = page.evaluate("Patchmap.current.loads")
     page.get_by_label("Postcode or place").fill(where)
-    page.get_by_role("button", name="Search", exact=True).click()
-    wait_for_load(page, loads)
+    button = page.get_by_role("button", name="Search", exact=True)
+    if not samples:
+        button.click()
+        wait_for_load(page, loads)
+        return
+    with page.expect_response(
+        lambda r: "/map/markers.geojson" in r.url and "cluster_over=5000" in r.url
+    ) as asked:
+        button.click()
+        wait_for_load(page, loads)
+    features = asked.value.json()["features"]
+    keys = [
+        f"{f['properties']['kind']}/{f['properties']['id']}"
+        for f in features
+        if f["properties"].get("sample")
+    ]
+    page.wait_for_function("keys => keys.every(k => Patchmap.text.sampleKeys[k])", arg=keys)
+
+
+def wait_for_details(page: Page, key: str) -> None:
+    """Wait until the residents' map has fetched the full public record of a selected place (``key``: "group/12")
+    and redrawn its details with it; until then the details show what the list knew."""
+    page.wait_for_function(
+        "key => { const m = Patchmap.current; return !m.config.detailUrls[key.split('/')[0]] || !!m.details[key]; }",
+        arg=key,
+    )
+
+
+# Nothing moves: no map animating (zoom, pan, clusters) and no CSS transition running (markers and popups fade).
+# document.getAnimations() brings styles up to date first, so a transition just asked for is counted too.
+STILL = (
+    "!document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim, .leaflet-pan-anim') "
+    "&& !document.getAnimations().some(a => a.playState === 'running')"
+)
+
+
+def wait_until_still(page: Page) -> None:
+    """Wait until nothing on the page is moving (see STILL).
+
+    Leaflet starts an animated zoom in the next animation frame: wait for that frame first (its callbacks run in
+    the order asked for, so the zoom's has run by the time this one does), then for the page to be still.
+    """
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => done(null)))")
+    page.wait_for_function(STILL)
+
+
+def wait_for_view_markers(page: Page, app: str) -> None:
+    """On the officers' or the patch map (``app``: "Patchmap.officer", "Patchmap.patch"), wait until the map has
+    stopped moving and shows the groups, hubs and spaces of its view, with no reload of them still to come.
+
+    These maps reload their markers 300 ms after the map stops moving. Rather than guess when that has happened,
+    this cancels the pending reload, asks for the view's markers at once and waits until they are drawn; the map
+    is still, so nothing asks again.
+    """
+    wait_until_still(page)
+    loads = page.evaluate(
+        f"() => {{ const a = {app}.assetLayers; window.clearTimeout(a.timer); const n = a.loads; a.load(); return n; }}"
+    )
+    page.wait_for_function(f"n => {app}.assetLayers.loads > n", arg=loads)
 
 
 def axe(page: Page) -> list[dict[str, Any]]:
     """axe-core's serious and critical violations on the page as it is now."""
-    # Markers fade in and clusters animate: check the page once they have settled.
-    page.wait_for_function(
-        "!document.querySelector('.leaflet-cluster-anim, .leaflet-zoom-anim, .leaflet-pan-anim')"
-    )
-    page.wait_for_timeout(400)
+    # Markers fade in and clusters animate: check the page once it is still.
+    wait_until_still(page)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = page.evaluate(

@@ -2,4 +2,4 @@
 
 from api.cli import app
 
-app()
+app(prog_name="patchmap")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import database, fail, terminal
+from api.cli.common import database, fail, option, terminal
 from layers.errors import InvalidInput
 from layers.settings import Settings
 
@@ -18,55 +18,32 @@ SUFFIXES = (".csv", ".geojson", ".gpkg")
 
 @app.command("overlay")
 def analyse_overlay_cmd(
-    out: Annotated[
-        Path,
-        typer.Option("--out", "-o", metavar="FILE", help="The file to write: .csv, .geojson or .gpkg."),
-    ],
+    out: Annotated[Path, option("FILE", "The file to write: .csv, .geojson or .gpkg.", "--out", "-o")],
     level: Annotated[
-        str, typer.Option(metavar="LEVEL", help="The areas to compare: ward, district, lsoa or locality.")
+        str, option("LEVEL", "The areas to compare: ward, district, lsoa or locality.")
     ] = "ward",
-    within: Annotated[
-        str | None,
-        typer.Option(metavar="CODE", help="Only areas in this district, by its code, e.g. E07000148."),
-    ] = None,
+    within: Annotated[str | None, option("CODE", "Only areas in this district, e.g. E07000148.")] = None,
     kinds: Annotated[
-        str,
-        typer.Option(
-            metavar="KINDS", help="The assets to count, a comma-separated list of group, hub, space."
-        ),
+        str, option("KINDS", "The assets to count: a comma-separated list of group, hub, space.")
     ] = "group,hub,space",
     category: Annotated[
-        str | None,
-        typer.Option(metavar="CATEGORY", help="Only assets of this group category, hub kind or space kind."),
+        str | None, option("CATEGORY", "Only assets of this group category, hub kind or space kind.")
     ] = None,
     radius_m: Annotated[
-        float,
-        typer.Option(metavar="METRES", help="How far an asset reaches when counting coverage, in metres."),
+        float, option("METRES", "How far an asset reaches when counting coverage, in metres.")
     ] = 800.0,
     catchment_m: Annotated[
-        float,
-        typer.Option(metavar="METRES", help="The catchment of the accessibility (2SFCA) measure, in metres."),
+        float, option("METRES", "The catchment of the accessibility (2SFCA) measure, in metres.")
     ] = 2000.0,
-    capacity: Annotated[
-        str,
-        typer.Option(metavar="CAPACITY", help="What an asset offers: one (1 per asset) or rooms."),
-    ] = "one",
+    capacity: Annotated[str, option("CAPACITY", "What an asset offers: one (1 per asset) or rooms.")] = "one",
     need: Annotated[
-        str,
-        typer.Option(
-            metavar="MEASURE",
-            help="The need measure: imd, an IoD domain (e.g. income, health) or an imported indicator's key.",
-        ),
+        str, option("MEASURE", "The need measure: imd, an IoD domain (e.g. income) or an imported indicator.")
     ] = "imd",
     need_lower_is_more: Annotated[
-        bool,
-        typer.Option(
-            "--need-lower-is-more", help="For an imported indicator: a lower value means more need."
-        ),
+        bool, typer.Option("--need-lower-is-more", help="For an imported indicator: lower means more need.")
     ] = False,
     provision: Annotated[
-        str,
-        typer.Option(metavar="MEASURE", help="The provision measure: per_1000, coverage or access."),
+        str, option("MEASURE", "The provision measure: per_1000, coverage or access.")
     ] = "per_1000",
 ) -> None:
     """Compute the overlay (need, provision, gap, explanation per area) and write it to a file."""

@@ -7,7 +7,6 @@ first. Nothing is written when a command fails: each runs in one transaction.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -17,13 +16,13 @@ from rich.console import Console
 from sqlalchemy import Connection, Engine
 
 from api.progress import RichProgress
+from layers.db import make_engine
 from layers.errors import ImportFailed, PatchmapError
 from layers.importers.report import ImportReport, Progress
 from layers.settings import DatabaseSettings, Settings
 
-# The package is looked up in sys.modules, not imported: it imports this module, and the modules of the
-# project import one another without cycles (tests/test_import_cycles.py).
-PACKAGE = "api.cli"
+#: Where every command prints (stderr, so a command's own output can be piped). Tests swap it.
+console = Console(stderr=True)
 
 T = TypeVar("T")
 
@@ -34,16 +33,19 @@ AllowRejects = Annotated[
 ]
 
 
+def option(metavar: str, text: str, *names: str) -> Any:
+    """A ``typer.Option`` (called ``names``, if given) whose value is shown as ``metavar``, with help ``text``."""
+    return typer.Option(*names, metavar=metavar, help=text)
+
+
 def terminal() -> Console:
-    """The console commands print to: ``api.cli.console``, looked up at each call so a test can swap it."""
-    console: Console = sys.modules[PACKAGE].console
+    """The console commands print to (this module's ``console``, read at each call so a test can swap it)."""
     return console
 
 
 def _make_engine(settings: DatabaseSettings) -> Engine:
-    """An engine from ``api.cli.make_engine``, looked up at each call so a test can swap it."""
-    make: Callable[[DatabaseSettings], Engine] = sys.modules[PACKAGE].make_engine
-    return make(settings)
+    """An engine for a command (this module's ``make_engine``, read at each call so a test can swap it)."""
+    return make_engine(settings)
 
 
 def fail(text: str, *, label: str = "Error:", code: int = 1) -> NoReturn:
@@ -116,8 +118,8 @@ def audit(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append what the command line did to the audit log (the actor: an admin at the command line)."""
-    from layers.access import audit
+    from layers.access.audit import record
     from layers.access.scope import Actor
 
     actor = Actor(role="admin", name="command line")
-    audit.record(conn, actor, action, object_type=object_type, object_id=object_id, detail=detail)
+    record(conn, actor, action, object_type=object_type, object_id=object_id, detail=detail)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import database, domain_errors, terminal
+from api.cli.common import database, domain_errors, option, terminal
 from layers import migrate
 from layers.settings import Settings
 
@@ -15,9 +15,7 @@ app: typer.Typer = typer.Typer(help="Database: migrations and status.", no_args_
 
 @app.command("upgrade")
 def db_upgrade(
-    revision: Annotated[
-        str, typer.Option(metavar="REVISION", help="The migration to upgrade to; head is the newest.")
-    ] = "head",
+    revision: Annotated[str, option("REVISION", "The migration to upgrade to; head is the newest.")] = "head",
 ) -> None:
     """Apply migrations (creates the PostGIS extension if it is missing)."""
     settings = Settings()

@@ -7,18 +7,28 @@ unless ``--allow-rejects`` is given.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Connection
 
-from api.cli.common import AllowRejects, run_import
+from api.cli.common import AllowRejects, option, run_import
 from layers.importers.report import ImportReport, Progress
 from layers.settings import Settings
 
 app: typer.Typer = typer.Typer(
     help="Import data. Each import is one transaction with a summary.", no_args_is_help=True
 )
+
+
+def _file(text: str) -> Any:
+    """A FILE argument (or several) with help ``text``."""
+    return typer.Argument(metavar="FILE", help=text)
+
+
+def _column(what: str) -> Any:
+    """An option naming the file's column of ``what``."""
+    return option("COLUMN", f"The column of {what}.")
 
 
 def _rollup(conn: Connection, progress: Progress, settings: Settings) -> ImportReport:
@@ -30,45 +40,19 @@ def _rollup(conn: Connection, progress: Progress, settings: Settings) -> ImportR
 
 @app.command("boundaries")
 def import_boundaries_cmd(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="FILE", help="GeoJSON, GeoPackage, zipped Shapefile or CSV with a WKT column."
-        ),
-    ],
-    kind: Annotated[
-        str, typer.Option(metavar="KIND", help="What the areas are: ward, district, lsoa or county.")
-    ],
-    code_field: Annotated[
-        str | None,
-        typer.Option(
-            metavar="COLUMN", help="The column of area codes (default: the ONS-style one, e.g. WD22CD)."
-        ),
-    ] = None,
-    name_field: Annotated[
-        str | None,
-        typer.Option(
-            metavar="COLUMN", help="The column of area names (default: the ONS-style one, e.g. WD22NM)."
-        ),
-    ] = None,
+    path: Annotated[Path, _file("GeoJSON, GeoPackage, zipped Shapefile or CSV with a WKT column.")],
+    kind: Annotated[str, option("KIND", "What the areas are: ward, district, lsoa or county.")],
+    code_field: Annotated[str | None, _column("area codes (default: the ONS-style one, e.g. WD22CD)")] = None,
+    name_field: Annotated[str | None, _column("area names (default: the ONS-style one, e.g. WD22NM)")] = None,
     parent_field: Annotated[
-        str | None,
-        typer.Option(
-            metavar="COLUMN",
-            help="The column of each ward's or LSOA's district code (default: the ONS-style one).",
-        ),
+        str | None, _column("each ward's or LSOA's district code (default: the ONS-style one)")
     ] = None,
     vintage: Annotated[
-        str | None,
-        typer.Option(metavar="YEAR", help="The boundaries' year (default: from the code column's name)."),
+        str | None, option("YEAR", "The boundaries' year (default: from the code column).")
     ] = None,
-    crs: Annotated[
-        str | None,
-        typer.Option(metavar="CRS", help="The file's CRS when it does not say, e.g. EPSG:27700."),
-    ] = None,
+    crs: Annotated[str | None, option("CRS", "The file's CRS when it does not say, e.g. EPSG:27700.")] = None,
     layer: Annotated[
-        str | None,
-        typer.Option(metavar="LAYER", help="The layer to read from a GeoPackage (default: the first)."),
+        str | None, option("LAYER", "The GeoPackage layer to read (default: the first).")
     ] = None,
     allow_rejects: AllowRejects = False,
 ) -> None:
@@ -76,31 +60,16 @@ def import_boundaries_cmd(
     from layers.importers.boundaries import import_boundaries
 
     settings = Settings()
-    run_import(
-        settings,
-        lambda conn, progress: import_boundaries(
-            conn,
-            path,
-            kind=kind,
-            code_field=code_field,
-            name_field=name_field,
-            parent_field=parent_field,
-            vintage=vintage,
-            crs=crs,
-            layer=layer,
-            allow_rejects=allow_rejects,
-            subdivide_max_vertices=settings.geo.subdivide_max_vertices,
-            progress=progress,
-        ),
-    )
+    run_import(settings, lambda conn, progress: import_boundaries(
+        conn, path, kind=kind, code_field=code_field, name_field=name_field, parent_field=parent_field,
+        vintage=vintage, crs=crs, layer=layer, allow_rejects=allow_rejects,
+        subdivide_max_vertices=settings.geo.subdivide_max_vertices, progress=progress,
+    ))  # fmt: skip
 
 
 @app.command("localities")
 def import_localities_cmd(
-    path: Annotated[
-        Path,
-        typer.Argument(metavar="FILE", help="CSV with locality_code, locality_name and member_code."),
-    ],
+    path: Annotated[Path, _file("CSV with locality_code, locality_name and member_code columns.")],
     allow_rejects: AllowRejects = False,
 ) -> None:
     """Import custom localities: a CSV of locality_code, locality_name, member_code (a ward or LSOA)."""
@@ -121,9 +90,7 @@ def import_localities_cmd(
 
 @app.command("iod")
 def import_iod_cmd(
-    paths: Annotated[
-        list[Path], typer.Argument(metavar="FILE...", help="IoD2019 File 1, 2 and/or 6 (CSV, or .csv.gz).")
-    ],
+    paths: Annotated[list[Path], _file("IoD2019 File 1, 2 and/or 6 (CSV, or .csv.gz).")],
     allow_rejects: AllowRejects = False,
     rollup: Annotated[bool, typer.Option(help="Roll LSOA values up to wards and districts.")] = True,
 ) -> None:
@@ -150,18 +117,11 @@ def rollup_cmd() -> None:
 
 @app.command("indicators")
 def import_indicators_cmd(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            metavar="FILE", help="CSV (or .csv.gz) with area_code, indicator, value and period columns."
-        ),
-    ],
+    path: Annotated[Path, _file("CSV (or .csv.gz) with area_code, indicator, value and period columns.")],
     source: Annotated[
         str | None,
-        typer.Option(
-            metavar="SOURCE",
-            help="Where the values come from, for rows whose source column is blank or absent "
-            '(default: "imported from FILE").',
+        option(
+            "SOURCE", 'Source of rows whose source column is blank or absent (default: "imported from FILE").'
         ),
     ] = None,
     allow_rejects: AllowRejects = False,
@@ -179,9 +139,7 @@ def import_indicators_cmd(
 
 @app.command("osm")
 def import_osm_cmd(
-    paths: Annotated[
-        list[Path], typer.Argument(metavar="FILE...", help="GeoJSON exports of OpenStreetMap features.")
-    ],
+    paths: Annotated[list[Path], _file("GeoJSON exports of OpenStreetMap features.")],
     allow_rejects: AllowRejects = False,
     postcodes: Annotated[
         bool, typer.Option(help="Also build approximate postcodes from the features' addr:postcode.")
@@ -202,10 +160,7 @@ def import_osm_cmd(
 
 @app.command("postcodes")
 def import_postcodes_cmd(
-    path: Annotated[
-        Path,
-        typer.Argument(metavar="FILE", help="CSV in the ONS Postcode Directory's layout (pcds, lat, long)."),
-    ],
+    path: Annotated[Path, _file("CSV in the ONS Postcode Directory's layout (pcds, lat, long, ...).")],
     allow_rejects: AllowRejects = False,
 ) -> None:
     """Import postcodes from an ONS Postcode Directory-style CSV (pcds, lat, long, ...)."""
@@ -219,20 +174,13 @@ def import_postcodes_cmd(
 
 @app.command("groups")
 def import_groups_cmd(
-    path: Annotated[
-        Path, typer.Argument(metavar="FILE", help="CSV with a name column and any other known fields.")
-    ],
+    path: Annotated[Path, _file("CSV with a name column and any other known fields.")],
     serves: Annotated[
-        list[str] | None,
-        typer.Option(metavar="CODE", help="Area code served by groups that name none (repeatable)."),
+        list[str] | None, option("CODE", "Area code served by groups that name none (repeatable).")
     ] = None,
     source: Annotated[
         str | None,
-        typer.Option(
-            metavar="SOURCE",
-            help="Where the groups come from, for rows whose source column is blank or absent "
-            "(default: the file's name); re-imports update by source and id.",
-        ),
+        option("SOURCE", "Source of rows whose source column is blank (default: the file's name)."),
     ] = None,
     allow_rejects: AllowRejects = False,
 ) -> None:

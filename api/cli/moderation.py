@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Connection
 
-from api.cli.common import audit, in_transaction, terminal
+from api.cli.common import audit, in_transaction, option, terminal
 from layers.settings import Settings
 
 app: typer.Typer = typer.Typer(help="Moderation of residents' offers.", no_args_is_help=True)
@@ -17,9 +17,9 @@ app: typer.Typer = typer.Typer(help="Moderation of residents' offers.", no_args_
 def moderation_erase_expired_cmd(
     days: Annotated[
         int | None,
-        typer.Option(
-            metavar="DAYS",
-            help="How many days after the decision details are kept (default: PATCHMAP_RETENTION_DAYS, or 365).",
+        option(
+            "DAYS",
+            "Keep personal details this many days after the decision (default: PATCHMAP_RETENTION_DAYS, or 365).",
         ),
     ] = None,
 ) -> None:

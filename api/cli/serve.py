@@ -4,28 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-
-from api.cli.common import terminal
+from api.cli.common import option, terminal
 from layers.settings import Settings
 
 
 def serve(
     host: Annotated[
         str | None,
-        typer.Option(
-            metavar="ADDRESS", help="The address to listen on (default: PATCHMAP_HOST, or 127.0.0.1)."
-        ),
+        option("ADDRESS", "The address to listen on (default: PATCHMAP_HOST, or 127.0.0.1)."),
     ] = None,
     port: Annotated[
         int | None,
-        typer.Option(metavar="PORT", help="The port to listen on (default: PORT or PATCHMAP_PORT, or 8000)."),
+        option("PORT", "The port to listen on (default: PORT or PATCHMAP_PORT, or 8000)."),
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option(
-            metavar="N", help="How many uvicorn worker processes to run (default: PATCHMAP_WORKERS, or 1)."
-        ),
+        option("N", "How many uvicorn worker processes to run (default: PATCHMAP_WORKERS, or 1)."),
     ] = None,
 ) -> None:
     """Serve the app with uvicorn and print its addresses."""

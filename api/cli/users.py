@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Connection
 
-from api.cli.common import audit, fail, in_transaction, terminal
+from api.cli.common import audit, fail, in_transaction, option, terminal
 from layers.settings import Settings
 
 app: typer.Typer = typer.Typer(help="Council users: create, list, disable, API tokens.", no_args_is_help=True)
@@ -18,13 +18,11 @@ Email = Annotated[str, typer.Argument(metavar="EMAIL", help="The user's email ad
 @app.command("create")
 def users_create_cmd(
     email: Email,
-    role: Annotated[
-        str, typer.Option(metavar="ROLE", help="What they may do: admin, officer or coordinator.")
-    ],
-    name: Annotated[str, typer.Option(metavar="NAME", help="The name shown in the audit log.")] = "",
+    role: Annotated[str, option("ROLE", "What they may do: admin, officer or coordinator.")],
+    name: Annotated[str, option("NAME", "The name shown in the audit log.")] = "",
     district: Annotated[
         list[str] | None,
-        typer.Option(metavar="CODE", help="A co-ordinator's district, by its code (repeat for more)."),
+        option("CODE", "A co-ordinator's district, by its code (repeat for more)."),
     ] = None,
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from stdin instead of asking.")
@@ -98,8 +96,8 @@ def users_revoke_cmd(
 @app.command("token")
 def users_token_cmd(
     email: Email,
-    name: Annotated[str, typer.Option(metavar="NAME", help="What the token is for.")] = "api",
-    days: Annotated[int, typer.Option(metavar="DAYS", help="How many days until it expires.")] = 90,
+    name: Annotated[str, option("NAME", "What the token is for.")] = "api",
+    days: Annotated[int, option("DAYS", "How many days until it expires.")] = 90,
 ) -> None:
     """Make an API token for a user and print it once (only its digest is kept)."""
     from layers.access import auth

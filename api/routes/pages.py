@@ -33,18 +33,26 @@ def base_map(m: MapSettings) -> dict[str, Any]:
     }
 
 
+def data_urls(request: Request) -> dict[str, Any]:
+    """Where a map page finds its scripts and its data: static files, markers, areas, public records."""
+    root = request.scope.get("root_path", "").rstrip("/")
+    return {
+        "static_url": request.url_for("static", path="").path,
+        "markers_url": request.url_for("map_markers").path,
+        "areas_url": request.url_for("list_areas").path,
+        "detail_urls": {kind: root + path for kind, path in DETAIL_PATHS.items()},
+    }
+
+
 @router.get("/", response_class=HTMLResponse)
 async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse:
     """The residents' map: search, filters and results; markers load from /map/markers.geojson."""
     root = request.scope.get("root_path", "").rstrip("/")
     data = ResidentMapData(
-        static_url=request.url_for("static", path="").path,
-        markers_url=request.url_for("map_markers").path,
         search_url=root + SEARCH_PATH,
-        areas_url=request.url_for("list_areas").path,
-        detail_urls={kind: root + path for kind, path in DETAIL_PATHS.items()},
         submission_urls={kind: root + path for kind, path in SUBMISSION_PATHS.items()},
         **base_map(settings.map),
+        **data_urls(request),
     )
     return HTMLResponse(resident_map_page(data))
 
@@ -56,13 +64,10 @@ async def read_officer_map_page(request: Request, settings: AppSettings, work: W
     /analysis/areas/{code}, and groups, hubs and spaces from /map/markers.geojson."""
     root = request.scope.get("root_path", "").rstrip("/")
     data = OfficerMapData(
-        static_url=request.url_for("static", path="").path,
         overlay_url=request.url_for("read_overlay").path,
         profile_url=root + PROFILE_PATH,
-        markers_url=request.url_for("map_markers").path,
-        areas_url=request.url_for("list_areas").path,
-        detail_urls={kind: root + path for kind, path in DETAIL_PATHS.items()},
         **base_map(settings.map),
+        **data_urls(request),
         resident_url=request.url_for("read_map_page").path,
         own_needs=await work.run(own_need_choices),
     )

@@ -27,7 +27,6 @@ CODE_PREFIX = {"ward": "WD", "lsoa": "LSOA", "district": "LAD", "county": "CTY"}
 GSS = re.compile(r"^[EWSN]\d{8}$")
 
 
-
 def _field(columns: list[str], kind: str, suffix: str, given: str | None, what: str) -> str | None:
     """The column holding codes (suffix CD) or names (NM): as given, else the ONS-style name for kind."""
     if given:

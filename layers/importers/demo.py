@@ -40,8 +40,12 @@ def load_demo(
     n = settings.geo.subdivide_max_vertices
     with conn.begin_nested():
         reports = [
-            import_boundaries(conn, files["wards"][0], kind="ward", subdivide_max_vertices=n, progress=progress),
-            import_boundaries(conn, files["lsoas"][0], kind="lsoa", subdivide_max_vertices=n, progress=progress),
+            import_boundaries(
+                conn, files["wards"][0], kind="ward", subdivide_max_vertices=n, progress=progress
+            ),
+            import_boundaries(
+                conn, files["lsoas"][0], kind="lsoa", subdivide_max_vertices=n, progress=progress
+            ),
             import_localities(conn, files["localities"][0], subdivide_max_vertices=n, progress=progress),
             import_iod(conn, files["iod"], progress=progress),
             rollup_indicators(conn, metric_srid=settings.geo.metric_srid, progress=progress),

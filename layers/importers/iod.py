@@ -62,7 +62,6 @@ THOUSANDS = r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 CODE_PATTERN = r"lsoa (?:code\b.*|11cd)|lsoa11cd"
 
 
-
 @dataclass
 class _Parsed:
     """The valid values of one file, long format: one row per LSOA and measure."""

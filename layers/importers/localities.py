@@ -38,18 +38,27 @@ def import_localities(
         raise fail(what, path.name, "the file could not be read", f"{type(exc).__name__}: {exc}") from exc
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise fail(what, path.name, f"missing columns {', '.join(missing)}",
-                   f"Expected {', '.join(COLUMNS)}; found {', '.join(df.columns)}.")
+        raise fail(
+            what,
+            path.name,
+            f"missing columns {', '.join(missing)}",
+            f"Expected {', '.join(COLUMNS)}; found {', '.join(df.columns)}.",
+        )
     report = ImportReport(what=what, source=path.name, rows=len(df))
     progress.start(f"Checking {len(df)} locality members", len(df))
     codes = {str(c).strip() for c in df["member_code"]}
-    known: dict[str, int] = dict(conn.execute(
-        text("SELECT code, id FROM areas WHERE code = ANY(:c) AND kind IN ('ward', 'lsoa')"), {"c": list(codes)}
-    ).all())
-    taken = set(conn.execute(
-        text("SELECT code FROM areas WHERE code = ANY(:c) AND kind <> 'locality'"),
-        {"c": list({str(c).strip() for c in df["locality_code"]})},
-    ).scalars())
+    known: dict[str, int] = dict(
+        conn.execute(
+            text("SELECT code, id FROM areas WHERE code = ANY(:c) AND kind IN ('ward', 'lsoa')"),
+            {"c": list(codes)},
+        ).all()
+    )
+    taken = set(
+        conn.execute(
+            text("SELECT code FROM areas WHERE code = ANY(:c) AND kind <> 'locality'"),
+            {"c": list({str(c).strip() for c in df["locality_code"]})},
+        ).scalars()
+    )
     members: dict[str, set[int]] = {}
     names: dict[str, str] = {}
     for i, rec in enumerate(df.itertuples(index=False), start=1):
@@ -79,7 +88,14 @@ def import_localities(
         ids = [r.id for r in results]
         rebuild_pieces(conn, [r.id for r in results if r.changed], subdivide_max_vertices)
         conn.execute(table_of(LocalityMember).delete().where(LocalityMember.locality_id.in_(ids)))
-        upsert(conn, table_of(LocalityMember),
-               [{"locality_id": r.id, "member_id": m} for r, row in zip(results, rows, strict=True)
-                for m in row["member_ids"]], ["locality_id", "member_id"])
+        upsert(
+            conn,
+            table_of(LocalityMember),
+            [
+                {"locality_id": r.id, "member_id": m}
+                for r, row in zip(results, rows, strict=True)
+                for m in row["member_ids"]
+            ],
+            ["locality_id", "member_id"],
+        )
     return report

@@ -54,9 +54,10 @@ def _read_wkt_csv(path: Path, what: str) -> gpd.GeoDataFrame:
             geoms.append(shapely.from_wkt(text) if text.strip() else None)
         except shapely.errors.GEOSException:
             geoms.append(np.nan)  # marked unreadable; the caller rejects the row with its reason
-    out = gpd.GeoDataFrame(df.drop(columns=[col]), geometry=gpd.GeoSeries(
-        [g if isinstance(g, shapely.Geometry) else None for g in geoms]
-    ))
+    out = gpd.GeoDataFrame(
+        df.drop(columns=[col]),
+        geometry=gpd.GeoSeries([g if isinstance(g, shapely.Geometry) else None for g in geoms]),
+    )
     out["_wkt_unreadable"] = [not isinstance(g, shapely.Geometry) and g is not None for g in geoms]
     return out
 

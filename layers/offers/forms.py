@@ -47,7 +47,6 @@ CONSENT_TEXT: Final = "You may contact me about this offer."
 CONSENT_PROBLEM: Final = "tick the box to say we may contact you about this offer"
 
 
-
 class _Model(BaseModel):
     """Strict about unknown fields; blank strings count as not given (a form sends "" for an empty box)."""
 

@@ -5,7 +5,7 @@ sorted, merged half-open ranges ``[start, end)`` of such minutes. Search filters
 migration 0003 holds the same two parsers in SQL (``patchmap_opening_minutes``, ``patchmap_meets_minutes``,
 returning an ``int4multirange``), and migration 0007 the public shapes (``patchmap_public_meets``,
 ``patchmap_public_availability``: the stored columns that search and the public views read);
-``tests/test_hours.py`` checks that the SQL and Python agree.
+``tests/layers/test_hours.py`` checks that the SQL and Python agree.
 
 The OpenStreetMap forms understood (case-insensitive; these cover the Norwich data and most UK tagging):
 

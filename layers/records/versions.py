@@ -125,7 +125,12 @@ CHANGES: Final[dict[str, type[_Changes]]] = {"group": GroupChanges, "hub": HubCh
 EDITABLE: Final[dict[str, frozenset[str]]] = {k: frozenset(m.model_fields) for k, m in CHANGES.items()}
 TABLES: Final = {"group": table_of(Group), "hub": table_of(Hub), "space": table_of(Space)}
 COMPUTED: Final = (
-    "geom_bng", "search_text", "meets_minutes", "opening_minutes", "meets_public", "availability_public",
+    "geom_bng",
+    "search_text",
+    "meets_minutes",
+    "opening_minutes",
+    "meets_public",
+    "availability_public",
     "category_keys",
 )
 VERSION_COLUMNS: Final = "version, action, changed_at, changed_by, changes, snapshot"

@@ -1,50 +1,39 @@
-/* What the officers' map and the co-ordinator's patch map share: fetching JSON from the API, a few number
- * and text helpers, the groups, hubs and spaces layers (loaded from /map/markers.geojson for the view,
+/* What the officers' map and the co-ordinator's patch map share: a few number and text helpers (the facts
+ * both profiles give), the groups, hubs and spaces layers (loaded from /map/markers.geojson for the view,
  * toggled with Leaflet's layer control, with a popup per place), and AreaMap: areas coloured by need ×
  * provision, a list with an entry per area beside the map, and an area's profile opened from either.
  *
  * Every string from the API reaches the page through textContent or setAttribute, never innerHTML.
- * Needs patchmap-details.js (window.Patchmap.text) loaded first.
+ * Needs patchmap-core.js (window.Patchmap.core) and patchmap-details.js (window.Patchmap.text) loaded first.
  */
 (function () {
   "use strict";
 
   var T = window.Patchmap.text;
+  var C = window.Patchmap.core;
   var el = T.el;
+  var $ = C.$;
   var KINDS = ["group", "hub", "space"];
   var KIND_PLURAL = { group: "Groups", hub: "Community hubs", space: "Spaces to use" };
   var DEBOUNCE_MS = 300;
   var CLUSTER_OVER = 1500;
 
-  function $(id) { return document.getElementById(id); }
-  function reduced() { return window.matchMedia("(prefers-reduced-motion: reduce)").matches; }
-
-  function withParams(url, params) {
-    var u = new URL(url, window.location.href);
-    Object.keys(params).forEach(function (k) {
-      if (params[k] !== undefined && params[k] !== null && params[k] !== "") u.searchParams.set(k, params[k]);
-    });
-    return u.pathname + u.search;
-  }
-
-  /* GET JSON (with the session cookie); a non-2xx answer rejects with the API's {"error", "detail"} as the
-   * message and the HTTP status as e.status. */
-  function getJSON(url, signal) {
-    var options = { signal: signal, headers: { Accept: "application/json" }, credentials: "same-origin" };
-    return fetch(url, options).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (r.ok) return body;
-        var e = new Error([body && body.error, body && body.detail].filter(Boolean).join(". ") || "HTTP " + r.status);
-        e.status = r.status;
-        throw e;
-      });
-    });
-  }
-
   function num(v, digits) {
     if (typeof v !== "number" || !isFinite(v)) return "not known";
     return v.toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
+
+  function pct(v) { return typeof v === "number" && isFinite(v) ? Math.round(v * 100) + "%" : "not known"; }
+
+  /* The facts both maps' profiles give of an area (`a`, from the profile `p`), in words. */
+  var facts = {
+    imd: function (a) { return num((a.deprivation || {}).imd_decile, 1) + " (1 = most deprived tenth of England)"; },
+    counted: function (a) {
+      return T.plural(a.groups, "group") + ", " + T.plural(a.hubs, "community hub") + ", " +
+        T.plural(a.spaces, "space");
+    },
+    coverage: function (a, p) { return pct(a.coverage) + " of residents within " + num(p.radius_m, 0) + " m"; },
+  };
 
   /* The explanation without the area's name in front (the list and profile show the name already). */
   function reason(row) {
@@ -58,14 +47,6 @@
     return (n ? n + (n === 1 ? " has" : " have") : "None has") + " high need and low provision.";
   }
 
-  /* One term and value of a <dl>; the value is text or a node. */
-  function fact(dl, term, value) {
-    dl.appendChild(el("dt", null, term));
-    var dd = el("dd");
-    if (typeof value === "string") dd.textContent = value; else dd.appendChild(value);
-    dl.appendChild(dd);
-  }
-
   /* Groups, hubs and spaces on `map`, one layer per kind with a layer control; config gives markersUrl,
    * detailUrls, labels and styles.markers. onError(text) hears when they could not be loaded. */
   function AssetLayers(map, config, onError) {
@@ -75,7 +56,8 @@
     this.onError = onError;
     this.layers = {};
     this.loads = 0;
-    this.controller = null;
+    this.nextSignal = C.latestOnly();
+    this.schedule = C.debounce(this.load.bind(this), DEBOUNCE_MS);  // after the map moves
     var overlays = {};
     KINDS.forEach(function (k) {
       self.layers[k] = L.layerGroup().addTo(map);
@@ -95,23 +77,12 @@
     toggle.setAttribute("aria-label", toggle.title);
   }
 
-  AssetLayers.prototype.schedule = function () {
-    var self = this;
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(function () { self.load(); }, DEBOUNCE_MS);
-  };
-
   AssetLayers.prototype.load = function () {
     var self = this;
-    if (this.controller) this.controller.abort();
-    this.controller = new AbortController();
-    var signal = this.controller.signal;
-    var b = this.map.getBounds().pad(0.05);
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, i) {
-      return Math.max(i % 2 ? -90 : -180, Math.min(i % 2 ? 90 : 180, v)).toFixed(5);
-    }).join(",");
-    var url = withParams(this.config.markersUrl, { bbox: bbox, zoom: Math.round(this.map.getZoom()), cluster_over: CLUSTER_OVER });
-    getJSON(url, signal).then(function (fc) {
+    var signal = this.nextSignal();
+    var url = C.withParams(this.config.markersUrl, { bbox: C.bboxParam(this.map), zoom: Math.round(this.map.getZoom()),
+      cluster_over: CLUSTER_OVER });
+    C.getJSON(url, signal).then(function (fc) {
       if (signal.aborted) return;
       KINDS.forEach(function (k) { self.layers[k].clearLayers(); });
       (fc.features || []).forEach(function (f) { self.add(f); });
@@ -130,10 +101,9 @@
         var n = p[k + "s"];
         if (!n) return;
         var node = el("span", "pm-cluster pm-cluster--" + k, n.toLocaleString("en-GB"));
-        var m = L.marker(latlng, { icon: L.divIcon({ html: node, className: "pm-cluster-icon", iconSize: [32, 32] }),
-          title: T.plural(n, T.kindName(k).toLowerCase()) + " here: select to zoom in", keyboard: true });
-        m.on("click", function () { self.map.setView(latlng, Math.min(self.map.getZoom() + 2, 18)); });
-        self.layers[k].addLayer(m);
+        self.layers[k].addLayer(C.zoomInMarker(self.map, latlng, {
+          icon: L.divIcon({ html: node, className: "pm-cluster-icon", iconSize: [32, 32] }),
+          title: T.plural(n, T.kindName(k).toLowerCase(), KIND_PLURAL[k].toLowerCase()) + " here: select to zoom in" }));
       });
       return;
     }
@@ -183,7 +153,7 @@
     this.profile = null;
     this.loads = 0;
     this.profileLoads = 0;
-    this.controllers = {};
+    this.signals = { areas: C.latestOnly(), profile: C.latestOnly() };
     map.options.zoomSnap = 0.5;  // so fitting a district fills the map, on a phone too
     this.areas = L.geoJSON(null, {
       style: function (f) { return self.areaStyle(f.properties); },
@@ -203,19 +173,13 @@
     $("pm-back").addEventListener("click", function () { self.closeProfile(true); });
     $("pm-profile").addEventListener("keydown", function (e) { if (e.key === "Escape") self.closeProfile(true); });
     this.map.on("moveend", function () { self.assetLayers.schedule(); });
-    this.map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
-    });
+    C.noteTileErrors(this.map);
   };
 
   AreaMap.prototype.setStatus = function (text) { $("pm-status").textContent = text; };
 
-  /* A fresh signal for one kind of request (`what`), aborting the one before it. */
-  AreaMap.prototype.abort = function (what) {
-    if (this.controllers[what]) this.controllers[what].abort();
-    this.controllers[what] = new AbortController();
-    return this.controllers[what].signal;
-  };
+  /* A fresh signal for one kind of request (`what`: "areas" or "profile"), aborting the one before it. */
+  AreaMap.prototype.abort = function (what) { return this.signals[what](); };
 
   AreaMap.prototype.classOf = function (row) {
     return (row && row.bivariate_class && this.styles.classes[row.bivariate_class]) || null;
@@ -262,7 +226,7 @@
     var self = this;
     var signal = this.abort("areas");
     document.body.dataset.mapState = "loading";
-    getJSON(url, signal).then(function (fc) {
+    C.getJSON(url, signal).then(function (fc) {
       if (signal.aborted) return;
       shown(fc);
       self.loads += 1;
@@ -286,7 +250,7 @@
 
   /* Fits the map to all the areas shown. */
   AreaMap.prototype.fitAreas = function () {
-    if (this.areas.getLayers().length) this.map.fitBounds(this.areas.getBounds(), { padding: [8, 8], animate: !reduced() });
+    if (this.areas.getLayers().length) this.map.fitBounds(this.areas.getBounds(), { padding: [8, 8], animate: !C.reduced() });
   };
 
   /* The swatch and the words of the area's class, in a `tag` (a span unless said). */
@@ -335,7 +299,7 @@
   AreaMap.prototype.reveal = function (layer, from) {
     if (from === "map" || from === "reload") return;
     var b = layer.getBounds();
-    if (!this.map.getBounds().contains(b)) this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14, animate: !reduced() });
+    if (!this.map.getBounds().contains(b)) this.map.fitBounds(b, { padding: [24, 24], maxZoom: 14, animate: !C.reduced() });
   };
 
   AreaMap.prototype.profileUrl = function (code) { return this.config.profileUrl + encodeURIComponent(code); };
@@ -361,7 +325,7 @@
     if (from !== "reload") title.focus();
     document.body.dataset.profileState = "loading";
     var signal = this.abort("profile");
-    getJSON(this.profileUrl(code), signal).then(function (p) {
+    C.getJSON(this.profileUrl(code), signal).then(function (p) {
       if (signal.aborted || self.selected !== code) return;
       self.profile = p;
       title.textContent = p.area.name;
@@ -400,7 +364,7 @@
 
   window.Patchmap = window.Patchmap || {};
   window.Patchmap.areamap = {
-    withParams: withParams, getJSON: getJSON, num: num, reason: reason, fact: fact, highLowWords: highLowWords,
-    reduced: reduced, AssetLayers: AssetLayers, AreaMap: AreaMap, inherit: inherit,
+    num: num, facts: facts, reason: reason, highLowWords: highLowWords, AssetLayers: AssetLayers, AreaMap: AreaMap,
+    inherit: inherit,
   };
 })();

@@ -233,13 +233,16 @@
     return text;
   }
 
-  function row(dl, term, value) {
-    if (!value) return;
+  /* One term and value of a <dl>; the value is text or a node. */
+  function fact(dl, term, value) {
     dl.appendChild(el("dt", null, term));
     var dd = el("dd");
     if (typeof value === "string") dd.textContent = value; else dd.appendChild(value);
     dl.appendChild(dd);
   }
+
+  /* A fact only when there is something to say. */
+  function row(dl, term, value) { if (value) fact(dl, term, value); }
 
   function contactNode(item) {
     var box = el("span", "pm-contact");
@@ -306,6 +309,6 @@
   window.Patchmap = window.Patchmap || {};
   window.Patchmap.text = {
     sampleKeys: sampleKeys, el: el, plural: plural, safeUrl: safeUrl, distanceText: distanceText, isSample: isSample, kindName: kindName,
-    badgeRow: badgeRow, shape: shape, details: details, summaryLine: summaryLine, joinWords: joinWords,
+    badgeRow: badgeRow, shape: shape, details: details, summaryLine: summaryLine, joinWords: joinWords, fact: fact,
   };
 })();

@@ -9,6 +9,7 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var C = window.Patchmap.core;
   var el = T.el;
 
   /* "contact.email" -> "contact_email", "categories.0" -> "categories", "location" -> "postcode". */
@@ -160,27 +161,26 @@
     button.dataset.label = button.dataset.label || button.textContent;
     button.textContent = "Sending…";
     var body = new URLSearchParams(new FormData(form));
-    return fetch(form.action, {
-      method: "POST", body: body,
-      headers: { Accept: "application/json", "Content-Type": "application/x-www-form-urlencoded" },
-    }).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (json) {
-        if (response.ok && json.reference) showDone(form, json);
-        else if (response.status === 422) showInvalid(form, json);
-        else if (response.status === 429) {
-          showProblem(form, "You have sent a few forms in a short time", [{
-            text: "Thank you for your enthusiasm! To keep the map free of junk we limit how many forms one " +
-              "person can send. Please try again in " + minutes(response) + ". What you typed is still here.",
-          }]);
-        } else if (response.status === 413) {
-          showProblem(form, "The form is too long", [{ text: "Please shorten the longest answers and send it again." }]);
-        } else {
-          showProblem(form, "Sorry, the form could not be sent", [{
-            text: (json && json.detail && typeof json.detail === "string" ? json.detail + " " : "") +
-              "Please try again later. What you typed is still here.",
-          }]);
-        }
-      });
+    return C.fetchJSON(form.action, {
+      method: "POST", body: body, headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    }).then(function (answer) {
+      var response = answer.response;
+      var json = answer.body;
+      if (response.ok && json.reference) showDone(form, json);
+      else if (response.status === 422) showInvalid(form, json);
+      else if (response.status === 429) {
+        showProblem(form, "You have sent a few forms in a short time", [{
+          text: "Thank you for your enthusiasm! To keep the map free of junk we limit how many forms one " +
+            "person can send. Please try again in " + minutes(response) + ". What you typed is still here.",
+        }]);
+      } else if (response.status === 413) {
+        showProblem(form, "The form is too long", [{ text: "Please shorten the longest answers and send it again." }]);
+      } else {
+        showProblem(form, "Sorry, the form could not be sent", [{
+          text: (json && json.detail && typeof json.detail === "string" ? json.detail + " " : "") +
+            "Please try again later. What you typed is still here.",
+        }]);
+      }
     }).catch(function () {
       showProblem(form, "Sorry, the form could not be sent", [{
         text: "Check that you are online and try again. What you typed is still here.",

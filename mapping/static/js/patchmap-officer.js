@@ -9,16 +9,16 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var C = window.Patchmap.core;
   var A = window.Patchmap.areamap;
-  var el = T.el;
-  var withParams = A.withParams, getJSON = A.getJSON, num = A.num, reason = A.reason, fact = A.fact;
+  var el = T.el, fact = T.fact;
+  var $ = C.$, withParams = C.withParams, getJSON = C.getJSON;
+  var num = A.num, reason = A.reason;
   var KINDS = ["group", "hub", "space"];
   var LEVEL_WORDS = { ward: ["ward", "wards"], lsoa: ["neighbourhood (LSOA)", "neighbourhoods (LSOAs)"],
     locality: ["locality", "localities"], district: ["district", "districts"] };
   var MEASURE_PARAMS = ["kinds", "category", "radius_m", "need", "provision"];
   var ASSETS_SHOWN = 15;
-
-  function $(id) { return document.getElementById(id); }
 
   /* The area of a feature's bounding box in square degrees: enough to put larger shapes underneath. */
   function span(feature) {
@@ -27,7 +27,6 @@
     return (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth());
   }
 
-  function pct(v) { return typeof v === "number" && isFinite(v) ? Math.round(v * 100) + "%" : "not known"; }
   function signed(v) { return typeof v === "number" && isFinite(v) ? (v > 0 ? "+" : v < 0 ? "\u2212" : "") + Math.abs(v).toFixed(2) : "not known"; }
   function levelWord(level, n) { var w = LEVEL_WORDS[level] || ["area", "areas"]; return n === 1 ? w[0] : w[1]; }
 
@@ -225,16 +224,15 @@
     fact(dl, "Residents", num(a.population_total, 0) + " (aged 0 to 15: " + num(a.population_0_15, 0) +
       "; 60 and over: " + num(a.population_60_plus, 0) + ")");
     var dep = a.deprivation || {};
-    fact(dl, "IMD decile", num(dep.imd_decile, 1) + " (1 = most deprived tenth of England)");
+    fact(dl, "IMD decile", A.facts.imd(a));
     var need = this.settings.need;
     if (need !== "imd" && dep[need + "_decile"] !== undefined) {
       fact(dl, this.config.needs[need] + " decile", num(dep[need + "_decile"], 1));
     }
-    fact(dl, "Counted", T.plural(a.groups, "group") + ", " + T.plural(a.hubs, "community hub") + ", " +
-      T.plural(a.spaces, "space") + " (" + num(a.assets, 0) + " in all)");
+    fact(dl, "Counted", A.facts.counted(a) + " (" + num(a.assets, 0) + " in all)");
     fact(dl, "Per 1,000 residents", num(a.assets_per_1000, 1) + " (groups " + num(a.groups_per_1000, 1) +
       ", hubs " + num(a.hubs_per_1000, 1) + ", spaces " + num(a.spaces_per_1000, 1) + ")");
-    fact(dl, "Coverage", pct(a.coverage) + " of residents within " + num(p.radius_m, 0) + " m");
+    fact(dl, "Coverage", A.facts.coverage(a, p));
     fact(dl, "Accessibility", "E2SFCA " + num(a.access_e2sfca, 2) + " and 2SFCA " + num(a.access_2sfca, 2) +
       " per 1,000 residents within " + num(p.catchment_m / 1000, 0) + " km");
     fact(dl, "Gap", signed(a.gap) + " (need percentile " + num(a.need_percentile, 2) + " minus provision percentile " +

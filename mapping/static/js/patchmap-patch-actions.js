@@ -13,38 +13,35 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var C = window.Patchmap.core;
   var el = T.el;
+  var $ = C.$;
   var ACTIONS = {
     create: "As first recorded", update: "Edited", restore: "Restored an earlier version",
     confirm: "Confirmed still right", unchanged: "No change", import: "Updated by an import",
   };
   var LONGEST = 120; // characters of a value shown in the history
 
-  function $(id) { return document.getElementById(id); }
-
-  function csrf() {
-    var panels = $("pm-panels");
-    return (panels && panels.dataset.csrfToken) || "";
-  }
-
+  /* A request with the session's X-CSRF-Token (from #pm-panels). */
   function call(method, url, body) {
-    return fetch(url, {
-      method: method,
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": csrf() },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (b) {
-        if (r.ok) return b;
-        throw new Error([b && b.error, b && b.detail].filter(Boolean).join(". ") || "The server answered " + r.status + ".");
-      });
-    });
+    var panels = $("pm-panels");
+    return C.sendJSON(method, url, body, panels && panels.dataset.csrfToken);
   }
 
-  function say(p, parts, className) {
-    p.className = "pm-record-status" + (className ? " " + className : "");
-    p.replaceChildren();
-    parts.forEach(function (part) { p.appendChild(typeof part === "string" ? document.createTextNode(part) : part); });
+  function say(p, parts, className) { C.say(p, "pm-record-status", parts, className); }
+
+  /* One click's request: says `doing` and disables the button while it runs (owner.busy stops a second);
+   * run() returns the request's promise. On failure says "<failed>: why", enables the button and focuses it. */
+  function act(owner, button, doing, failed, run) {
+    if (owner.busy) return;
+    owner.busy = true;
+    button.disabled = true;
+    say(owner.status, [doing]);
+    run().catch(function (e) {
+      button.disabled = false;
+      say(owner.status, [failed + ": " + e.message], "pm-error");
+      button.focus();
+    }).then(function () { owner.busy = false; });
   }
 
   function when(iso) {
@@ -87,25 +84,18 @@
 
   Record.prototype.confirm = function (button) {
     var self = this;
-    if (this.busy) return;
-    this.busy = true;
-    button.disabled = true;
-    say(this.status, ["Confirming\u2026"]);
-    call("POST", this.url + "/confirm", {}).then(function () {
-      button.remove();
-      self.li.classList.add("is-confirmed");
-      var words = self.li.querySelector(".pm-confirmed-when");
-      if (words) words.textContent = "confirmed today";
-      say(self.status, [el("strong", null, "Confirmed today"), ": " + self.name + " no longer needs checking."], "pm-record-status--done");
-      self.status.focus();
-      var count = $("pm-stale-count");
-      if (count) count.textContent = String(Math.max(0, (parseInt(count.textContent, 10) || 1) - 1));
-      if (!self.box.hidden) self.loadHistory();
-    }).catch(function (e) {
-      button.disabled = false;
-      say(self.status, ["Not confirmed: " + e.message], "pm-error");
-      button.focus();
-    }).then(function () { self.busy = false; });
+    act(this, button, "Confirming\u2026", "Not confirmed", function () {
+      return call("POST", self.url + "/confirm", {}).then(function () {
+        button.remove();
+        self.li.classList.add("is-confirmed");
+        var words = self.li.querySelector(".pm-confirmed-when");
+        if (words) words.textContent = "confirmed today";
+        say(self.status, [el("strong", null, "Confirmed today"), ": " + self.name + " no longer needs checking."], "pm-record-status--done");
+        self.status.focus();
+        C.countDown("pm-stale-count");
+        if (!self.box.hidden) self.loadHistory();
+      });
+    });
   };
 
   Record.prototype.toggleHistory = function () {
@@ -174,21 +164,15 @@
 
   Record.prototype.restore = function (version, button) {
     var self = this;
-    if (this.busy) return;
-    this.busy = true;
-    button.disabled = true;
-    say(this.status, ["Restoring version " + version + "\u2026"]);
-    call("POST", this.url + "/versions/" + encodeURIComponent(version) + "/restore", {}).then(function (v) {
-      var words = v.action === "unchanged"
-        ? "Version " + version + " is the same as now: nothing changed."
-        : "Version " + version + " restored, kept as version " + v.version + ".";
-      say(self.status, [el("strong", null, "Restored"), ": " + words], "pm-record-status--done");
-      return self.loadHistory().then(function () { self.status.focus(); });
-    }).catch(function (e) {
-      button.disabled = false;
-      say(self.status, ["Not restored: " + e.message], "pm-error");
-      button.focus();
-    }).then(function () { self.busy = false; });
+    act(this, button, "Restoring version " + version + "\u2026", "Not restored", function () {
+      return call("POST", self.url + "/versions/" + encodeURIComponent(version) + "/restore", {}).then(function (v) {
+        var words = v.action === "unchanged"
+          ? "Version " + version + " is the same as now: nothing changed."
+          : "Version " + version + " restored, kept as version " + v.version + ".";
+        say(self.status, [el("strong", null, "Restored"), ": " + words], "pm-record-status--done");
+        return self.loadHistory().then(function () { self.status.focus(); });
+      });
+    });
   };
 
   /* ------------------------------------------------------------ partners */
@@ -294,21 +278,15 @@
 
   Partners.prototype.remove = function (li, button) {
     var self = this;
-    if (this.busy) return;
-    this.busy = true;
-    button.disabled = true;
     var name = li.dataset.name || "The partner";
-    say(this.status, ["Removing\u2026"]);
-    call("DELETE", this.url + "/" + encodeURIComponent(li.dataset.id)).then(function () {
-      li.remove();
-      self.none.hidden = self.list.children.length > 0;
-      say(self.status, [el("strong", null, "Removed"), ": " + name + " is no longer listed."], "pm-record-status--done");
-      self.status.focus();
-    }).catch(function (e) {
-      button.disabled = false;
-      say(self.status, ["Not removed: " + e.message], "pm-error");
-      button.focus();
-    }).then(function () { self.busy = false; });
+    act(this, button, "Removing\u2026", "Not removed", function () {
+      return call("DELETE", self.url + "/" + encodeURIComponent(li.dataset.id)).then(function () {
+        li.remove();
+        self.none.hidden = self.list.children.length > 0;
+        say(self.status, [el("strong", null, "Removed"), ": " + name + " is no longer listed."], "pm-record-status--done");
+        self.status.focus();
+      });
+    });
   };
 
   /* ------------------------------------------------------------ start */

@@ -9,11 +9,11 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var C = window.Patchmap.core;
   var A = window.Patchmap.areamap;
-  var el = T.el;
-  var withParams = A.withParams, getJSON = A.getJSON, num = A.num, reason = A.reason, fact = A.fact;
-
-  function $(id) { return document.getElementById(id); }
+  var el = T.el, fact = T.fact;
+  var $ = C.$, withParams = C.withParams, getJSON = C.getJSON;
+  var num = A.num, reason = A.reason;
 
   /* The district's wards, their key needs (#pm-needs, rendered by the server) and a ward's profile, as AreaMap. */
   function PatchMap(map, config) {
@@ -48,7 +48,7 @@
 
   /* A ward chosen in the key needs is fitted to the map, whether or not it is in view already. */
   PatchMap.prototype.reveal = function (layer, from) {
-    if (from === "list") this.map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 14, animate: !A.reduced() });
+    if (from === "list") this.map.fitBounds(layer.getBounds(), { padding: [24, 24], maxZoom: 14, animate: !C.reduced() });
   };
 
   PatchMap.prototype.profileBody = function (p) {
@@ -64,12 +64,10 @@
     var dl = el("dl", "pm-facts pm-measures");
     fact(dl, "Priority", a.priority ? a.priority + " of " + p.siblings_ranked + " wards (1 = largest gap)" : "Not ranked");
     fact(dl, "Residents", num(a.population_total, 0));
-    fact(dl, "IMD decile", num((a.deprivation || {}).imd_decile, 1) + " (1 = most deprived tenth of England)");
-    fact(dl, "Counted", T.plural(a.groups, "group") + ", " + T.plural(a.hubs, "community hub") + ", " +
-      T.plural(a.spaces, "space"));
+    fact(dl, "IMD decile", A.facts.imd(a));
+    fact(dl, "Counted", A.facts.counted(a));
     fact(dl, "Per 1,000 residents", num(a.assets_per_1000, 1));
-    fact(dl, "Coverage", (typeof a.coverage === "number" ? Math.round(a.coverage * 100) + "%" : "not known") +
-      " of residents within " + num(p.radius_m, 0) + " m");
+    fact(dl, "Coverage", A.facts.coverage(a, p));
     box.appendChild(dl);
     return box;
   };
@@ -83,20 +81,6 @@
     approve: "Approved", reject: "Rejected", "needs-info": "Waiting for more information",
   };
 
-  function send(list, url, body) {
-    return fetch(url, {
-      method: body === undefined ? "GET" : "POST",
-      credentials: "same-origin",
-      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRF-Token": list.dataset.csrfToken || "" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (b) {
-        if (r.ok) return b;
-        throw new Error([b && b.error, b && b.detail].filter(Boolean).join(". ") || "The server answered " + r.status + ".");
-      });
-    });
-  }
-
   function Offer(list, li) {
     this.list = list;
     this.li = li;
@@ -105,11 +89,11 @@
     this.busy = false;
   }
 
-  Offer.prototype.say = function (parts, className) {
-    var p = this.status;
-    p.className = "pm-mod-status" + (className ? " " + className : "");
-    p.replaceChildren();
-    parts.forEach(function (part) { p.appendChild(typeof part === "string" ? document.createTextNode(part) : part); });
+  Offer.prototype.say = function (parts, className) { C.say(this.status, "pm-mod-status", parts, className); };
+
+  /* GET the offer (no body), or POST a decision, with the session's X-CSRF-Token. */
+  Offer.prototype.send = function (url, body) {
+    return C.sendJSON(body === undefined ? "GET" : "POST", url, body, this.list.dataset.csrfToken);
   };
 
   Offer.prototype.showContact = function (button) {
@@ -117,7 +101,7 @@
     var box = this.li.querySelector(".pm-contact-body");
     button.setAttribute("aria-expanded", "true");
     box.replaceChildren(el("p", "pm-hint", "Loading the contact\u2026"));
-    send(this.list, this.url).then(function (s) {
+    this.send(this.url).then(function (s) {
       var c = s.contact || {};
       var dl = el("dl", "pm-facts");
       fact(dl, "Name", c.name || "not given");
@@ -154,7 +138,7 @@
     this.busy = true;
     this.li.setAttribute("aria-busy", "true");
     this.say(["Sending\u2026"]);
-    send(this.list, this.url + "/" + action, body).then(function (d) {
+    this.send(this.url + "/" + action, body).then(function (d) {
       self.done(action, d);
     }).catch(function (e) {
       self.say(["Not done: " + e.message], "pm-error");
@@ -188,8 +172,7 @@
     this.li.dataset.status = d.status;
     this.say(parts, "pm-mod-status--done");
     this.status.focus();
-    var count = $("pm-pending-count");
-    if (count) count.textContent = String(Math.max(0, (parseInt(count.textContent, 10) || 1) - 1));
+    C.countDown("pm-pending-count");
   };
 
   Offer.prototype.start = function () {

@@ -6,43 +6,15 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var C = window.Patchmap.core;
   var el = T.el;
+  var $ = C.$;
   var DEBOUNCE_MS = 250;
   var PAGE = 50;
   var BROWSE_LIST_MAX = 100;
   var POSTCODE = /^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$/i;
   var OUTWARD = /^[A-Z]{1,2}[0-9][A-Z0-9]?$/i;
   var WIDE = "(min-width: 60em)";
-
-  function $(id) { return document.getElementById(id); }
-
-  function withParams(url, params) {
-    var u = new URL(url, window.location.href);
-    Object.keys(params).forEach(function (k) {
-      if (params[k] !== undefined && params[k] !== null && params[k] !== "") u.searchParams.set(k, params[k]);
-    });
-    return u.toString();
-  }
-
-  /* GET JSON; a non-2xx answer rejects with the API's {"error", "detail"} attached. */
-  function getJSON(url, signal) {
-    return fetch(url, { signal: signal, headers: { Accept: "application/json" } }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (body) {
-        if (r.ok) return body;
-        var e = new Error((body && body.error) || "HTTP " + r.status);
-        e.status = r.status;
-        throw e;
-      });
-    });
-  }
-
-  function clamp(v, lo, hi) { return Math.min(hi, Math.max(lo, v)); }
-
-  function bboxParam(map) {
-    var b = map.getBounds().pad(0.05);
-    return [clamp(b.getWest(), -180, 180), clamp(b.getSouth(), -90, 90), clamp(b.getEast(), -180, 180),
-      clamp(b.getNorth(), -90, 90)].map(function (v) { return v.toFixed(5); }).join(",");
-  }
 
   /* lon/lat of an item, whichever way the API gave it. */
   function pointOf(item) {
@@ -67,12 +39,13 @@
     this.markers = {};
     this.selected = null;
     this.loads = 0;
-    this.controller = null;
-    this.timer = null;
     this.details = {};
+    this.nextSignal = C.latestOnly();
+    // After the map moves; a search cancels it (a pending reload of the view must not replace the search).
+    this.schedule = C.debounce(this.moved.bind(this), DEBOUNCE_MS);
     this.cluster = L.markerClusterGroup({
       showCoverageOnHover: false, maxClusterRadius: 48, spiderfyOnMaxZoom: true, chunkedLoading: true,
-      animate: !window.matchMedia("(prefers-reduced-motion: reduce)").matches,
+      animate: !C.reduced(),
       iconCreateFunction: function (c) { return clusterIcon(c.getChildCount()); },
     }).addTo(map);
     this.grid = L.layerGroup().addTo(map);
@@ -103,11 +76,10 @@
     document.body.dataset.mapState = "error";
   };
 
+  /* A signal for the next request for markers (the one before it aborted); the map is loading. */
   ResidentMap.prototype.abort = function () {
-    if (this.controller) this.controller.abort();
-    this.controller = new AbortController();
     document.body.dataset.mapState = "loading";
-    return this.controller.signal;
+    return this.nextSignal();
   };
 
   /* ------------------------------------------------------------ markers */
@@ -316,19 +288,13 @@
     panel.appendChild(back);
     var base = this.config.detailUrls[item.kind];
     if (known || !base) return;
-    getJSON(base + encodeURIComponent(item.id)).then(function (body) {
+    C.getJSON(base + encodeURIComponent(item.id)).then(function (body) {
       self.details[key] = body;
       if (self.selected === key) self.fillDetails(key, panel);
     }).catch(function () { /* the list's own facts stay shown */ });
   };
 
   /* ------------------------------------------------------------ browsing the map */
-
-  ResidentMap.prototype.schedule = function () {
-    var self = this;
-    window.clearTimeout(this.timer);
-    this.timer = window.setTimeout(function () { self.moved(); }, DEBOUNCE_MS);
-  };
 
   ResidentMap.prototype.moved = function () {
     if (this.mode === "browse") { this.loadView(); return; }
@@ -341,10 +307,10 @@
   ResidentMap.prototype.loadView = function () {
     var self = this;
     var signal = this.abort();
-    var url = withParams(this.config.markersUrl, {
-      bbox: bboxParam(this.map), zoom: this.map.getZoom(), cluster_over: this.config.clusterOver,
+    var url = C.withParams(this.config.markersUrl, {
+      bbox: C.bboxParam(this.map), zoom: this.map.getZoom(), cluster_over: this.config.clusterOver,
     });
-    getJSON(url, signal).then(function (fc) {
+    C.getJSON(url, signal).then(function (fc) {
       if (signal.aborted || self.mode !== "browse") return;
       var features = fc.features || [];
       if (features.length && features[0].properties.kind === "cluster") self.showGrid(features);
@@ -366,9 +332,7 @@
       var p = f.properties;
       total += p.count;
       var latlng = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-      var m = L.marker(latlng, { icon: clusterIcon(p.count), keyboard: true });
-      m.on("click", function () { self.map.setView(latlng, Math.min(self.map.getZoom() + 2, 18)); });
-      self.grid.addLayer(m);
+      self.grid.addLayer(C.zoomInMarker(self.map, latlng, { icon: clusterIcon(p.count) }));
     });
     this.setStatus("There are " + T.plural(total, "place") + " in this part of the map. Zoom in, or search " +
       "for a postcode or place, to list them.");
@@ -407,6 +371,5 @@
 
   window.Patchmap = window.Patchmap || {};
   window.Patchmap.ResidentMap = ResidentMap;
-  window.Patchmap.util = { $: $, withParams: withParams, getJSON: getJSON, pointOf: pointOf, keyOf: keyOf,
-    POSTCODE: POSTCODE, OUTWARD: OUTWARD, PAGE: PAGE };
+  window.Patchmap.util = { pointOf: pointOf, keyOf: keyOf, POSTCODE: POSTCODE, OUTWARD: OUTWARD, PAGE: PAGE };
 })();

@@ -5,10 +5,11 @@
   "use strict";
 
   var T = window.Patchmap.text;
+  var C = window.Patchmap.core;
   var U = window.Patchmap.util;
   var ResidentMap = window.Patchmap.ResidentMap;
   var el = T.el;
-  var $ = U.$;
+  var $ = C.$;
   var KINDS = ["group", "hub", "space"];
 
   function radiusText(m) {
@@ -65,7 +66,7 @@
       return;
     }
     this.setStatus("Looking for " + where + "…");
-    U.getJSON(U.withParams(this.config.areasUrl, { kind: "ward", q: where, limit: 8 })).then(function (areas) {
+    C.getJSON(C.withParams(this.config.areasUrl, { kind: "ward", q: where, limit: 8 })).then(function (areas) {
       var exact = areas.filter(function (a) { return a.name.toLowerCase() === where.toLowerCase(); });
       if (exact.length === 1 || areas.length === 1) { self.searchWard(exact[0] || areas[0]); return; }
       if (!areas.length) {
@@ -105,8 +106,8 @@
   /* A ward's boundary comes from /areas/{code}; the search starts at its middle and the outline is drawn. */
   ResidentMap.prototype.searchWard = function (area) {
     var self = this;
-    var url = U.withParams(this.config.areasUrl.replace(/\/?$/, "/") + encodeURIComponent(area.code), { simplify_m: 50 });
-    U.getJSON(url).then(function (feature) {
+    var url = C.withParams(this.config.areasUrl.replace(/\/?$/, "/") + encodeURIComponent(area.code), { simplify_m: 50 });
+    C.getJSON(url).then(function (feature) {
       var outline = L.geoJSON(feature, { style: self.config.styles.wardOutline, interactive: false });
       var c = outline.getBounds().getCenter();
       self.search({ lat: c.lat.toFixed(5), lon: c.lng.toFixed(5) }, area.name, outline);
@@ -137,12 +138,12 @@
   /* Ask /search/nearby; show the results as markers and in the list, and the search circle. */
   ResidentMap.prototype.search = function (origin, label, outline, offset) {
     var self = this;
-    window.clearTimeout(this.timer);  // a pending reload of the view must not replace the search
+    this.schedule.cancel();  // a pending reload of the view must not replace the search
     this.mode = "search";
     var signal = this.abort();
     var params = Object.assign({}, origin, this.filters(), { limit: U.PAGE, offset: offset || 0 });
     this.setStatus("Searching near " + label + "…");
-    U.getJSON(U.withParams(this.config.searchUrl, params), signal).then(function (body) {
+    C.getJSON(C.withParams(this.config.searchUrl, params), signal).then(function (body) {
       if (signal.aborted) return;
       self.showSearch(body, { origin: origin, label: label, outline: outline, params: params }, !!offset);
       self.done();
@@ -215,10 +216,8 @@
    * for the search's area and badge the entries it names (a sample place must never pass for a real one). */
   ResidentMap.prototype.learnSamples = function (bounds) {
     var self = this;
-    var bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
-      .map(function (v) { return v.toFixed(5); }).join(",");
-    var url = U.withParams(this.config.markersUrl, { bbox: bbox, zoom: 18, cluster_over: 5000 });
-    U.getJSON(url).then(function (fc) {
+    var url = C.withParams(this.config.markersUrl, { bbox: C.bboxOf(bounds), zoom: 18, cluster_over: 5000 });
+    C.getJSON(url).then(function (fc) {
       (fc.features || []).forEach(function (f) {
         var key = U.keyOf(f.properties);
         if (!f.properties.sample || T.sampleKeys[key]) return;
@@ -321,11 +320,7 @@
       b.addEventListener("click", function () { tryIdea(rm, form, b.dataset.idea); });
     });
     map.on("moveend", function () { rm.schedule(); });
-    map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) {
-        layer.once("tileerror", function () { $("pm-tiles-note").hidden = false; });
-      }
-    });
+    C.noteTileErrors(map);
     window.Patchmap.current = rm;
     rm.countFilters();
     if (restore(form)) { rm.countFilters(); rm.searchFor(form.elements.where.value); } else rm.loadView();

@@ -1,4 +1,4 @@
-"""The map page's HTML and the GeoJSON layers it loads (tests/test_resident_map.py drives it in Chromium)."""
+"""The map page's HTML and the GeoJSON layers it loads (tests/mapping/test_resident_map.py drives it in Chromium)."""
 
 from __future__ import annotations
 

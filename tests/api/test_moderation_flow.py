@@ -16,7 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection
 
@@ -41,6 +41,8 @@ USERS = {
     "breckland": ("breckland.mod@example.gov.uk", [BRECKLAND]),
 }
 RESIDENT_EMAIL = "sam@example.org"  # what fill_offer_form gives
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +101,6 @@ def signed_in(
     return ctx, page, watch
 
 
-@pytest.mark.browser
 def test_a_suggested_group_is_approved_and_reaches_the_map(
     browser: Browser, live_url: str, app_settings: Settings, artifacts: Path
 ) -> None:
@@ -185,7 +186,6 @@ def test_a_suggested_group_is_approved_and_reaches_the_map(
     ctx.close()
 
 
-@pytest.mark.browser
 def test_reject_needs_a_reason_and_asking_for_more_is_shown(
     browser: Browser, live_url: str, app_settings: Settings, artifacts: Path
 ) -> None:
@@ -205,7 +205,7 @@ def test_reject_needs_a_reason_and_asking_for_more_is_shown(
     reject = page.locator('li.pm-mod[data-reference="PM-FLOWREJ1"]')
     reject.get_by_role("button", name="Reject PM-FLOWREJ1").click()
     reason = reject.get_by_label(re.compile("^Reason for rejecting"))
-    assert reason.get_attribute("aria-invalid") == "true"
+    expect(reason).to_have_attribute("aria-invalid", "true")
     assert page.evaluate("document.activeElement.name") == "reason"
     assert "Give a reason" in reject.locator(".pm-error").first.inner_text()
     assert reject.get_by_role("status").inner_text() == "Waiting for a decision"

@@ -12,8 +12,8 @@ from sqlalchemy import Connection, text
 from layers.errors import ImportFailed
 from layers.importers.demo import demo_files, table_counts
 from layers.importers.osm import address, classify, facilities, import_osm, step_free, vacant_shop_name
+from tests.conftest import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 OSM = demo_files(DATA)["osm"]
 LIBRARY = {"amenity": "library", "name": "Test Library"}
 

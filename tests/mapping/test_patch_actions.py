@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Connection
 
 from layers.access import auth
@@ -26,6 +26,8 @@ from tests.resident_browser import DESKTOP, HOSTILE, Watch, axe
 NORWICH = "E07000148"
 EMAIL = "norwich.actions@example.gov.uk"
 PASSWORD = "correct horse battery staple"
+
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +93,6 @@ def signed_in(browser: Browser, live_url: str, settings: Settings) -> tuple[Brow
     return ctx, page, watch
 
 
-@pytest.mark.browser
 def test_confirm_history_restore_and_partners(
     browser: Browser, live_url: str, app_settings: Settings, artifacts: Path
 ) -> None:
@@ -159,13 +160,15 @@ def test_confirm_history_restore_and_partners(
     # Partners: the name is required and a website must be http(s); a name that is markup is shown as text.
     form = page.locator("#pm-partner-form")
     form.get_by_role("button", name="Add partner").click()
-    assert form.get_by_label(re.compile("^Name of the organisation")).get_attribute("aria-invalid") == "true"
+    expect(form.get_by_label(re.compile("^Name of the organisation"))).to_have_attribute(
+        "aria-invalid", "true"
+    )
     assert page.evaluate("document.activeElement.id") == "pm-partner-name"
     form.get_by_label(re.compile("^Name of the organisation")).fill(HOSTILE)
     form.get_by_label(re.compile("^Its role")).fill("Runs the <b>food</b> bank")
     form.get_by_label(re.compile("^Website")).fill("javascript:alert(1)")
     form.get_by_role("button", name="Add partner").click()
-    assert form.get_by_label(re.compile("^Website")).get_attribute("aria-invalid") == "true"
+    expect(form.get_by_label(re.compile("^Website"))).to_have_attribute("aria-invalid", "true")
     form.get_by_label(re.compile("^Website")).fill("https://example.org/food")
     with page.expect_response(lambda r: r.url.endswith(f"/districts/{NORWICH}/partners")) as sent:
         form.get_by_role("button", name="Add partner").click()

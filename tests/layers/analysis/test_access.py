@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -30,8 +29,8 @@ from layers.analysis.access import (
     two_sfca,
 )
 from layers.errors import InvalidInput
+from tests.conftest import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 TOLERANCE = 1e-9
 POPULATION_CSV = DATA / "imd2019" / "File_6_-_IoD2019_Population_Denominators.csv"
 

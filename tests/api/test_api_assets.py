@@ -54,8 +54,6 @@ ALLOWED = {
 FREE_KEYS = {"accessibility"}
 
 
-
-
 def walk(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
     """(path, field name) of every object key in a JSON value, except the keys of free-form maps."""
     if isinstance(value, dict):

@@ -1,6 +1,6 @@
 """The residents' forms without HTTP or a database: validation, plain-English problems and body parsing.
 
-The API tests (``tests/test_submissions.py``) send a few of these through the endpoints; here every rule is
+The API tests (``tests/api/test_submissions.py``) send a few of these through the endpoints; here every rule is
 checked directly against ``layers.offers.forms``.
 """
 

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, text
 from layers.errors import ImportFailed
 from layers.importers.demo import NORWICH, demo_files, table_counts
 from layers.importers.groups import import_groups, slug
+from tests.conftest import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 REVIEW = demo_files(DATA)["groups"][0]
 REVIEW_SOURCE = "Norwich City Council scrutiny review 2015, appendix D"
 MANCROFT = "E05005882"

@@ -7,7 +7,7 @@ Two kinds of data:
   places sit around Swanton Morley in Breckland, 15 km from any demo hub or space, at distances set with
   pyproj's geodesic, so each answer is known exactly.
 
-The query plan is checked in ``tests/test_search_plan.py``.
+The query plan is checked in ``tests/layers/test_search_plan.py``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,6 @@ def _ok(response: Any, media_type: str = "application/json") -> dict[str, Any]:
     """Check a 200 search response against its model (JSON page or GeoJSON collection); return the body."""
     model = NearbyPage if media_type == "application/json" else NearbyFeatureCollection
     return ok_body(response, model, media_type)
-
 
 
 def _at(east_m: float = 0, north_m: float = 0, origin: tuple[float, float] = SWANTON) -> dict[str, float]:

@@ -156,7 +156,6 @@ def _receipt(response: httpx.Response, status: int = 201) -> dict[str, Any]:
     return body
 
 
-
 # ---------------------------------------------------------------- accepted and stored
 
 
@@ -278,7 +277,7 @@ async def test_invalid_fields_are_refused(
     api: httpx.AsyncClient, db: AsyncConnection[DictRow], payload: dict[str, Any], field: str, words: str
 ) -> None:
     """An invalid field gives 422 naming the field and what to do, and stores nothing (all rules: see
-    tests/test_submission_forms.py)."""
+    tests/layers/test_submission_forms.py)."""
     body = _error(await api.post("/submissions/group", json=payload), 422)
     assert f"{field}: " in body["detail"] and words in body["detail"], body["detail"]
     assert await _rows(db) == []

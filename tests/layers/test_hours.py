@@ -215,7 +215,9 @@ def test_sql_public_meets_agrees_with_python(conn: Connection, meets: Any) -> No
     """patchmap_public_meets (SQL, migration 0007, read by the nearby search) is public_meets (Python)."""
     raw = conn.connection.driver_connection
     assert raw is not None
-    got = raw.execute("SELECT patchmap_public_meets(%s)", [None if meets is None else Jsonb(meets)]).fetchone()
+    got = raw.execute(
+        "SELECT patchmap_public_meets(%s)", [None if meets is None else Jsonb(meets)]
+    ).fetchone()
     assert got is not None
     assert got[0] == public_meets(meets)
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import ROOT
+
 WEB = ("fastapi", "starlette", "folium", "branca", "uvicorn")
 DATABASE = (
     "sqlalchemy",

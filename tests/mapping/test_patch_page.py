@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 from psycopg.types.json import Jsonb
 from sqlalchemy import Connection
 
@@ -27,7 +27,7 @@ from api.patch_schemas import PatchSummary
 from layers.access import auth
 from layers.settings import AccessSettings, Settings
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import AXE, DESKTOP, HOSTILE, PHONE, Watch, axe
+from tests.resident_browser import AXE, DESKTOP, HOSTILE, PHONE, Watch, axe, wait_for_view_markers
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
 NORWICH_WARDS = 13
@@ -315,18 +315,20 @@ def test_sign_in_through_the_form_and_see_the_patch(
         "window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0 && document.body.dataset.mapState === 'ready'",
         timeout=30_000,
     )
-    page.wait_for_function("Patchmap.patch.assetLayers.loads > 0 && !document.querySelector('.leaflet-zoom-anim')")
+    page.wait_for_function(
+        "Patchmap.patch.assetLayers.loads > 0 && !document.querySelector('.leaflet-zoom-anim')"
+    )
     assert page.get_by_role("heading", level=1).inner_text() == "Norwich: your patch"
     assert page.get_by_role("region", name=re.compile("Map of Norwich")).is_visible()
     assert page.locator(".pm-map path.pm-area").count() == NORWICH_WARDS
-    assert page.locator(".pm-map path.pm-district-line").count() == 1
+    expect(page.locator(".pm-map path.pm-district-line")).to_have_count(1)  # the outline loads on its own
     assert page.locator(".leaflet-marker-icon.pm-marker").count() > 5
     for name in ("Key needs", "Offers waiting for a decision", "Needs checking", "Spaces available now",
                  "Recent changes", "Partners"):  # fmt: skip
         assert page.get_by_role("heading", name=re.compile("^" + name)).is_visible(), name
     assert page.get_by_text(HOSTILE).first.is_visible()  # shown as text, never run
     assert page.get_by_role("button", name="Sign out").is_visible()
-    page.wait_for_timeout(300)
+    wait_for_view_markers(page, "Patchmap.patch")
     page.screenshot(path=str(artifacts / "patch_page_desktop.png"), full_page=True)
     assert axe(page) == []
 
@@ -334,6 +336,7 @@ def test_sign_in_through_the_form_and_see_the_patch(
     page.locator(".pm-show-ward").first.click()
     page.wait_for_function("document.body.dataset.profileState === 'ready'", timeout=30_000)
     assert page.get_by_role("link", name="Ward pack (printable, with data)").is_visible()
+    wait_for_view_markers(page, "Patchmap.patch")  # the map was fitted to the ward
     page.screenshot(path=str(artifacts / "patch_page_profile_desktop.png"))
     assert axe(page) == []
 
@@ -357,14 +360,15 @@ def test_sign_in_through_the_form_and_see_the_patch(
     phone.set_viewport_size(PHONE)
     phone.goto(f"{live_url}/patch/{NORWICH}")
     phone.wait_for_function("window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0", timeout=30_000)
-    phone.wait_for_timeout(500)
+    expect(phone.locator(".pm-map path.pm-district-line")).to_have_count(1)
+    wait_for_view_markers(phone, "Patchmap.patch")
     phone.screenshot(path=str(artifacts / "patch_page_phone.png"), full_page=True)
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     # Sign out with the button: the patch sends us to sign in again.
     page.goto(f"{live_url}/patch/{NORWICH}")
     page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+    page.wait_for_url(f"{live_url}/")  # signed out, the app sends the browser to the residents' map
     page.goto(f"{live_url}/patch/{NORWICH}")
     assert page.url.endswith("/sign-in")
     watch.check()

@@ -16,8 +16,8 @@ from layers.importers.postcodes import (
     build_approximate_postcodes,
     import_postcodes,
 )
+from tests.conftest import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 OSM = demo_files(DATA)["osm"]
 HEADER = "pcd,pcds,dointr,doterm,oslaua,osward,lsoa11,lat,long"
 GOOD = [

@@ -1,6 +1,6 @@
 """Editing records with versions, restore and confirm; stale records; partners; who may do each.
 
-Like tests/test_moderation.py (whose fixtures these are, and whose docstring says why), these tests run on a
+Like tests/api/test_moderation.py (whose fixtures these are, and whose docstring says why), these tests run on a
 database of this module's own, because the app commits what it does.
 """
 
@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine, text
 
 from api.routes.records import Partner, RecordVersion, StaleRecord
-from tests.test_moderation import (
+from tests.api.test_moderation import (
     BRECKLAND,
     LIBRARY,
     NORWICH,

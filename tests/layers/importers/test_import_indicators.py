@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
 import api.cli as cli
+import api.cli.common as cli_common
 from layers.analysis.indicators import available_indicators
 from layers.errors import ImportFailed, InvalidInput
 from layers.importers import indicators as importer
@@ -456,11 +457,11 @@ class OnConnection:
 @pytest.fixture
 def run_cli(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Run ``patchmap ...`` on the test's connection; returns (exit code, what it printed)."""
-    monkeypatch.setattr(cli, "make_engine", lambda settings: OnConnection(conn))
+    monkeypatch.setattr(cli_common, "make_engine", lambda settings: OnConnection(conn))
 
     def run(*args: str) -> tuple[int, str]:
         out = io.StringIO()
-        monkeypatch.setattr(cli, "console", Console(file=out, width=300, color_system=None))
+        monkeypatch.setattr(cli_common, "console", Console(file=out, width=300, color_system=None))
         result = CliRunner().invoke(cli.app, list(args))
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception

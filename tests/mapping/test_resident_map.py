@@ -18,6 +18,7 @@ from playwright.sync_api import (
     Browser,
     Page,
     Route,
+    expect,
 )
 
 from layers.settings import Settings, SubmissionSettings
@@ -34,8 +35,11 @@ from tests.resident_browser import (
     marker_counts,
     open_page,
     search,
+    wait_for_details,
     wait_for_load,
 )
+
+pytestmark = pytest.mark.browser
 
 HOSTILE_SOURCE = "sample-test-resident-map"  # "sample" makes it sample data
 
@@ -121,7 +125,8 @@ def test_first_view_is_local_light_and_accessible(desk: tuple[Page, Watch], arti
     assert re.search(r"\d+ places in this part of the map", page.locator("#pm-status").inner_text())
     assert page.locator("#pm-status").get_attribute("aria-live") == "polite"
     if watch.tile_host:
-        assert watch.tiles and page.locator("#pm-tiles-note").is_visible()
+        expect(page.locator("#pm-tiles-note")).to_be_visible()  # after a tile's request has been aborted
+        assert watch.tiles
     assert any("/map/markers.geojson" in u for u in watch.local)
     assert any(
         "/static/vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js" in u for u in watch.local
@@ -169,7 +174,7 @@ def test_postcode_search_shows_markers_and_a_list(desk: tuple[Page, Watch], arti
 def test_hostile_names_are_text_and_no_script_runs(desk: tuple[Page, Watch], hostile_group: int) -> None:
     """A group named <img src=x onerror=alert(1)> is listed and shown as text; nothing runs."""
     page, watch = desk
-    search(page, POSTCODE)
+    search(page, POSTCODE, samples=True)
     item = page.locator("#pm-list > li", has_text=HOSTILE)
     assert item.count() == 1
     assert item.locator(".pm-item-name").inner_text() == HOSTILE
@@ -180,7 +185,7 @@ def test_hostile_names_are_text_and_no_script_runs(desk: tuple[Page, Watch], hos
     page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
     popup = page.locator(".leaflet-popup-content")
     assert popup.locator(".pm-popup-name").inner_text() == HOSTILE
-    page.wait_for_timeout(300)  # let a fetched record, if any, redraw the details
+    wait_for_details(page, item.get_attribute("data-key") or "")  # the fetched record redraws the details
     text = detail.inner_text()
     assert "The Hall" in text or "<b>" in text or "Where" in text
     assert page.locator("#pm-results img, .leaflet-popup img, #pm-results script").count() == 0
@@ -200,13 +205,16 @@ def test_hostile_names_are_text_and_no_script_runs(desk: tuple[Page, Watch], hos
 def test_selecting_keeps_list_and_map_in_step(desk: tuple[Page, Watch], artifacts: Path) -> None:
     """Selecting in the list opens the marker and the details; selecting a marker selects its entry."""
     page, watch = desk
-    search(page, POSTCODE)
+    search(page, POSTCODE, samples=True)  # so no marker is retitled "... (sample)" after we read its title
     first = page.locator("#pm-list > li").first
     name = first.locator(".pm-item-name").inner_text()
     first.locator(".pm-item-button").click()
     button = first.locator(".pm-item-button")
-    assert button.get_attribute("aria-expanded") == "true" and button.get_attribute("aria-current") == "true"
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(button).to_have_attribute("aria-current", "true")
     detail = first.locator(".pm-detail")
+    # The details show the list's facts at once, then the full record once it has been fetched.
+    wait_for_details(page, first.get_attribute("data-key") or "")
     for term in ("What", "When", "Where", "Cost", "Access", "Contact", "Checked"):
         assert detail.locator("dt", has_text=term).count() == 1, term
     assert re.search(r"Last confirmed \d+ \w+ \d{4}|Not yet confirmed", detail.inner_text())
@@ -232,18 +240,18 @@ def test_selecting_keeps_list_and_map_in_step(desk: tuple[Page, Watch], artifact
     other_name = other_title.removesuffix(" (sample)")
     page.locator(".leaflet-marker-icon.pm-marker").and_(page.get_by_title(other_title, exact=True)).click()
     entry = page.locator("#pm-list > li.is-selected, #pm-serving-list > li.is-selected")
-    entry.wait_for(state="visible")
-    assert entry.locator(".pm-item-name").inner_text() == other_name
-    assert button.get_attribute("aria-expanded") == "false"
+    # The first entry stays selected until the click has been handled: wait for the other one to be.
+    expect(entry.locator(".pm-item-name")).to_have_text(other_name)
+    expect(button).to_have_attribute("aria-expanded", "false")
 
     # And from the keyboard: Enter on an entry opens it; "Close details" closes it and returns focus.
     entry_button = first.locator(".pm-item-button")
     entry_button.focus()
     page.keyboard.press("Enter")
-    assert entry_button.get_attribute("aria-expanded") == "true"
+    expect(entry_button).to_have_attribute("aria-expanded", "true")
     first.get_by_role("button", name="Close details").focus()
     page.keyboard.press("Enter")
-    assert entry_button.get_attribute("aria-expanded") == "false"
+    expect(entry_button).to_have_attribute("aria-expanded", "false")
     assert page.evaluate("document.activeElement.classList.contains('pm-item-button')")
     watch.check()
 
@@ -254,7 +262,7 @@ def test_filters_narrow_thesearch(desk: tuple[Page, Watch]) -> None:
     page.locator("#pm-filters summary").click()
     page.get_by_role("checkbox", name="Groups", exact=True).uncheck()
     page.get_by_role("checkbox", name="Community hubs", exact=True).uncheck()
-    assert "(1 chosen)" in page.locator("#pm-filter-count").inner_text()
+    expect(page.locator("#pm-filter-count")).to_contain_text("(1 chosen)")
     search(page, POSTCODE)
     kinds = page.evaluate(
         "[...document.querySelectorAll('#pm-list > li')].map(li => li.dataset.key.split('/')[0])"
@@ -419,7 +427,7 @@ def test_header_link_opens_the_help_form(desk: tuple[Page, Watch]) -> None:
     """The "Offer your help" link at the top opens that form, ready to fill."""
     page, watch = desk
     page.get_by_role("link", name="Offer your help").click()
-    assert page.locator("#pm-offer-help").get_attribute("open") is not None
+    expect(page.locator("#pm-offer-help")).to_have_attribute("open", re.compile(".*"))
     assert page.get_by_label("What could you help with?").is_visible()
     watch.check()
 
@@ -436,7 +444,7 @@ def test_offer_form_works_without_javascript(browser: Browser, live_url: str, ar
     fill_offer_form(form, "help")
     form.get_by_role("checkbox", name="Saturday").check()
     form.locator("button[type=submit]").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/submissions/help")  # the API's own page, not the map's
     assert page.get_by_role("heading", name="Thank you").is_visible()
     assert re.search(r"reference is [A-Z0-9-]{6,}", page.locator("main").inner_text())
     ctx.close()

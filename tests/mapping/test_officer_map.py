@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, BrowserContext, Locator, Page
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from api.main import create_app
 from layers.analysis.gaps import LEVELS3, PROVISION
@@ -28,7 +28,7 @@ from layers.settings import Settings
 from mapping import assets, pages, styles
 from mapping.pages import OfficerMapData, officer_map_page
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import DESKTOP, HOSTILE, PHONE, Watch, axe
+from tests.resident_browser import DESKTOP, HOSTILE, PHONE, Watch, axe, wait_for_view_markers
 
 NORWICH = "E07000148"
 NORWICH_WARDS = 13
@@ -121,12 +121,9 @@ def wait_for_areas(page: Page, after: int) -> None:
 
 
 def settle(page: Page) -> None:
-    """Wait for the map to stop moving (a fit to the areas animates) and for the markers of the view."""
-    page.wait_for_function(
-        "!document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim') && Patchmap.officer.assetLayers.loads > 0",
-        timeout=30_000,
-    )
-    page.wait_for_timeout(400)
+    """Wait for the map to stop moving (a fit to the areas animates) and for the markers of the view, drawn
+    with none still to come (they would move what is under a point)."""
+    wait_for_view_markers(page, "Patchmap.officer")
 
 
 def wait_for_profile(page: Page, name: str) -> None:
@@ -329,19 +326,21 @@ def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], art
     assert re.search(r"IMD decile [\d.]+; [\d.]+ assets per 1,000 residents", first.inner_text())
     assert re.search(r"(High|Medium|Low) need, (high|medium|low) provision", first.inner_text())
 
-    assert page.locator("#pm-within option").count() == 8  # seven districts, and all of them
+    # seven districts, and all of them (the list loads after the page)
+    expect(page.locator("#pm-within option")).to_have_count(8)
     csv = page.locator("#pm-csv").get_attribute("href") or ""
     assert "f=csv" in csv and f"within={NORWICH}" in csv and "level=ward" in csv
     assert "f=geojson" in (page.locator("#pm-geojson").get_attribute("href") or "")
     assert any("/analysis/overlay?" in u and "f=geojson" in u for u in watch.local)
-    page.wait_for_function("Patchmap.officer.assetLayers.loads > 0")
+    settle(page)
     assert any("/map/markers.geojson" in u for u in watch.local)
     assert page.locator(".leaflet-marker-icon.pm-marker").count() > 10
     layers = page.locator(".leaflet-control-layers")
     for name in ("Groups", "Community hubs", "Spaces to use"):
         assert layers.get_by_role("checkbox", name=name, exact=True).is_checked()
     if watch.tile_host:
-        assert watch.tiles and page.locator("#pm-tiles-note").is_visible()
+        expect(page.locator("#pm-tiles-note")).to_be_visible()  # after a tile's request has been aborted
+        assert watch.tiles
 
     page.screenshot(path=str(artifacts / "officer_map_desktop.png"))
     page.keyboard.press("Tab")
@@ -356,15 +355,16 @@ def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], art
 def test_asset_layers_toggle(desk: tuple[Page, Watch]) -> None:
     """Unticking "Community hubs" in the map's layer control takes the hubs off the map, and back."""
     page, watch = desk
-    page.wait_for_function("Patchmap.officer.assetLayers.loads > 0")
+    settle(page)  # the markers of the fitted view: none reloaded while the layers are toggled
     hubs = page.locator(".leaflet-marker-icon.pm-kind--hub")
     shown = hubs.count()
     assert shown > 0
     control = page.locator(".leaflet-control-layers").get_by_role("checkbox", name="Community hubs")
     control.uncheck()
-    assert hubs.count() == 0 and page.locator(".leaflet-marker-icon.pm-kind--space").count() > 0
+    expect(hubs).to_have_count(0)
+    assert page.locator(".leaflet-marker-icon.pm-kind--space").count() > 0
     control.check()
-    assert hubs.count() == shown
+    expect(hubs).to_have_count(shown)
     watch.check()
 
 
@@ -411,7 +411,9 @@ def test_no_kinds_is_explained(desk: tuple[Page, Watch]) -> None:
         field(page, name).uncheck()
     page.get_by_role("button", name="Update the map").click()
     error = page.locator("#pm-kinds-error")
-    assert error.is_visible() and "Choose at least one" in error.inner_text()
+    # The page checks the form before it would ask the API: once it says so, it has asked nothing.
+    expect(error).to_contain_text("Choose at least one")
+    assert error.is_visible()
     assert page.evaluate("document.activeElement.id") == "pm-kind-group"
     assert not [u for u in watch.local[asked:] if "/analysis/overlay" in u]
     watch.check()
@@ -490,11 +492,11 @@ def test_hostile_names_are_text_and_no_script_runs(desk: tuple[Page, Watch]) -> 
     assert page.locator("#pm-profile-title").inner_text() == HOSTILE
     assert page.locator(".pm-assets a", has_text=HOSTILE).count() == 1
 
-    page.wait_for_function("Patchmap.officer.assetLayers.loads > 0")
+    settle(page)  # the profile's area was fitted to the map: its markers, with none still to come
     marker = page.locator(f'.leaflet-marker-icon.pm-marker[title="{HOSTILE} (sample)"]')
     assert marker.count() == 1
     marker.dispatch_event("click")
-    assert page.locator(".leaflet-popup-content .pm-popup-name").inner_text() == HOSTILE
+    expect(page.locator(".leaflet-popup-content .pm-popup-name")).to_have_text(HOSTILE)
 
     assert page.locator("main img:not(.leaflet-tile):not(.leaflet-marker-icon), main script").count() == 0
     assert page.evaluate("[window.__pwned, typeof window.alert]") == [None, "function"]

@@ -31,8 +31,11 @@ def write_geojson(path: Path, features: list[dict[str, object]]) -> Path:
 
 def ward(code: str, name: str, ring: list[list[float]] | None) -> dict[str, object]:
     geom = {"type": "Polygon", "coordinates": [ring]} if ring is not None else None
-    return {"type": "Feature", "properties": {"WD13CD": code, "WD13NM": name, "LAD13CD": "E07000148",
-                                              "LAD13NM": "Norwich"}, "geometry": geom}
+    return {
+        "type": "Feature",
+        "properties": {"WD13CD": code, "WD13NM": name, "LAD13CD": "E07000148", "LAD13NM": "Norwich"},
+        "geometry": geom,
+    }
 
 
 SQUARE = [[1.20, 52.60], [1.21, 52.60], [1.21, 52.61], [1.20, 52.61], [1.20, 52.60]]
@@ -49,9 +52,11 @@ def test_demo_loaded_norfolk_boundaries(conn: Connection) -> None:
 def test_districts_are_dissolved_from_their_wards(conn: Connection) -> None:
     wards = gpd.read_file(WARDS).to_crs(27700)
     expected = wards[wards.LAD13CD == "E07000148"].union_all().area
-    got = conn.execute(text(
-        "SELECT ST_Area(ST_Transform(geom, 27700)) FROM areas WHERE code = 'E07000148' AND kind = 'district'"
-    )).scalar_one()
+    got = conn.execute(
+        text(
+            "SELECT ST_Area(ST_Transform(geom, 27700)) FROM areas WHERE code = 'E07000148' AND kind = 'district'"
+        )
+    ).scalar_one()
     assert got == pytest.approx(expected, rel=1e-6)
 
 
@@ -66,16 +71,28 @@ def test_british_national_grid_shapefile_is_reprojected(conn: Connection) -> Non
     report = import_boundaries(conn, FIXTURES / "norwich_wards_bng.zip", kind="ward", derive_parents=False)
     assert report.rows == 13 and not report.rejected
     assert report.loaded == 0 and report.updated + report.unchanged == 13
-    found = conn.execute(
-        text("SELECT a.code FROM area_pieces p JOIN areas a ON a.id = p.area_id "
-             "WHERE a.kind = 'ward' AND ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"),
-        {"x": LIBRARY[0], "y": LIBRARY[1]},
-    ).scalars().all()
+    found = (
+        conn.execute(
+            text(
+                "SELECT a.code FROM area_pieces p JOIN areas a ON a.id = p.area_id "
+                "WHERE a.kind = 'ward' AND ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(:x, :y), 4326))"
+            ),
+            {"x": LIBRARY[0], "y": LIBRARY[1]},
+        )
+        .scalars()
+        .all()
+    )
     assert found == ["E05005882"]
-    shift = conn.execute(text(
-        "SELECT ST_HausdorffDistance(ST_Transform(geom, 27700), ST_Transform(ST_GeomFromGeoJSON(:g), 27700)) "
-        "FROM areas WHERE code = 'E05005882'"
-    ), {"g": json.dumps(gpd.read_file(WARDS).set_index("WD13CD").loc[["E05005882"]].geometry.iloc[0].__geo_interface__)}
+    shift = conn.execute(
+        text(
+            "SELECT ST_HausdorffDistance(ST_Transform(geom, 27700), ST_Transform(ST_GeomFromGeoJSON(:g), 27700)) "
+            "FROM areas WHERE code = 'E05005882'"
+        ),
+        {
+            "g": json.dumps(
+                gpd.read_file(WARDS).set_index("WD13CD").loc[["E05005882"]].geometry.iloc[0].__geo_interface__
+            )
+        },
     ).scalar_one()
     assert shift < 0.01  # metres: the round trip through EPSG:27700 moves nothing that matters
 
@@ -97,9 +114,9 @@ def test_bow_tie_polygon_is_repaired(conn: Connection, tmp_path: Path) -> None:
     report = import_boundaries(conn, path, kind="ward", derive_parents=False)
     assert report.loaded == 1 and len(report.repaired) == 1
     assert "Self-intersection" in report.repaired[0].reason
-    valid, parts = conn.execute(text(
-        "SELECT ST_IsValid(geom), ST_NumGeometries(geom) FROM areas WHERE code = 'E05999991'"
-    )).one()
+    valid, parts = conn.execute(
+        text("SELECT ST_IsValid(geom), ST_NumGeometries(geom) FROM areas WHERE code = 'E05999991'")
+    ).one()
     assert valid and parts == 2
 
 
@@ -112,10 +129,13 @@ def test_bow_tie_polygon_is_repaired(conn: Connection, tmp_path: Path) -> None:
     ],
     ids=["latitude-over-90", "lat-lon-swapped", "null-geometry"],
 )
-def test_hostile_geojson_rows_fail_the_import(conn: Connection, tmp_path: Path, ring: list[list[float]] | None,
-                                              reason: str) -> None:
+def test_hostile_geojson_rows_fail_the_import(
+    conn: Connection, tmp_path: Path, ring: list[list[float]] | None, reason: str
+) -> None:
     before = count(conn)
-    path = write_geojson(tmp_path / "bad.geojson", [ward("E05999992", "Good", SQUARE), ward("E05999993", "Bad", ring)])
+    path = write_geojson(
+        tmp_path / "bad.geojson", [ward("E05999992", "Good", SQUARE), ward("E05999993", "Bad", ring)]
+    )
     with pytest.raises(ImportFailed) as err:
         import_boundaries(conn, path, kind="ward")
     assert "nothing was imported" in err.value.message
@@ -125,8 +145,12 @@ def test_hostile_geojson_rows_fail_the_import(conn: Connection, tmp_path: Path, 
 
 @pytest.mark.parametrize(
     ("wkt", "reason"),
-    [("POLYGON ((1.2 52.6, NaN 52.7, 1.3 52.7, 1.2 52.6))", "NaN"), ("POLYGON EMPTY", "empty geometry"),
-     ("POLYGON ((1.2 52.6, 1.3", "unreadable WKT"), ("POINT (1.2 52.6)", "not a polygon")],
+    [
+        ("POLYGON ((1.2 52.6, NaN 52.7, 1.3 52.7, 1.2 52.6))", "NaN"),
+        ("POLYGON EMPTY", "empty geometry"),
+        ("POLYGON ((1.2 52.6, 1.3", "unreadable WKT"),
+        ("POINT (1.2 52.6)", "not a polygon"),
+    ],
     ids=["nan", "empty", "broken-wkt", "point"],
 )
 def test_hostile_csv_rows_fail_the_import(conn: Connection, tmp_path: Path, wkt: str, reason: str) -> None:
@@ -140,7 +164,9 @@ def test_hostile_csv_rows_fail_the_import(conn: Connection, tmp_path: Path, wkt:
 
 
 def test_allow_rejects_loads_the_good_rows(conn: Connection, tmp_path: Path) -> None:
-    path = write_geojson(tmp_path / "mixed.geojson", [ward("E05999995", "Good", SQUARE), ward("E05999996", "Bad", None)])
+    path = write_geojson(
+        tmp_path / "mixed.geojson", [ward("E05999995", "Good", SQUARE), ward("E05999996", "Bad", None)]
+    )
     report = import_boundaries(conn, path, kind="ward", derive_parents=False, allow_rejects=True)
     assert (report.loaded, len(report.rejected)) == (1, 1)
     assert str(report.rejected[0]) == "row 2 (E05999996): no geometry"
@@ -150,14 +176,28 @@ def test_file_level_problems_give_clear_errors(conn: Connection, tmp_path: Path)
     before = count(conn)
     garbage = tmp_path / "garbage.geojson"
     garbage.write_bytes(b"\x00\x01not json at all")
-    no_code = write_geojson(tmp_path / "nocode.geojson", [
-        {"type": "Feature", "properties": {"label": "x"}, "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}
-    ])
+    no_code = write_geojson(
+        tmp_path / "nocode.geojson",
+        [
+            {
+                "type": "Feature",
+                "properties": {"label": "x"},
+                "geometry": {"type": "Polygon", "coordinates": [SQUARE]},
+            }
+        ],
+    )
     bng = tmp_path / "bng.csv"
-    bng.write_text('WD13CD,WD13NM,wkt\nE05999997,X,"POLYGON ((620000 300000, 621000 300000, 621000 301000, '
-                   '620000 300000))"\n', encoding="utf-8")
-    cases = [(garbage, "could not be read"), (no_code, "no code or name column"),
-             (tmp_path / "missing.geojson", "file not found"), (bng, "does not say its CRS")]
+    bng.write_text(
+        'WD13CD,WD13NM,wkt\nE05999997,X,"POLYGON ((620000 300000, 621000 300000, 621000 301000, '
+        '620000 300000))"\n',
+        encoding="utf-8",
+    )
+    cases = [
+        (garbage, "could not be read"),
+        (no_code, "no code or name column"),
+        (tmp_path / "missing.geojson", "file not found"),
+        (bng, "does not say its CRS"),
+    ]
     for path, message in cases:
         with pytest.raises(ImportFailed) as err:
             import_boundaries(conn, path, kind="ward")
@@ -178,10 +218,16 @@ def import_error(conn: Connection, path: Path) -> ImportFailed:
 
 
 def test_sample_localities_are_sets_of_wards(conn: Connection) -> None:
-    members = conn.execute(text(
-        "SELECT m.code FROM areas l JOIN locality_members lm ON lm.locality_id = l.id "
-        "JOIN areas m ON m.id = lm.member_id WHERE l.code = 'SAMPLE-NOR-CENTRE' ORDER BY 1"
-    )).scalars().all()
+    members = (
+        conn.execute(
+            text(
+                "SELECT m.code FROM areas l JOIN locality_members lm ON lm.locality_id = l.id "
+                "JOIN areas m ON m.id = lm.member_id WHERE l.code = 'SAMPLE-NOR-CENTRE' ORDER BY 1"
+            )
+        )
+        .scalars()
+        .all()
+    )
     assert members == ["E05005882", "E05005886", "E05005887"]
     name = conn.execute(text("SELECT name FROM areas WHERE code = 'SAMPLE-NOR-CENTRE'")).scalar_one()
     assert "sample" in name.lower()
@@ -206,18 +252,27 @@ def test_locality_with_unknown_member_is_rejected(conn: Connection, tmp_path: Pa
 def test_locality_boundary_is_union_of_members(conn: Connection) -> None:
     wards = gpd.read_file(WARDS).to_crs(27700)
     expected = wards[wards.WD13CD.isin(["E05005882", "E05005886", "E05005887"])].union_all()
-    got = shapely.from_wkb(bytes(conn.execute(text(
-        "SELECT ST_AsBinary(ST_Transform(geom, 27700)) FROM areas WHERE code = 'SAMPLE-NOR-CENTRE'"
-    )).scalar_one()))
+    got = shapely.from_wkb(
+        bytes(
+            conn.execute(
+                text(
+                    "SELECT ST_AsBinary(ST_Transform(geom, 27700)) FROM areas WHERE code = 'SAMPLE-NOR-CENTRE'"
+                )
+            ).scalar_one()
+        )
+    )
     assert got.symmetric_difference(expected).area < 1.0  # m²
 
 
 def test_assets_keep_their_ward_code(conn: Connection) -> None:
     """A trigger stores the ward of every hub's point; a ward re-import refreshes it."""
-    hub_id = conn.execute(text(
-        "INSERT INTO hubs (name, kind, geom) VALUES ('Test hub', 'library', "
-        "ST_SetSRID(ST_MakePoint(:x, :y), 4326)) RETURNING id"
-    ), {"x": LIBRARY[0], "y": LIBRARY[1]}).scalar_one()
+    hub_id = conn.execute(
+        text(
+            "INSERT INTO hubs (name, kind, geom) VALUES ('Test hub', 'library', "
+            "ST_SetSRID(ST_MakePoint(:x, :y), 4326)) RETURNING id"
+        ),
+        {"x": LIBRARY[0], "y": LIBRARY[1]},
+    ).scalar_one()
     ward = "SELECT ward_code FROM hubs WHERE id = :id"
     assert conn.execute(text(ward), {"id": hub_id}).scalar_one() == "E05005882"
     conn.execute(text("UPDATE hubs SET ward_code = NULL WHERE id = :id"), {"id": hub_id})

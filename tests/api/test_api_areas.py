@@ -22,8 +22,8 @@ from layers.settings import Settings
 from layers.sql import sql
 from layers.taxonomy import AREA_KINDS
 from tests.api_checks import error_body as _error
+from tests.conftest import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 LIBRARY = {"lon": 1.29095, "lat": 52.62773}  # Norfolk and Norwich Millennium Library, OSM node/299412199
 MANCROFT, NORWICH, LIBRARY_LSOA = "E05005882", "E07000148", "E01026822"
 
@@ -50,7 +50,6 @@ def _ok(response: Response, model: Any, media_type: str = "application/json") ->
     body = response.json()
     TypeAdapter(model).validate_python(body, strict=True)
     return body
-
 
 
 class Boundaries:

@@ -8,8 +8,19 @@ from layers import migrate
 from layers.db import make_engine
 from layers.settings import DatabaseSettings
 
-TABLES = {"areas", "area_pieces", "area_shares", "locality_members", "indicators", "hubs", "spaces", "groups", "submissions",
-          "group_areas", "postcodes"}
+TABLES = {
+    "areas",
+    "area_pieces",
+    "area_shares",
+    "locality_members",
+    "indicators",
+    "hubs",
+    "spaces",
+    "groups",
+    "submissions",
+    "group_areas",
+    "postcodes",
+}
 
 
 def _tables(settings: DatabaseSettings) -> set[str]:
@@ -38,9 +49,12 @@ def test_geometry_columns_have_srid_and_gist_index(scratch_db: DatabaseSettings)
         rows = conn.exec_driver_sql(
             "SELECT f_table_name, srid FROM geometry_columns WHERE f_table_schema = 'public'"
         ).all()
-        gist = {r[0] for r in conn.exec_driver_sql(
-            "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%%USING gist%%'"
-        )}
+        gist = {
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%%USING gist%%'"
+            )
+        }
     engine.dispose()
     # Stored geometry is EPSG:4326; the only other SRID is British National Grid in generated columns
     # derived from it: each asset's point for nearest-neighbour search in metres (geom_bng) and each area's

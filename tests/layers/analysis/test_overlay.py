@@ -21,8 +21,8 @@ from layers.analysis.overlay import OverlayOptions, overlay
 from layers.analysis.tables import OverlayResult, overlay_table
 from layers.errors import InvalidInput
 from layers.formats.tables import safe_cell
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 NORWICH = "E07000148"
 MILE_CROSS = "E05005883"
 

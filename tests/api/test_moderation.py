@@ -3,8 +3,8 @@
 Why these tests have a database of their own (migrated, with the demo, made for this module and dropped after
 it) rather than the session's: the app works on its own engine and commits, so a test cannot roll back what
 it causes, and rows committed to the session database would change what other modules count (the session's
-submissions table is expected to be empty by tests/test_submissions.py, and the demo's 70 Norwich groups by
-tests/test_overlay.py). Here commits are harmless; each test still uses unique names and counts deltas.
+submissions table is expected to be empty by tests/api/test_submissions.py, and the demo's 70 Norwich groups by
+tests/layers/analysis/test_overlay.py). Here commits are harmless; each test still uses unique names and counts deltas.
 """
 
 from __future__ import annotations

@@ -15,8 +15,13 @@ from tests.conftest import ROOT
 def test_doc_lists_every_value() -> None:
     doc = (ROOT / "docs" / "taxonomy.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([^`]+)` \|", doc, flags=re.M))
-    for vocab in (tx.GROUP_CATEGORIES, tx.COMMUNITIES_OF_IDENTITY, tx.COMMUNITIES_OF_INTEREST, tx.HUB_KINDS,
-                  tx.SPACE_KINDS):
+    for vocab in (
+        tx.GROUP_CATEGORIES,
+        tx.COMMUNITIES_OF_IDENTITY,
+        tx.COMMUNITIES_OF_INTEREST,
+        tx.HUB_KINDS,
+        tx.SPACE_KINDS,
+    ):
         assert set(vocab) <= documented
 
 

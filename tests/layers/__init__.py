@@ -1,0 +1,1 @@
+"""Tests of the domain package, layers: its rooms, its structure (import rules, no cycles) and migrations."""

@@ -1,0 +1,1 @@
+"""Tests of layers.analysis: accessibility (2SFCA, E2SFCA) and the overlay."""

@@ -1,0 +1,1 @@
+"""The notebooks in notebooks/, executed from top to bottom."""
