@@ -322,7 +322,7 @@ def import_indicators(
         for start in range(0, len(good), WRITE_BATCH):
             chunk = good[start : start + WRITE_BATCH]
             done = conn.execute(
-                text(sql("upsert_custom_indicators.sql")),
+                text(sql("upsert_indicators.sql")),
                 {f"{c}s": [r[c] for r in chunk] for c in ("area_code", "key", "value", "period", "source")},
             ).one()
             report.loaded += done.inserted

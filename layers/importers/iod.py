@@ -223,28 +223,27 @@ def import_iod(
         values = values.drop_duplicates(["area_code", "key", "period"], keep="first")
     progress.start(f"Writing {len(values):,} indicator values", len(values))
     # One statement per 100,000 values, not layers.importers.upsert: a multi-row VALUES statement costs
-    # ~0.3 ms a value to build in SQLAlchemy (minutes for the national files). The arrays travel as
-    # comma-joined text (codes are checked, keys are ours: neither holds a comma), which PostgreSQL
-    # splits faster than psycopg adapts a list; floats are written in numpy's round-trip form.
+    # ~0.3 ms a value to build in SQLAlchemy (minutes for the national files). The same statement as the
+    # officers' own indicators (upsert_indicators.sql, five arrays): comma-joined text split by
+    # PostgreSQL was 1.3x faster (0.8 s against 1.2 s per 100,000 values), not worth a second copy.
     step = 100_000
     with conn.begin_nested():
-        for (period, source), group in values.groupby(["period", "source"], sort=False):
-            for start in range(0, len(group), step):
-                chunk = group.iloc[start : start + step]
-                done = conn.execute(
-                    text(sql("upsert_indicators.sql")),
-                    {
-                        "area_codes": ",".join(chunk["area_code"].tolist()),
-                        "keys": ",".join(chunk["key"].tolist()),
-                        "vals": ",".join(chunk["value"].to_numpy(dtype=float).astype(str).tolist()),
-                        "period": period,
-                        "source": source,
-                    },
-                ).one()
-                report.loaded += done.inserted
-                report.updated += done.updated
-                report.unchanged += len(chunk) - done.inserted - done.updated
-                progress.advance(len(chunk))
+        for start in range(0, len(values), step):
+            chunk = values.iloc[start : start + step]
+            done = conn.execute(
+                text(sql("upsert_indicators.sql")),
+                {
+                    "area_codes": chunk["area_code"].tolist(),
+                    "keys": chunk["key"].tolist(),
+                    "values": chunk["value"].to_numpy(dtype=float).tolist(),
+                    "periods": chunk["period"].tolist(),
+                    "sources": chunk["source"].tolist(),
+                },
+            ).one()
+            report.loaded += done.inserted
+            report.updated += done.updated
+            report.unchanged += len(chunk) - done.inserted - done.updated
+            progress.advance(len(chunk))
     report.notes.append(
         "loaded, updated and unchanged count indicator values (one per LSOA, measure, period)"
     )

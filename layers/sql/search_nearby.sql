@@ -107,6 +107,9 @@ WITH origin AS MATERIALIZED (
     SELECT g.* FROM group_areas ga JOIN groups g ON g.id = ga.group_id
     WHERE ga.area_id = here.area_id
       -- exactly the groups the 'near' list cannot place: no public venue or hub point
+      -- The filters repeat the 'near' list's on purpose: inline, each branch's plan tests them beside its own
+      -- access path (the nearest-neighbour index there, group_areas here); a shared SQL function would have
+      -- to be inlined by the planner to keep that, on the hot path, which is not worth one copy less.
       AND (g.location_precision = 'area' OR g.geom_bng IS NULL) AND g.status <> 'closed'
       AND (%(category)s::text IS NULL OR g.categories @> ARRAY[%(category)s::text])
       AND (%(identity)s::text IS NULL OR g.communities_of_identity @> ARRAY[%(identity)s::text])
