@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import inspect
+import select
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
+from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
+from psycopg_pool.base import AttemptWithBackoff
 
 from api import errors
+from api.middleware import Guard, InputPolicy, SecurityHeaders
 from api.routes import (
     analysis,
     areas,
     assets,
     auth,
+    docs,
     health,
     map_data,
     moderation,
@@ -58,6 +64,19 @@ class LifoConnectionPool(AsyncConnectionPool):
         super().__init__(*args, **kwargs)
         self._pool = _Stack(self._pool)
 
+    async def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
+        # While the database is away, try again every half second instead of psycopg_pool's doubling
+        # delays (1, 2, 4, 8 s...), so the API is whole again within a second or so of the database's
+        # return rather than after the next long wait (18 s was seen).
+        await super()._add_connection(attempt or SteadyRetry(timeout=self.reconnect_timeout), growing)
+
+
+class SteadyRetry(AttemptWithBackoff):
+    """Reconnection attempts at a steady half second (jittered), until the pool's reconnect_timeout."""
+
+    INITIAL_DELAY = 0.5
+    DELAY_BACKOFF = 1.0
+
 
 def make_pool(settings: Settings, *, generic_plans: bool = False) -> AsyncConnectionPool:
     """An (unopened) psycopg pool with dict rows, autocommit and a statement time limit.
@@ -66,17 +85,32 @@ def make_pool(settings: Settings, *, generic_plans: bool = False) -> AsyncConnec
     (plan_cache_mode = force_generic_plan): the nearby search's pool, see layers.queries.search._run.
     """
     db = settings.database
-    options = f"-c statement_timeout={int(db.statement_timeout_ms)}"
+    options = db.session_options(time_limit=True)
     if generic_plans:
         options += " -c plan_cache_mode=force_generic_plan"
     return LifoConnectionPool(
         conninfo=db.url,
         min_size=db.pool_min,
         max_size=db.pool_max,
-        kwargs={"row_factory": dict_row, "autocommit": True, "options": options},
-        timeout=10,
+        kwargs={
+            "row_factory": dict_row,
+            "autocommit": True,
+            "options": options,
+            "connect_timeout": db.connect_timeout_s,
+        },
+        timeout=db.pool_timeout_s,
+        check=idle_connection_alive,
         open=False,
     )
+
+
+async def idle_connection_alive(conn: AsyncConnection[Any]) -> None:
+    """Refuse (raise) a pooled connection the server has closed since it was last used: the pool then
+    hands out another. No round trip: an idle connection's socket is readable only when the server has
+    hung up (or said why it did), so one poll(0) tells, and a restarted database never costs a request."""
+    if conn.closed or select.select([conn.pgconn.socket], [], [], 0)[0]:
+        await conn.close()  # closed, the pool drops it (an open one it would take back) and opens another
+        raise psycopg.OperationalError("the server closed this connection while it was idle")
 
 
 def _no_telemetry() -> dict[str, Any]:
@@ -102,7 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.pool = pool
         app.state.search_pool = search_pool
         # The officers' analysis is pandas work on frames read with SQLAlchemy: it runs in worker threads.
-        app.state.engine = make_engine(settings.database)
+        app.state.engine = make_engine(settings.database, time_limit=True)
         try:
             yield
         finally:
@@ -115,15 +149,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Community asset mapping for UK councils: groups, hubs, spaces and needs, by area.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
         **_no_telemetry(),
     )
     app.state.settings = settings
     errors.install(app)
+    errors.document(app)
     # Browsers ask for gzip: map layers and search results shrink by about 70%. Small answers (lookups)
     # are sent as they are, and level 5 keeps the CPU cost per response low.
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=5)
+    # Outermost last: security headers on every answer (refusals and 500s too), then the guard that keeps
+    # exceptions' messages out of the log, then the one input policy, before any route runs.
+    app.add_middleware(InputPolicy, max_body_bytes=settings.server.max_body_bytes)
+    app.add_middleware(Guard)
+    app.add_middleware(SecurityHeaders, tile_url=settings.map.tile_url)
     app.mount("/static", StaticFiles(directory=str(files("mapping") / "static")), name="static")
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(areas.router)
     app.include_router(search.router)
     app.include_router(assets.router)

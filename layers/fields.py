@@ -22,7 +22,7 @@ DAY_NAMES: Final = {
 }
 
 
-def _plain(value: str) -> str:
+def plain(value: str) -> str:
     """Refuse control characters and unpaired surrogates (PostgreSQL cannot store them)."""
     if CONTROL.search(value):
         raise ValueError("contains control characters: use plain text")
@@ -38,6 +38,20 @@ def _one_line(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise ValueError("must be on one line")
     return value
+
+
+WEB_ADDRESS: Final = re.compile(r"^https?://[^\s/]+\.[^\s]+$", re.IGNORECASE)
+BARE_DOMAIN: Final = re.compile(r"^[^\s/:@]+\.[^\s:@]+$")
+
+
+def web_address(value: str) -> str:
+    """An http(s) address; a bare 'www.example.org' gets https://. Anything else (javascript:, data:,
+    vbscript:, mailto:, a scheme split by white space) is refused: a page links only to web pages."""
+    if WEB_ADDRESS.match(value):
+        return value
+    if BARE_DOMAIN.match(value):
+        return "https://" + value
+    raise ValueError("give a web address like https://example.org")
 
 
 def _one_of(values: dict[str, str] | tuple[str, ...], what: str) -> Any:
@@ -79,7 +93,7 @@ def _unique(values: list[Any]) -> list[Any]:
 _CATEGORY, _DAY = _one_of(tx.GROUP_CATEGORIES, "category"), _one_of(tx.WEEKDAYS, "day")
 _SPACE_KIND, _PRICE_BAND = _one_of(tx.SPACE_KINDS, "space kind"), _one_of(tx.PRICE_BANDS, "price band")
 _LOWER = StringConstraints(strip_whitespace=True, to_lower=True)
-_PLAIN, _LINE = AfterValidator(_plain), AfterValidator(_one_line)
+_PLAIN, _LINE = AfterValidator(plain), AfterValidator(_one_line)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), _PLAIN, _LINE]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), _PLAIN]
@@ -87,7 +101,11 @@ Long = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), _PLAIN, _LINE]
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), _PLAIN, _LINE]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, max_length=32), _PLAIN, _LINE]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), _PLAIN, _LINE]
+Url = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300), _PLAIN, _LINE, AfterValidator(web_address)
+]
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), _PLAIN, _LINE]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), _PLAIN]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), _PLAIN, _LINE]
 Category = Annotated[str, _LOWER, *_CATEGORY]
 SpaceKind = Annotated[str, _LOWER, *_SPACE_KIND]

@@ -29,6 +29,27 @@ class DatabaseSettings(BaseSettings):
     pool_min: int = Field(default=2, ge=1, description="connections the API keeps open")
     pool_max: int = Field(default=10, ge=1, description="most connections the API opens")
     statement_timeout_ms: int = Field(default=15000, ge=0, description="API query time limit (ms)")
+    pool_timeout_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="how long a request waits for a free connection before answering 503 (seconds)",
+    )
+    connect_timeout_s: int = Field(
+        default=2, ge=2, description="how long opening a connection may take (seconds; libpq's minimum is 2)"
+    )
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After of a 503 while the database is away")
+
+    def session_options(self, *, time_limit: bool) -> str:
+        """libpq ``options`` a connection opens with: durable commits, and the API's statement time limit.
+
+        ``synchronous_commit=on`` is asked for even when the server's default is off, so an acknowledged
+        write is on disk whatever the cluster's configuration (a 2xx means it is kept). Imports and
+        migrations run without the time limit (a national import has statements longer than a request's).
+        """
+        options = "-c synchronous_commit=on"
+        if time_limit:
+            options += f" -c statement_timeout={int(self.statement_timeout_ms)}"
+        return options
 
     @property
     def sqlalchemy_url(self) -> str:
@@ -69,6 +90,12 @@ class GeoSettings(BaseSettings):
     subdivide_max_vertices: int = Field(
         default=128, ge=8, description="ST_Subdivide vertex limit for the lookup index"
     )
+    max_area_vertices: int = Field(
+        default=250_000, ge=100, description="most vertices one imported area may have (more is refused)"
+    )
+    max_unzipped_bytes: int = Field(
+        default=2 * 1024**3, ge=1024, description="most bytes an imported zip file may hold unzipped"
+    )
 
 
 class ServerSettings(BaseSettings):
@@ -79,6 +106,9 @@ class ServerSettings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="address to listen on")
     port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "PATCHMAP_PORT"))
     workers: int = Field(default=1, ge=1, description="uvicorn worker processes")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="largest request body accepted (bytes); larger gets 413"
+    )
 
 
 class SubmissionSettings(BaseSettings):

@@ -43,6 +43,17 @@ MARKERCLUSTER_CSS = Asset(
     "614dea0a98ff3f4ead74f04918f6b1d1b9ba435c25b5fc23b21a394d1e3e4d87",
 )
 CORE_JS = Asset("js/patchmap-core.js")  # what every page's scripts share: loaded first, after Leaflet
+SWAGGER_UI_VERSION = "5.35.0"
+SWAGGER_UI_DIR = f"vendor/swagger-ui-{SWAGGER_UI_VERSION}"
+# From the npm tarball swagger-ui-dist-5.35.0.tgz (sha256 1b8e8918…6ea6), unmodified: the API's /docs.
+SWAGGER_UI_JS = Asset(
+    f"{SWAGGER_UI_DIR}/swagger-ui-bundle.js",
+    "e6a898692f2d768e807c3ba4626068a69a2c5dd960dd6c76f3e4d3a3de180af2",
+)
+SWAGGER_UI_CSS = Asset(
+    f"{SWAGGER_UI_DIR}/swagger-ui.css", "5ed08757e53da3e026d6cbecc61fe5d43585c9560b302d534ad56692519a273d"
+)
+SWAGGER_UI_ICON = Asset(f"{SWAGGER_UI_DIR}/favicon-32x32.png")
 RESIDENT_JS = Asset("js/patchmap-resident.js")
 DETAILS_JS = Asset("js/patchmap-details.js")
 SEARCH_JS = Asset("js/patchmap-search.js")

@@ -7,6 +7,7 @@ Each test that writes uses the ``conn`` fixture: a transaction rolled back at th
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from api.main import create_app
 from layers.db import make_engine
 from layers.settings import DatabaseSettings, Settings
+from tests import log_scan
 from tests.live_app import create_database, demo_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,10 +30,37 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
+SUITE_LOG = ARTIFACTS / "suite.log"
+LOG_HANDLER = pytest.StashKey[logging.Handler]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Browser tests wait for what they check with expect(...): give it as long as Playwright's other waits
-    (30 s), not its own default of 5 s, which a busy machine can use up."""
+    (30 s), not its own default of 5 s, which a busy machine can use up. Every log record of the run goes to
+    tests/artifacts/suite.log, scanned for personal data at the end (tests/log_scan.py)."""
     expect.set_options(timeout=30_000)
+    config.stash[LOG_HANDLER] = log_scan.start(SUITE_LOG)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any log line holds personal data (a planted value, an e-mail address, a phone)."""
+    handler = session.config.stash.get(LOG_HANDLER, None)
+    if handler is None:
+        return
+    handler.flush()
+    hits = log_scan.personal_lines(SUITE_LOG)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if hits:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if reporter is not None:
+            reporter.write_line(
+                f"FAILED log scan: {len(hits)} log line(s) hold personal data ({SUITE_LOG}):", red=True
+            )
+            for line in hits[:20]:
+                reporter.write_line("  " + line)
+    elif reporter is not None:
+        lines = sum(1 for _ in SUITE_LOG.open(encoding="utf-8", errors="replace"))
+        reporter.write_line(f"log scan: {lines} log lines of this run, 0 with personal data ({SUITE_LOG})")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -63,7 +63,8 @@ def import_boundaries_cmd(
     run_import(settings, lambda conn, progress: import_boundaries(
         conn, path, kind=kind, code_field=code_field, name_field=name_field, parent_field=parent_field,
         vintage=vintage, crs=crs, layer=layer, allow_rejects=allow_rejects,
-        subdivide_max_vertices=settings.geo.subdivide_max_vertices, progress=progress,
+        subdivide_max_vertices=settings.geo.subdivide_max_vertices, max_vertices=settings.geo.max_area_vertices,
+        max_unzipped_bytes=settings.geo.max_unzipped_bytes, progress=progress,
     ))  # fmt: skip
 
 

@@ -37,7 +37,15 @@ def landing(actor: Actor) -> str:
     return "/analysis"
 
 
-@router.post("/sign-in", responses={401: {}, 429: {}})
+@router.post(
+    "/sign-in",
+    responses={
+        200: {"description": "Signed in (asked for JSON): where to go next and the CSRF token"},
+        303: {"description": "Signed in, or (a browser) sent back to the form saying why"},
+        401: {"description": "Wrong email or password"},
+        429: {"description": "Too many failed attempts: wait for Retry-After"},
+    },
+)
 async def sign_in(
     request: Request,
     work: Work,
@@ -82,7 +90,13 @@ async def sign_in(
     return response
 
 
-@router.post("/sign-out")
+@router.post(
+    "/sign-out",
+    responses={
+        200: {"description": "Signed out (asked for JSON)"},
+        303: {"description": "Signed out (a browser): to the map"},
+    },
+)
 async def sign_out(request: Request, work: Work, actor: CurrentActor) -> Response:
     """End this browser session (it stops working at once) and clear the cookie."""
     session_id = getattr(request.state, "session_id", None)

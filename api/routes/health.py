@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.deps import Conn
+from api.deps import pooled
+from api.errors import DATABASE_AWAY
 from layers.queries.health import database_health
 
 router = APIRouter(tags=["health"])
@@ -22,9 +23,19 @@ class Health(BaseModel):
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
-async def read_health(conn: Conn) -> Health | JSONResponse:
-    """Check that the database answers and has PostGIS."""
-    result = await database_health(conn)
+async def read_health(request: Request) -> Health | JSONResponse:
+    """Check that the database answers and has PostGIS (503 with Retry-After when it does not)."""
+    try:
+        async with pooled(request) as conn:
+            result = await database_health(conn)
+    except DATABASE_AWAY as exc:
+        result = {"database": f"unreachable: {type(exc).__name__}", "postgis": None, "areas": None}
     if result["database"] != "ok":
+        retry = str(request.app.state.settings.database.retry_after_s)
+        return JSONResponse(
+            Health(status="unavailable", **result).model_dump(),
+            status_code=503,
+            headers={"Retry-After": retry},
+        )
         return JSONResponse(Health(status="unavailable", **result).model_dump(), status_code=503)
     return Health(status="ok", **result)

@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from api.access import CurrentActor
 from api.deps import Work
+from layers.fields import plain
 from layers.offers import moderation
 
 router = APIRouter(prefix="/moderation", tags=["moderation"])
@@ -85,7 +86,7 @@ class RejectBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=moderation.MAX_REASON)
+    reason: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=moderation.MAX_REASON)
 
 
 class InfoBody(BaseModel):
@@ -93,7 +94,7 @@ class InfoBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=moderation.MAX_REASON)
+    question: Annotated[str, AfterValidator(plain)] = Field(min_length=1, max_length=moderation.MAX_REASON)
 
 
 @router.get("/queue", response_model=list[SubmissionPrivate], responses=ERRORS)

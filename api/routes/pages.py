@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import AppSettings, Work
+from api.html import html_page
 from layers.analysis.indicators import own_need_choices
 from layers.settings import MapSettings
 from mapping.pages import OfficerMapData, ResidentMapData, officer_map_page, resident_map_page
@@ -54,7 +55,7 @@ async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse
         **base_map(settings.map),
         **data_urls(request),
     )
-    return HTMLResponse(resident_map_page(data))
+    return html_page(request, resident_map_page(data))
 
 
 # api.routes.analysis serves /analysis/overlay and /analysis/areas/{code}; this is /analysis exactly.
@@ -71,4 +72,4 @@ async def read_officer_map_page(request: Request, settings: AppSettings, work: W
         resident_url=request.url_for("read_map_page").path,
         own_needs=await work.run(own_need_choices),
     )
-    return HTMLResponse(officer_map_page(data))
+    return html_page(request, officer_map_page(data))

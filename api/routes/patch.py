@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.access import CurrentActor, get_actor
 from api.deps import AppSettings, Work
 from api.formats import CSV, GEOJSON, file_response
+from api.html import html_page
 from api.patch_schemas import PatchSummary
 from api.routes.pages import DETAIL_PATHS, PROFILE_PATH, base_map
 from layers.access.scope import RESIDENT, Actor
@@ -64,7 +65,7 @@ def _refused(request: Request, exc: PatchmapError) -> Response:
         static_url=_static(request), title=f"{heading}: Patchmap", heading=heading, message=exc.message,
         detail=exc.detail, links=(("/auth/me", "Who am I signed in as?"), ("/sign-in", "Sign in as someone else")),
     )  # fmt: skip
-    return HTMLResponse(html, status_code=status, headers=PRIVATE)
+    return html_page(request, html, status_code=status, headers=PRIVATE)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
@@ -75,7 +76,7 @@ async def read_sign_in_page(
     html = patch_pages.sign_in_page(
         static_url=_static(request), action=request.url_for("sign_in").path, failed=failed
     )
-    return HTMLResponse(html, headers=PRIVATE)
+    return html_page(request, html, headers=PRIVATE)
 
 
 @router.get("/patch/{district}/summary", response_model=PatchSummary, responses=ERRORS)
@@ -111,7 +112,7 @@ async def read_patch_page(
         user=Viewer(actor.name, actor.role),
         csrf_token=getattr(request.state, "csrf_token", None),
     )  # fmt: skip
-    return HTMLResponse(patch_pages.patch_map_page(data), headers=PRIVATE)
+    return html_page(request, patch_pages.patch_map_page(data), headers=PRIVATE)
 
 
 @router.get("/patch/{district}/wards/{ward}/pack", response_class=HTMLResponse, responses=ERRORS)
@@ -133,7 +134,7 @@ async def read_ward_pack(
         pack, static_url=_static(request), patch_url=f"/patch/{quote(district)}",
         downloads={"csv": base + ".csv", "geojson": base + ".geojson"}, attribution=settings.map.data_attribution,
     )  # fmt: skip
-    return HTMLResponse(html, headers=PRIVATE)
+    return html_page(request, html, headers=PRIVATE)
 
 
 @router.get(

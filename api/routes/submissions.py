@@ -7,17 +7,19 @@ JSON, as a browser posting a form does. The pages are ``mapping.answers``' templ
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import AppSettings, Conn
 from api.errors import headers_of, status_of
-from layers.errors import PatchmapError, TooLarge
+from api.html import html_page
+from layers.errors import InvalidInput, PatchmapError, TooLarge
 from layers.offers.forms import FORMS, InvalidSubmission, parse_payload
-from layers.offers.submissions import client_key, submit
+from layers.offers.submissions import client_key, idempotency, submit
 from mapping import answers
 
 router = APIRouter(prefix="/submissions", tags=["submissions"])
@@ -69,6 +71,29 @@ async def read_body(request: Request, settings: AppSettings) -> RawBody:
 SubmissionBody = Annotated[RawBody, Depends(read_body)]
 
 
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "a key of your choosing (a UUID) to send the same offer again safely: a retry with the "
+    "same key and body gets the first answer and stores nothing more",
+}
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key header (printable ASCII, at most 255 characters), if it has one."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput(
+            "The Idempotency-Key header is not valid", "Send 1 to 255 printable characters, e.g. a UUID."
+        )
+    return key
+
+
 def _wants_html(request: Request) -> bool:
     """Whether the client asked for a page (a browser posting a form) rather than JSON."""
     accept = request.headers.get("accept", "")
@@ -85,9 +110,8 @@ async def _submit(kind: str, request: Request, body: RawBody, conn: Conn, settin
                 "Shorten the text and send it again.",
             )
         payload = parse_payload(kind, body.data, request.headers.get("content-type", ""))
-        client = client_key(
-            request.app.state.submission_secret, request.client.host if request.client else ""
-        )
+        secret: bytes = request.app.state.submission_secret
+        client = client_key(secret, request.client.host if request.client else "")
         receipt = await submit(
             conn,
             kind,
@@ -95,17 +119,18 @@ async def _submit(kind: str, request: Request, body: RawBody, conn: Conn, settin
             client=client,
             limit=limits.submission_limit,
             window_minutes=limits.submission_window_minutes,
+            once=idempotency(secret, idempotency_key(request), kind, payload),
         )
     except PatchmapError as exc:
         if not wants_html:
             raise
         problems = exc.problems if isinstance(exc, InvalidSubmission) else ()
         page = answers.problem_page(heading=exc.message, detail=exc.detail, problems=problems)
-        return HTMLResponse(page, status_code=status_of(exc), headers=headers_of(exc))
+        return html_page(request, page, status_code=status_of(exc), headers=headers_of(exc))
     status = 201 if receipt.stored else 202
     if wants_html:
         page = answers.receipt_page(reference=receipt.reference, message=receipt.message, sent=receipt.title)
-        return HTMLResponse(page, status_code=status)
+        return html_page(request, page, status_code=status)
     public = SubmissionReceipt(
         reference=receipt.reference, status="pending", message=receipt.message, kind=kind
     )
@@ -142,10 +167,11 @@ def _route(kind: str) -> dict[str, Any]:
         "response_model": SubmissionReceipt,
         "responses": {201: {"content": {"text/html": {}}}, 202: accepted, **ERRORS},
         "openapi_extra": {
+            "parameters": [IDEMPOTENCY_HEADER],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": body}, FORM: {"schema": form}},
-            }
+            },
         },
     }
 

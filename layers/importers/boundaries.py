@@ -16,7 +16,7 @@ from pyproj import CRS
 from sqlalchemy import Connection, text
 
 from layers.importers.geometry import lonlat_problem, precheck, to_multipolygon
-from layers.importers.readers import guess_crs_problem, read_spatial
+from layers.importers.readers import MAX_UNZIPPED_BYTES, guess_crs_problem, read_spatial
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
 from layers.models import Area, table_of
@@ -55,6 +55,8 @@ def import_boundaries(
     derive_parents: bool = True,
     allow_rejects: bool = False,
     subdivide_max_vertices: int = 128,
+    max_vertices: int = 250_000,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Load boundaries of one ``kind`` from ``path`` (upserting by code) in one savepoint; return a report."""
@@ -62,7 +64,7 @@ def import_boundaries(
     what = f"{kind} boundaries"
     if kind not in AREA_KINDS or kind == "locality":
         raise fail(what, path.name, f"unknown kind {kind!r}", f"Use one of {', '.join(AREA_KINDS[:-1])}.")
-    gdf = read_spatial(path, what, layer)
+    gdf = read_spatial(path, what, layer, max_unzipped_bytes=max_unzipped_bytes)
     report = ImportReport(what=what, source=path.name, rows=len(gdf))
     columns = [c for c in gdf.columns if c != gdf.geometry.name and not c.startswith("_")]
     code_col = _field(columns, kind, "CD", code_field, what)
@@ -90,7 +92,7 @@ def import_boundaries(
     source_crs = _source_crs(gdf, crs, what, path)
     vintage = vintage or _vintage(code_col)
     rows, parents = _check_rows(
-        gdf, source_crs, code_col, name_col, parent_col, parent_name_col, report, progress
+        gdf, source_crs, code_col, name_col, parent_col, parent_name_col, report, progress, max_vertices
     )
     report.fail_if_rejected(allow_rejects)
 
@@ -147,11 +149,12 @@ def _check_rows(
     parent_name_col: str | None,
     report: ImportReport,
     progress: Progress,
+    max_vertices: int,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Validate every row; return the rows to store and {district code: name} for derived districts."""
     progress.start(f"Checking {len(gdf)} rows", len(gdf))
     geoms = gdf.geometry
-    pre = [precheck(g) for g in geoms]
+    pre = [precheck(g, max_vertices=max_vertices) for g in geoms]
     ok = pd.Series([p is None for p in pre], index=gdf.index)
     if "_wkt_unreadable" in gdf:
         ok &= ~gdf["_wkt_unreadable"].astype(bool)

@@ -23,12 +23,18 @@ class Checked:
     repaired: str | None = None
 
 
-def precheck(geom: BaseGeometry | None) -> str | None:
-    """Problems visible before reprojection: missing, empty or non-numeric coordinates."""
+def precheck(geom: BaseGeometry | None, *, max_vertices: int | None = None) -> str | None:
+    """Problems visible before reprojection: missing, empty or non-numeric coordinates, or (with
+    ``max_vertices``) more vertices than one geometry may have."""
     if geom is None:
         return "no geometry"
     if geom.is_empty:
         return "empty geometry"
+    if max_vertices is not None and (n := shapely.get_num_coordinates(geom)) > max_vertices:
+        return (
+            f"{n:,} vertices, more than the {max_vertices:,} an area may have: simplify it first "
+            "(or raise PATCHMAP_MAX_AREA_VERTICES)"
+        )
     coords = shapely.get_coordinates(geom)
     if coords.size and not np.isfinite(coords).all():
         return "coordinates are not numbers (NaN or infinite)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,11 +15,43 @@ from layers.importers.report import fail
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "WKT")
 
 
-def read_spatial(path: Path, what: str, layer: str | None = None) -> gpd.GeoDataFrame:
+MAX_UNZIPPED_BYTES = 2 * 1024**3
+
+
+def check_zip(path: Path, what: str, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES) -> None:
+    """Refuse a zip file that would unpack to more than ``max_unzipped_bytes`` (a zip bomb) or whose members
+    point outside it (zip-slip), before GDAL reads any of it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise fail(
+            what, path.name, "not a readable zip file", f"{type(exc).__name__}: check the file."
+        ) from None
+    total = sum(m.file_size for m in members)
+    if total > max_unzipped_bytes:
+        raise fail(
+            what, path.name, f"it would unzip to {total:,} bytes, more than the {max_unzipped_bytes:,} allowed",
+            "Unzip it yourself and import the files you need (or raise PATCHMAP_MAX_UNZIPPED_BYTES).",
+        )  # fmt: skip
+    unsafe = [
+        m.filename for m in members if m.filename.startswith(("/", "\\")) or ".." in Path(m.filename).parts
+    ]
+    if unsafe:
+        raise fail(
+            what, path.name, f"it holds paths outside itself ({unsafe[0][:80]})", "Zip the files again."
+        )
+
+
+def read_spatial(
+    path: Path, what: str, layer: str | None = None, *, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
+) -> gpd.GeoDataFrame:
     """Read a spatial file into a GeoDataFrame, or raise ImportFailed saying why it cannot be read."""
     if not path.exists():
         raise fail(what, str(path), "file not found", "Check the path.")
     name = path.name.lower()
+    if name.endswith(".zip"):
+        check_zip(path, what, max_unzipped_bytes)
     try:
         if name.endswith((".csv", ".csv.gz")):
             return _read_wkt_csv(path, what)

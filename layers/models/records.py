@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, INT4MULTIRANGE, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
@@ -361,6 +362,23 @@ class Submission(Timestamped, Base):
     published_as: Mapped[str | None] = mapped_column(String(32), comment="e.g. group/12 once approved")
     erased_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), comment="when contact and personal details were erased (retention)"
+    )
+
+
+class IdempotencyKey(Base):
+    """A client's Idempotency-Key for a write, stored with the write: a retry gets the first answer."""
+
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(
+        String(64), primary_key=True, comment="what the key is for, e.g. submission:help"
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True, comment="the client's Idempotency-Key")
+    request_hash: Mapped[str] = mapped_column(String(64), comment="HMAC-SHA256 of the request (hex)")
+    status: Mapped[int | None] = mapped_column(Integer, comment="the HTTP status answered; NULL until done")
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSONB, comment="what was answered")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), index=True
     )
 
 

@@ -153,16 +153,6 @@ class GroupDetails(_Model):
     website: Url | None = Field(default=None, description="its web site, e.g. https://example.org")
     is_organiser: bool = Field(default=False, description="the person suggesting it runs the group")
 
-    @field_validator("website")
-    @classmethod
-    def _website(cls, value: str | None) -> str | None:
-        """An http(s) address ('www.example.org' gets https://)."""
-        if value is None or re.match(r"^https?://[^\s/]+\.[^\s]+$", value, re.IGNORECASE):
-            return value
-        if re.match(r"^[^\s/:@]+\.[^\s:@]+$", value):
-            return "https://" + value
-        raise ValueError("give a web address like https://example.org")
-
 
 class SpaceDetails(_Model):
     """The publishable part of an offer of a space."""

@@ -13,10 +13,11 @@ import hashlib
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Final, NamedTuple
 
-from psycopg import AsyncConnection
+import orjson
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
@@ -42,6 +43,24 @@ class Place(NamedTuple):
     ward_code: str | None
     district_code: str | None
     where: dict[str, Any]
+
+
+class Idempotency(NamedTuple):
+    """A client's Idempotency-Key for one write, with a keyed hash of the request it came with."""
+
+    key: str
+    request_hash: str
+
+
+def idempotency(secret: bytes, key: str | None, kind: str, payload: dict[str, Any]) -> Idempotency | None:
+    """The key and an HMAC-SHA256 of the request (kind and payload, canonical JSON), or None without a key.
+
+    Keyed with the server's secret, so the stored hash tells nothing about what a resident wrote.
+    """
+    if not key:
+        return None
+    canonical = orjson.dumps({"kind": kind, "payload": payload}, option=orjson.OPT_SORT_KEYS)
+    return Idempotency(key, hmac.new(secret, canonical, hashlib.sha256).hexdigest())
 
 
 @dataclass(frozen=True)
@@ -132,8 +151,13 @@ async def submit(
     client: str,
     limit: int,
     window_minutes: int,
+    once: Idempotency | None = None,
 ) -> Receipt:
-    """Validate, locate and store an offer as pending, at most ``limit`` per client key per window."""
+    """Validate, locate and store an offer as pending, at most ``limit`` per client key per window.
+
+    With ``once`` (a client's Idempotency-Key), a retry of the same request gets the first receipt and
+    stores nothing; the same key with another request is refused (InvalidInput).
+    """
     if str(payload.get(HONEYPOT) or "").strip():
         log.info("trap field filled on a %s submission: nothing stored", kind)
         decoy = new_reference()  # looks like a receipt, so a robot learns nothing; it is stored nowhere
@@ -141,6 +165,9 @@ async def submit(
     offer = validate(kind, payload)
     async with conn.transaction():
         cur = conn.cursor(row_factory=dict_row)
+        scope = f"submission:{kind}"
+        if once is not None and (earlier := await _claim(cur, scope, once)) is not None:
+            return earlier
         await cur.execute(sql("submission_lock.sql"), {"client_key": client})
         limit_params = {"client_key": client, "window_minutes": window_minutes, "limit": limit}
         await cur.execute(sql("submission_recent.sql"), limit_params)
@@ -176,9 +203,30 @@ async def submit(
                 break
         else:  # 29**8 references: five clashes in a row means something else is wrong
             raise RuntimeError("could not draw an unused submission reference")
+        title = str(details.get("name") or details.get("offer") or "")
+        receipt = Receipt(reference, kind, "pending", _message(kind, reference), title[:120])
+        if once is not None:
+            done = {"scope": scope, "key": once.key, "status": 201, "response": Jsonb(asdict(receipt))}
+            await cur.execute(sql("idempotency_done.sql"), done)
     log.info("stored %s submission %s as pending", kind, reference)
-    title = str(details.get("name") or details.get("offer") or "")
-    return Receipt(reference, kind, "pending", _message(kind, reference), title[:120])
+    return receipt
+
+
+async def _claim(cur: AsyncCursor[dict[str, Any]], scope: str, once: Idempotency) -> Receipt | None:
+    """Claim the key for this write (None), or the receipt of the write it was first used for."""
+    params = {"scope": scope, "key": once.key, "hash": once.request_hash}
+    await cur.execute(sql("idempotency_claim.sql"), params)
+    if await cur.fetchone() is not None:
+        return None
+    await cur.execute(sql("idempotency_earlier.sql"), params)
+    row = await cur.fetchone()
+    if row is None or row["request_hash"] != once.request_hash or row["response"] is None:
+        raise InvalidInput(
+            "This Idempotency-Key was used for another request",
+            "Use a new key (a UUID) for each new offer; send the same key only to retry the same offer.",
+        )
+    log.info("repeated %s submission %s answered as the first time", scope, row["response"].get("reference"))
+    return Receipt(**row["response"])
 
 
 def _message(kind: str, reference: str) -> str:

@@ -14,9 +14,9 @@ from sqlalchemy import Connection, text
 from layers.access import audit
 from layers.access.scope import Actor, require_district, require_user
 from layers.errors import InvalidInput, NotFound
+from layers.fields import web_address
 
 COLUMNS: Final = "id, district_code, name, role, website, created_at, updated_at"
-URL = re.compile(r"^https?://[^\s/]+\.[^\s]+$", re.IGNORECASE)
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -67,8 +67,11 @@ def add_partner(
         "r": _line(role, "role", limit=500),
         "w": _line(website, "web address", limit=300),
     }
-    if values["w"] is not None and not URL.match(values["w"]):
-        raise InvalidInput("The web address is not valid", "Give one like https://example.org.")
+    if values["w"] is not None:
+        try:
+            values["w"] = web_address(values["w"])
+        except ValueError:
+            raise InvalidInput("The web address is not valid", "Give one like https://example.org.") from None
     row = (
         conn.execute(
             text(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from sqlalchemy import Connection, bindparam, func, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DataError, IntegrityError
@@ -23,15 +23,15 @@ from sqlalchemy.exc import DataError, IntegrityError
 from layers.access import audit
 from layers.access.scope import KINDS_TABLE, Actor, record_districts, require_district, require_user
 from layers.errors import InvalidInput, NotFound
-from layers.fields import Email, Name, Phone, Short, Url
+from layers.fields import Email, Name, Phone, Short, Text, Url, Word, plain
 from layers.models import Group, Hub, Space, table_of
 from layers.sql import sql
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Words = Annotated[list[Word], Field(max_length=30)]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
-Notes = Annotated[dict[Key, bool | int | float | str | None], Field(max_length=30)]
+Key = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32), AfterValidator(plain)
+]
+Notes = Annotated[dict[Key, bool | int | float | Short | None], Field(max_length=30)]
 Hhmm = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 

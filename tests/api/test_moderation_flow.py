@@ -32,6 +32,7 @@ from tests.resident_browser import (
     fill_offer_form,
     open_page,
     search,
+    wait_for,
 )
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
@@ -94,7 +95,8 @@ def signed_in(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**/patch/{USERS[who][1][0]}")
-    page.wait_for_function(
+    wait_for(
+        page,
         "window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0 && document.body.dataset.mapState === 'ready'",
         timeout=30_000,
     )

@@ -28,7 +28,7 @@ from layers.settings import Settings
 from mapping import assets, pages, styles
 from mapping.pages import OfficerMapData, officer_map_page
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import DESKTOP, HOSTILE, PHONE, Watch, axe, wait_for_view_markers
+from tests.resident_browser import DESKTOP, HOSTILE, PHONE, Watch, axe, wait_for, wait_for_view_markers
 
 NORWICH = "E07000148"
 NORWICH_WARDS = 13
@@ -112,7 +112,8 @@ def open_officer_map(
 
 def wait_for_areas(page: Page, after: int) -> None:
     """Wait until more than `after` overlays have loaded and the map is drawn."""
-    page.wait_for_function(
+    wait_for(
+        page,
         "n => window.Patchmap && Patchmap.officer && Patchmap.officer.loads > n "
         "&& document.body.dataset.mapState === 'ready'",
         arg=after,
@@ -128,7 +129,8 @@ def settle(page: Page) -> None:
 
 def wait_for_profile(page: Page, name: str) -> None:
     """Wait until the profile of the named area has loaded."""
-    page.wait_for_function(
+    wait_for(
+        page,
         "name => document.body.dataset.profileState === 'ready' "
         "&& document.getElementById('pm-profile-title').textContent === name",
         arg=name,

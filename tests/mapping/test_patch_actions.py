@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from layers.access import auth
 from layers.settings import AccessSettings, Settings
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import DESKTOP, HOSTILE, Watch, axe
+from tests.resident_browser import DESKTOP, HOSTILE, Watch, axe, wait_for
 
 NORWICH = "E07000148"
 EMAIL = "norwich.actions@example.gov.uk"
@@ -86,7 +86,8 @@ def signed_in(browser: Browser, live_url: str, settings: Settings) -> tuple[Brow
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**/patch/{NORWICH}")
-    page.wait_for_function(
+    wait_for(
+        page,
         "window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0 && document.body.dataset.mapState === 'ready'",
         timeout=30_000,
     )

@@ -27,7 +27,7 @@ from api.patch_schemas import PatchSummary
 from layers.access import auth
 from layers.settings import AccessSettings, Settings
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import AXE, DESKTOP, HOSTILE, PHONE, Watch, axe, wait_for_view_markers
+from tests.resident_browser import AXE, DESKTOP, HOSTILE, PHONE, Watch, axe, wait_for, wait_for_view_markers
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
 NORWICH_WARDS = 13
@@ -311,13 +311,12 @@ def test_sign_in_through_the_form_and_see_the_patch(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"**/patch/{NORWICH}")
-    page.wait_for_function(
+    wait_for(
+        page,
         "window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0 && document.body.dataset.mapState === 'ready'",
         timeout=30_000,
     )
-    page.wait_for_function(
-        "Patchmap.patch.assetLayers.loads > 0 && !document.querySelector('.leaflet-zoom-anim')"
-    )
+    wait_for(page, "Patchmap.patch.assetLayers.loads > 0 && !document.querySelector('.leaflet-zoom-anim')")
     assert page.get_by_role("heading", level=1).inner_text() == "Norwich: your patch"
     assert page.get_by_role("region", name=re.compile("Map of Norwich")).is_visible()
     assert page.locator(".pm-map path.pm-area").count() == NORWICH_WARDS
@@ -334,7 +333,7 @@ def test_sign_in_through_the_form_and_see_the_patch(
 
     # Select the first key need: its profile, with a link to its ward pack.
     page.locator(".pm-show-ward").first.click()
-    page.wait_for_function("document.body.dataset.profileState === 'ready'", timeout=30_000)
+    wait_for(page, "document.body.dataset.profileState === 'ready'", timeout=30_000)
     assert page.get_by_role("link", name="Ward pack (printable, with data)").is_visible()
     wait_for_view_markers(page, "Patchmap.patch")  # the map was fitted to the ward
     page.screenshot(path=str(artifacts / "patch_page_profile_desktop.png"))
@@ -359,7 +358,7 @@ def test_sign_in_through_the_form_and_see_the_patch(
     phone = ctx.new_page()
     phone.set_viewport_size(PHONE)
     phone.goto(f"{live_url}/patch/{NORWICH}")
-    phone.wait_for_function("window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0", timeout=30_000)
+    wait_for(phone, "window.Patchmap && Patchmap.patch && Patchmap.patch.loads > 0", timeout=30_000)
     expect(phone.locator(".pm-map path.pm-district-line")).to_have_count(1)
     wait_for_view_markers(phone, "Patchmap.patch")
     phone.screenshot(path=str(artifacts / "patch_page_phone.png"), full_page=True)

@@ -35,6 +35,7 @@ from tests.resident_browser import (
     marker_counts,
     open_page,
     search,
+    wait_for,
     wait_for_details,
     wait_for_load,
 )
@@ -182,7 +183,7 @@ def test_hostile_names_are_text_and_no_script_runs(desk: tuple[Page, Watch], hos
     item.locator(".pm-item-button").click()
     detail = item.locator(".pm-detail")
     detail.wait_for(state="visible")
-    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
+    wait_for(page, "document.querySelectorAll('.leaflet-popup').length === 1")
     popup = page.locator(".leaflet-popup-content")
     assert popup.locator(".pm-popup-name").inner_text() == HOSTILE
     wait_for_details(page, item.get_attribute("data-key") or "")  # the fetched record redraws the details
@@ -218,9 +219,9 @@ def test_selecting_keeps_list_and_map_in_step(desk: tuple[Page, Watch], artifact
     for term in ("What", "When", "Where", "Cost", "Access", "Contact", "Checked"):
         assert detail.locator("dt", has_text=term).count() == 1, term
     assert re.search(r"Last confirmed \d+ \w+ \d{4}|Not yet confirmed", detail.inner_text())
-    page.wait_for_function("document.querySelector('.pm-marker.is-selected') !== null", timeout=10_000)
+    wait_for(page, "document.querySelector('.pm-marker.is-selected') !== null", timeout=10_000)
     assert page.locator(".pm-marker.is-selected").get_attribute("title").startswith(name)  # type: ignore[union-attr]
-    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 1")
+    wait_for(page, "document.querySelectorAll('.leaflet-popup').length === 1")
     assert axe(page) == []
     page.screenshot(path=str(artifacts / "resident_map_details_desktop.png"))
 

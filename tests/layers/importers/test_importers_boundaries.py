@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -281,3 +283,42 @@ def test_assets_keep_their_ward_code(conn: Connection) -> None:
     assert conn.execute(text(ward), {"id": hub_id}).scalar_one() == "E05005882"
     missing = conn.execute(text("SELECT count(*) FROM hubs WHERE ward_code IS NULL")).scalar_one()
     assert missing == 0
+
+
+def _circle(n: int) -> list[list[float]]:
+    """A ring of ``n`` vertices around a point in Norwich."""
+    ring = [
+        [1.29 + 0.01 * math.cos(2 * math.pi * i / n), 52.63 + 0.01 * math.sin(2 * math.pi * i / n)]
+        for i in range(n)
+    ]
+    return [*ring, ring[0]]
+
+
+def test_an_area_with_too_many_vertices_is_refused_with_a_reason(conn: Connection, tmp_path: Path) -> None:
+    """An area over the vertex cap is a rejected row (reason given); the file's other rows are not loaded."""
+    before = count(conn)
+    path = write_geojson(
+        tmp_path / "big.geojson",
+        [ward("E05999991", "Small", SQUARE), ward("E05999992", "Huge", _circle(5000))],
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_boundaries(conn, path, kind="ward", max_vertices=1000)
+    assert "5,001 vertices, more than the 1,000 an area may have" in str(failed.value.report)
+    assert count(conn) == before
+    report = import_boundaries(conn, path, kind="ward", max_vertices=10_000)  # under a higher cap it loads
+    assert report.loaded + report.updated == 2
+
+
+def test_a_zip_bomb_and_a_zip_slip_are_refused_before_reading(conn: Connection, tmp_path: Path) -> None:
+    """A zip that would unpack past the cap, or that points outside itself, is refused with a message."""
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("wards.geojson", b"\0" * 3_000_000)  # 3 MB of zeros: a few kB zipped
+    assert bomb.stat().st_size < 50_000
+    with pytest.raises(ImportFailed, match="unzip to 3,000,000 bytes, more than the 1,000,000 allowed"):
+        import_boundaries(conn, bomb, kind="ward", max_unzipped_bytes=1_000_000)
+    slip = tmp_path / "slip.zip"
+    with zipfile.ZipFile(slip, "w") as z:
+        z.writestr("../../etc/wards.geojson", "{}")
+    with pytest.raises(ImportFailed, match="paths outside itself"):
+        import_boundaries(conn, slip, kind="ward")

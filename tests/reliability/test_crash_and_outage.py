@@ -1,0 +1,234 @@
+"""A 2xx means it is kept, and a missing database is a quick 503 that mends itself.
+
+On a cluster of the tests' own (``Cluster``), with the demo loaded and the app served by uvicorn:
+
+- **Crash**: in each of 20 rounds, clients from distinct loopback addresses send offers of help while the
+  postmaster is killed with SIGKILL and started again. Each offer carries its own Idempotency-Key and is
+  retried with it until it is acknowledged (2xx). Then every acknowledged offer must be stored exactly
+  once (its marker in one row, under the reference the client was given) and no offer stored twice.
+- **Outage**: in each of 5 cycles, the database is stopped; requests to endpoints that need it must be
+  answered 503 with Retry-After and the API's error body; when it is started again, the API must be whole
+  again without a restart.
+
+How long the 503s and the recovery took is measured and written to ``tests/artifacts/reliability.json``
+(RELIABILITY.md quotes it); the tests wait for conditions and assert no timing.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+
+from layers.settings import Settings, SubmissionSettings
+from tests.conftest import ARTIFACTS
+from tests.live_app import demo_database, served
+from tests.reliability.cluster import Cluster
+
+pytestmark = pytest.mark.reliability
+
+ROUNDS = 20
+CYCLES = 5
+CLIENTS = 6
+REPORT = ARTIFACTS / "reliability.json"
+OFFER = {
+    "skills": ["driving"],
+    "categories": ["mutual-aid"],
+    "postcode": "NR2 1AW",
+    "contact": {"name": "Crash Test", "email": "crash.test@example.org"},
+    "consent": True,
+}
+
+
+@dataclass
+class Live:
+    """The app on its crashable cluster."""
+
+    cluster: Cluster
+    url: str
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[Live]:
+    """A cluster of the module's own, the demo in it, and the app served on it (submission limit lifted)."""
+    cluster = Cluster()
+    cluster.start()
+    try:
+        parts = {"submissions": SubmissionSettings(submission_limit=1_000_000)}
+        with (
+            demo_database(cluster.url(), prefix="patchmap_crash", **parts) as settings,
+            served(settings) as url,
+        ):
+            yield Live(cluster, url, settings)
+    finally:
+        cluster.remove()
+
+
+def _record(name: str, figures: dict[str, Any]) -> None:
+    """Add this test's figures to tests/artifacts/reliability.json."""
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    known = json.loads(REPORT.read_text()) if REPORT.exists() else {}
+    known[name] = figures
+    REPORT.write_text(json.dumps(known, indent=2))
+
+
+@dataclass
+class Sender:
+    """One client (its own loopback address): sends offers, each retried with its key until acknowledged."""
+
+    url: str
+    address: str
+    stop: threading.Event
+    acknowledged: dict[str, str] = field(default_factory=dict)  # marker -> reference
+    retries: int = 0
+    refusals: dict[int, int] = field(default_factory=dict)
+
+    def run(self) -> None:
+        transport = httpx.HTTPTransport(local_address=self.address)
+        with httpx.Client(base_url=self.url, transport=transport, timeout=10) as client:
+            while not self.stop.is_set():
+                marker = uuid.uuid4().hex
+                self._until_acknowledged(client, marker)
+
+    def _until_acknowledged(self, client: httpx.Client, marker: str) -> None:
+        body = {**OFFER, "offer": f"Shopping for a neighbour, crash test {marker}"}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                answer = client.post("/submissions/help", json=body, headers={"Idempotency-Key": marker})
+            except httpx.TransportError:
+                self.retries += 1
+                time.sleep(0.05)
+                continue
+            if answer.status_code == 201:
+                self.acknowledged[marker] = answer.json()["reference"]
+                return
+            assert answer.status_code == 503, answer.text  # the only refusal a crash may cause
+            assert answer.headers.get("retry-after"), "a 503 says when to try again"
+            self.refusals[answer.status_code] = self.refusals.get(answer.status_code, 0) + 1
+            self.retries += 1
+            time.sleep(0.05)
+        raise AssertionError(f"offer {marker} was never acknowledged")
+
+
+def _stored(live: Live) -> dict[str, list[str]]:
+    """Every crash-test marker in the submissions table, with the references it is stored under."""
+    with psycopg.connect(live.settings.database.url) as conn:
+        rows = conn.execute(
+            "SELECT substring(details->>'offer' from 'crash test ([0-9a-f]{32})'), reference FROM submissions "
+            "WHERE details->>'offer' LIKE '%crash test %'"
+        ).fetchall()
+    found: dict[str, list[str]] = {}
+    for marker, reference in rows:
+        found.setdefault(marker, []).append(reference)
+    return found
+
+
+def test_every_acknowledged_offer_survives_a_crash_once(live: Live) -> None:
+    """20 rounds of kill -9 during a burst of offers: every 2xx stored exactly once, nothing twice."""
+    senders: list[Sender] = []
+    restarts = []
+    for round_ in range(ROUNDS):
+        stop = threading.Event()
+        batch = [Sender(live.url, f"127.0.0.{10 + i}", stop) for i in range(CLIENTS)]
+        threads = [threading.Thread(target=s.run, daemon=True) for s in batch]
+        for t in threads:
+            t.start()
+        _wait_for(lambda: sum(len(s.acknowledged) for s in batch) >= 5 * CLIENTS, "offers before the crash")
+        live.cluster.kill()
+        restarts.append(live.cluster.start())
+        stop.set()  # each client finishes the offer it has in hand, retrying it until acknowledged
+        for t in threads:
+            t.join(timeout=180)
+            assert not t.is_alive(), f"a client was still waiting in round {round_ + 1}"
+        senders += batch
+    acknowledged = {m: ref for s in senders for m, ref in s.acknowledged.items()}
+    stored = _stored(live)
+    lost = [m for m in acknowledged if m not in stored]
+    twice = {m: refs for m, refs in stored.items() if len(refs) > 1}
+    wrong = [m for m, ref in acknowledged.items() if m in stored and stored[m] != [ref]]
+    _record(
+        "crash",
+        {
+            "rounds": ROUNDS,
+            "clients": CLIENTS,
+            "acknowledged": len(acknowledged),
+            "stored": sum(len(refs) for m, refs in stored.items() if m in acknowledged),
+            "stored_not_acknowledged": len([m for m in stored if m not in acknowledged]),
+            "lost": len(lost),
+            "duplicated": len(twice),
+            "retries": sum(s.retries for s in senders),
+            "restart_s_median": round(statistics.median(restarts), 2),
+        },
+    )
+    assert not lost, f"{len(lost)} acknowledged offers were lost"
+    assert not twice, f"{len(twice)} offers were stored more than once"
+    assert not wrong, f"{len(wrong)} offers are stored under another reference than the one acknowledged"
+
+
+ENDPOINTS = (
+    ("GET", "/health", None),
+    ("GET", "/areas/lookup?postcode=NR2%201AW", None),
+    ("GET", "/groups/1", None),
+    ("GET", "/search/nearby?postcode=NR2%201AW", None),
+    ("GET", "/analysis/overlay?level=ward&within=E07000148", None),
+    ("POST", "/submissions/help", {**OFFER, "offer": "Outage test"}),
+)
+
+
+def test_a_missing_database_is_a_quick_503_and_the_api_mends_itself(live: Live) -> None:
+    """5 stop/start cycles: while the database is away every call gets 503 with Retry-After; it comes back."""
+    to_503: list[float] = []
+    to_whole: list[float] = []
+    with httpx.Client(base_url=live.url, timeout=30) as client:
+        for method, path, body in ENDPOINTS:  # all well while the database is up
+            assert client.request(method, path, json=body).status_code < 500, path
+        for _ in range(CYCLES):
+            live.cluster.stop()
+            for method, path, body in ENDPOINTS:
+                began = time.monotonic()
+                answer = client.request(method, path, json=body)
+                to_503.append(time.monotonic() - began)
+                assert answer.status_code == 503, (path, answer.status_code, answer.text)
+                assert int(answer.headers["retry-after"]) > 0, path
+                error = answer.json()
+                assert error.get("error") or error.get("status") == "unavailable", path
+            live.cluster.start()
+            came_back = time.monotonic()
+            _wait_for(lambda: all(_ok(client, m, p, b) for m, p, b in ENDPOINTS), "the API whole again")
+            to_whole.append(time.monotonic() - came_back)
+    ordered = sorted(to_503)
+    _record(
+        "outage",
+        {
+            "cycles": CYCLES,
+            "requests_while_away": len(to_503),
+            "to_503_p50_s": round(statistics.median(ordered), 3),
+            "to_503_p95_s": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
+            "to_503_max_s": round(ordered[-1], 3),
+            "to_recover_s": [round(s, 2) for s in to_whole],
+            "to_recover_max_s": round(max(to_whole), 2),
+        },
+    )
+
+
+def _ok(client: httpx.Client, method: str, path: str, body: Any) -> bool:
+    return client.request(method, path, json=body).status_code < 500
+
+
+def _wait_for(condition: Any, what: str, timeout: float = 120) -> None:
+    """Wait until ``condition()`` holds (a condition, not a time: the test passes on a busy machine)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
