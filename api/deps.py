@@ -15,6 +15,7 @@ No handler reaches into ``app.state`` for a database handle or writes its own th
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
@@ -28,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, Engine
 
+from layers.errors import InvalidInput
 from layers.settings import Settings
 
 P = ParamSpec("P")
@@ -119,3 +121,26 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
         }
         for name, prop in schema["properties"].items()
     ]
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+IDEMPOTENCY_HEADER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
+    "description": "a key of your choosing (a UUID) to send the same request again safely: a retry with "
+    "the same key and body gets the first answer and writes nothing more",
+}
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The request's Idempotency-Key header (printable ASCII, at most 255 characters), if it has one."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.match(key):
+        raise InvalidInput(
+            "The Idempotency-Key header is not valid", "Send 1 to 255 printable characters, e.g. a UUID."
+        )
+    return key

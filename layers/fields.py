@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from layers import taxonomy as tx
 
@@ -114,3 +122,18 @@ Day = Annotated[str, BeforeValidator(_day), _LOWER, *_DAY]
 Days = Annotated[list[Day], BeforeValidator(_split), AfterValidator(_unique), Field(max_length=7)]
 Categories = Annotated[list[Category], BeforeValidator(_split), AfterValidator(_unique), Field(max_length=5)]
 Skills = Annotated[list[Skill], BeforeValidator(_split), AfterValidator(_unique), Field(max_length=10)]
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def checked(kind: Any, value: Any) -> Any:
+    """``value`` as the field type ``kind`` (one of the types above) takes it, for code outside pydantic
+    models (importers); ValueError saying why not, in the words a form would use."""
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None

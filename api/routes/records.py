@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.access import CurrentActor
-from api.deps import AppSettings, Work
+from api.deps import IDEMPOTENCY_HEADER, AppSettings, Work, idempotency_key
 from layers.patch import partners
 from layers.records import versions
 from layers.records.versions import GroupChanges, HubChanges, SpaceChanges
@@ -157,10 +157,19 @@ async def list_partners(work: Work, actor: CurrentActor, code: District) -> Any:
     return await work.run(partners.list_partners, actor, code)
 
 
-@router.post("/districts/{code}/partners", response_model=Partner, status_code=201, responses=ERRORS)
-async def add_partner(work: Work, actor: CurrentActor, code: District, body: PartnerCreate) -> Any:
-    """Add a partner to a district's list."""
-    return await work.run(partners.add_partner, actor, code, **body.model_dump())
+@router.post(
+    "/districts/{code}/partners",
+    response_model=Partner,
+    status_code=201,
+    responses=ERRORS,
+    openapi_extra={"parameters": [IDEMPOTENCY_HEADER]},
+)
+async def add_partner(
+    request: Request, work: Work, actor: CurrentActor, code: District, body: PartnerCreate
+) -> Any:
+    """Add a partner to a district's list (send an Idempotency-Key to retry safely)."""
+    key = idempotency_key(request)
+    return await work.run(partners.add_partner, actor, code, **body.model_dump(), idempotency_key=key)
 
 
 @router.delete("/districts/{code}/partners/{partner_id}", status_code=204, responses=ERRORS)

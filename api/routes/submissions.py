@@ -7,17 +7,16 @@ JSON, as a browser posting a form does. The pages are ``mapping.answers``' templ
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any, Literal, NamedTuple
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import AppSettings, Conn
+from api.deps import IDEMPOTENCY_HEADER, AppSettings, Conn, idempotency_key
 from api.errors import headers_of, status_of
 from api.html import html_page
-from layers.errors import InvalidInput, PatchmapError, TooLarge
+from layers.errors import PatchmapError, TooLarge
 from layers.offers.forms import FORMS, InvalidSubmission, parse_payload
 from layers.offers.submissions import client_key, idempotency, submit
 from mapping import answers
@@ -69,29 +68,6 @@ async def read_body(request: Request, settings: AppSettings) -> RawBody:
 
 
 SubmissionBody = Annotated[RawBody, Depends(read_body)]
-
-
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-IDEMPOTENCY_HEADER = {
-    "name": "Idempotency-Key",
-    "in": "header",
-    "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
-    "description": "a key of your choosing (a UUID) to send the same offer again safely: a retry with the "
-    "same key and body gets the first answer and stores nothing more",
-}
-
-
-def idempotency_key(request: Request) -> str | None:
-    """The request's Idempotency-Key header (printable ASCII, at most 255 characters), if it has one."""
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        return None
-    if not IDEMPOTENCY_KEY.match(key):
-        raise InvalidInput(
-            "The Idempotency-Key header is not valid", "Send 1 to 255 printable characters, e.g. a UUID."
-        )
-    return key
 
 
 def _wants_html(request: Request) -> bool:

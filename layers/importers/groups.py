@@ -20,6 +20,7 @@ from shapely.geometry import Point
 from sqlalchemy import Connection, Table, delete, func, insert, select, tuple_, update
 
 from layers.areas.postcodes import normalise_postcode
+from layers.fields import Email, Name, Phone, Text, Url, checked
 from layers.importers.geometry import lonlat_problem, precheck
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
@@ -41,6 +42,13 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
 }
 FREE_LISTS = ("activities", "languages", "skills_sought")
 PLAIN = ("description", "website", "email", "phone")
+FIELD_TYPES: dict[str, Any] = {
+    "name": Name,
+    "description": Text,
+    "website": Url,
+    "email": Email,
+    "phone": Phone,
+}
 PRIVATE = {
     "contact_name": "name",
     "contact_email": "email",
@@ -222,6 +230,12 @@ def _check(rec: dict[str, str], lookups: _Lookups, default_source: str) -> tuple
             row[col] = values
     row |= {col: _split(rec[col]) for col in FREE_LISTS if col in rec}
     row |= {col: rec[col].strip() or None for col in PLAIN if col in rec}
+    for col, kind in FIELD_TYPES.items():  # the same rules as the forms and edits (layers.fields)
+        if row.get(col) is not None:
+            try:
+                row[col] = checked(kind, row[col])
+            except ValueError as exc:
+                raise _Reject(f"{col}: {exc}") from None
     if any(col in rec for col in PRIVATE):
         row["private_contact"] = {
             key: rec[col].strip() for col, key in PRIVATE.items() if (rec.get(col) or "").strip()

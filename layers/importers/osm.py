@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Table
 
 from layers.areas.postcodes import normalise_postcode
+from layers.fields import Url, checked
 from layers.importers.geometry import lonlat_problem, precheck, to_point
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import upsert
@@ -238,12 +239,23 @@ def _common(f: OsmFeature, point: BaseGeometry, report: ImportReport) -> dict[st
         "geom": from_shape(point, srid=4326),
         "step_free": step_free(t.get("wheelchair")),
         "accessibility": {k: t[k] for k in ACCESS_TAGS if k in t},
-        "website": t.get("website") or t.get("contact:website") or t.get("url"),
+        "website": _web_address(t.get("website") or t.get("contact:website") or t.get("url")),
         "email": t.get("email") or t.get("contact:email"),
         "phone": t.get("phone") or t.get("contact:phone"),
         "source": SOURCE,
         "source_id": f.osm_id,
     }
+
+
+def _web_address(value: str | None) -> str | None:
+    """An OpenStreetMap web address as the forms would take it (layers.fields.Url), else none."""
+    if not value:
+        return None
+    try:
+        address: str = checked(Url, value)
+    except ValueError:
+        return None
+    return address
 
 
 def _hub_fields(t: dict[str, str], kind: str) -> dict[str, Any]:

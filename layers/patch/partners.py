@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, text
 
+from layers import idempotency
 from layers.access import audit
 from layers.access.scope import Actor, require_district, require_user
 from layers.errors import InvalidInput, NotFound
@@ -58,9 +59,15 @@ def add_partner(
     name: str,
     role: str | None = None,
     website: str | None = None,
+    idempotency_key: str | None = None,
 ) -> dict[str, Any]:
-    """Add a partner to a district's list; the new row."""
+    """Add a partner to a district's list; the new row. With ``idempotency_key``, a retry of the same
+    request returns the row added the first time and adds nothing."""
     _district(conn, actor, district)
+    scope = f"partner:{district}"
+    digest = idempotency.request_hash([actor.user_id, name, role, website])
+    if idempotency_key and (earlier := idempotency.claim(conn, scope, idempotency_key, digest)) is not None:
+        return earlier
     values = {
         "d": district,
         "n": _line(name, "name", required=True),
@@ -83,6 +90,8 @@ def add_partner(
         .one()
     )
     audit.record(conn, actor, "partner-add", object_type="partner", object_id=row["id"], district=district)
+    if idempotency_key:
+        idempotency.remember(conn, scope, idempotency_key, 201, dict(row))
     return dict(row)
 
 

@@ -168,3 +168,23 @@ def test_patch_takes_web_addresses(world: tuple[TestClient, Engine, str], websit
     )
     assert answer.status_code == 200, answer.text
     assert client.get("/groups/1").json()["website"].startswith(("https://", "http://"))
+
+
+def test_adding_a_partner_twice_with_one_key_adds_it_once(world: tuple[TestClient, Engine, str]) -> None:
+    """A retried POST with the same Idempotency-Key gets the first answer and adds nothing; the same key
+    with another body is refused."""
+    client, engine, token = world
+    headers = {"authorization": f"Bearer {token}", "idempotency-key": "partner-retry-1"}
+    body = {"name": "Retry Trust", "role": "Advice"}
+    first = client.post("/districts/E07000148/partners", json=body, headers=headers)
+    again = client.post("/districts/E07000148/partners", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT count(*) FROM partners WHERE name = 'Retry Trust'")).scalar_one() == 1
+        )
+    other = client.post("/districts/E07000148/partners", json={**body, "role": "Food"}, headers=headers)
+    assert (
+        other.status_code == 422 and "Idempotency-Key was used for another request" in other.json()["error"]
+    )
