@@ -7,6 +7,7 @@ writes nothing more, and the same key with another request is refused. Keys are 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -33,7 +34,14 @@ def claim(conn: Connection, scope: str, key: str, digest: str) -> dict[str, Any]
     params = {"scope": scope, "key": key, "hash": digest}
     if conn.exec_driver_sql(sql("idempotency_claim.sql"), params).first() is not None:
         return None
-    row = conn.exec_driver_sql(sql("idempotency_earlier.sql"), params).mappings().first()
+    return earlier_answer(
+        conn.exec_driver_sql(sql("idempotency_earlier.sql"), params).mappings().first(), digest
+    )
+
+
+def earlier_answer(row: Mapping[Any, Any] | None, digest: str) -> dict[str, Any]:
+    """The answer stored with a key already claimed (its row from idempotency_earlier.sql), if the request
+    is the same one; InvalidInput if the key was used for another request."""
     if row is None or row["request_hash"] != digest or row["response"] is None:
         raise REUSED
     answer: dict[str, Any] = row["response"]

@@ -23,6 +23,7 @@ from psycopg.types.json import Jsonb
 
 from layers.areas.lookup import lookup_point
 from layers.errors import InvalidInput, NotFound, RateLimited
+from layers.idempotency import earlier_answer
 from layers.offers.forms import CONSENT_TEXT, DETAILS, HONEYPOT, Reply, validate
 from layers.settings import SubmissionSettings
 from layers.sql import sql
@@ -219,14 +220,9 @@ async def _claim(cur: AsyncCursor[dict[str, Any]], scope: str, once: Idempotency
     if await cur.fetchone() is not None:
         return None
     await cur.execute(sql("idempotency_earlier.sql"), params)
-    row = await cur.fetchone()
-    if row is None or row["request_hash"] != once.request_hash or row["response"] is None:
-        raise InvalidInput(
-            "This Idempotency-Key was used for another request",
-            "Use a new key (a UUID) for each new offer; send the same key only to retry the same offer.",
-        )
-    log.info("repeated %s submission %s answered as the first time", scope, row["response"].get("reference"))
-    return Receipt(**row["response"])
+    answer = earlier_answer(await cur.fetchone(), once.request_hash)
+    log.info("repeated %s submission %s answered as the first time", scope, answer.get("reference"))
+    return Receipt(**answer)
 
 
 def _message(kind: str, reference: str) -> str:
