@@ -26,10 +26,14 @@ from api.routes import (
     areas,
     assets,
     auth,
+    booking_pages,
+    bookings,
+    calendars,
     docs,
     health,
     map_data,
     moderation,
+    openactive,
     pages,
     records,
     search,
@@ -179,4 +183,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(submissions.router)
     app.include_router(moderation.router)
     app.include_router(records.router)
+    app.include_router(bookings.router)
+    app.include_router(calendars.router)
+    app.include_router(openactive.router)
+    app.include_router(booking_pages.router)
     return app

@@ -6,6 +6,7 @@ Settings are built by ``api.main.create_app`` and by the CLI, never at import ti
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -145,6 +146,44 @@ class AccessSettings(BaseSettings):
     )
 
 
+class BookingSettings(BaseSettings):
+    """Booking rooms and spaces: how long a request holds its times, the series cap and the rate limit."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    booking_hold_hours: int = Field(
+        default=72, ge=1, le=720, description="a request holds its times this long unless the manager answers"
+    )
+    booking_series_cap: int = Field(default=52, ge=1, le=52, description="most weeks in a regular booking")
+    booking_limit: int = Field(default=10, ge=1, description="most bookings per client per window")
+    booking_window_minutes: int = Field(default=60, ge=1, description="the booking rate limit's window")
+    booking_link_days: int = Field(
+        default=30, ge=1, description="a manage link works until this many days after the booking's last time"
+    )
+    booking_expiry_interval_s: float = Field(
+        default=60.0, gt=0, description="how often the app expires unanswered requests (seconds)"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="the address residents reach Patchmap at, for links in messages"
+    )
+
+
+class MailSettings(BaseSettings):
+    """Sending messages (email over SMTP). With no host, messages stay in the outbox and the patch page shows them."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset: messages are kept, not sent")
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port (587 with STARTTLS, 465 with TLS)")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(default="none", description="how to secure the connection")
+    smtp_user: str | None = Field(default=None, description="SMTP user name, if the server asks for one")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
+    mail_from: str = Field(default="Patchmap <no-reply@patchmap.invalid>", description="the From address")
+    mail_interval_s: float = Field(default=5.0, gt=0, description="how often the sender looks for messages")
+    mail_max_attempts: int = Field(default=8, ge=1, description="attempts before a message is marked failed")
+    mail_timeout_s: float = Field(default=10.0, gt=0, description="SMTP connection time limit (seconds)")
+
+
 class Settings(BaseSettings):
     """All of Patchmap's settings."""
 
@@ -156,6 +195,8 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     submissions: SubmissionSettings = Field(default_factory=SubmissionSettings)
     access: AccessSettings = Field(default_factory=AccessSettings)
+    booking: BookingSettings = Field(default_factory=BookingSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
 
 def default_data_dir() -> Path:

@@ -1,7 +1,7 @@
 """The SQLAlchemy 2 models, all on one ``Base.metadata`` (what Alembic compares migrations against).
 
 ``base`` holds the declarative base and helpers; ``records`` the places and what describes them (areas,
-indicators, hubs, spaces, groups, postcodes, submissions); ``access`` who may do what (users, tokens,
+indicators, hubs, spaces, groups, postcodes, submissions); ``booking`` rooms, bookable resources, bookings and the outbox; ``access`` who may do what (users, tokens,
 sessions, the audit log, record versions, partners). Geometry is EPSG:4326 with a GiST index; enumerated
 text columns carry CHECK constraints built from ``layers.taxonomy``. Import models from here.
 """
@@ -17,6 +17,15 @@ from layers.models.access import (
     WebSession,
 )
 from layers.models.base import Base, Timestamped, table_of
+from layers.models.booking import (
+    Booking,
+    BookingContact,
+    BookingSlot,
+    OutboxMessage,
+    Resource,
+    ResourceClosure,
+    Room,
+)
 from layers.models.records import (
     Area,
     AreaPiece,
@@ -39,6 +48,9 @@ __all__ = [
     "AreaShare",
     "AuditEntry",
     "Base",
+    "Booking",
+    "BookingContact",
+    "BookingSlot",
     "Group",
     "GroupArea",
     "Hub",
@@ -46,9 +58,13 @@ __all__ = [
     "Indicator",
     "LocalityMember",
     "LoginAttempt",
+    "OutboxMessage",
     "Partner",
     "Postcode",
     "RecordVersion",
+    "Resource",
+    "ResourceClosure",
+    "Room",
     "Space",
     "Submission",
     "Timestamped",

@@ -165,7 +165,6 @@ class Hub(Place, Base):
         UniqueConstraint("source", "source_id", name="uq_hubs_source_id"),
     )
 
-    rooms: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     facilities: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     opening_hours: Mapped[str | None] = mapped_column(Text, comment="OpenStreetMap opening_hours syntax")
     opening_minutes: Mapped[Any | None] = mapped_column(

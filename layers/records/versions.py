@@ -97,7 +97,6 @@ class HubChanges(_Common):
     kind: Key | None = None
     address: Short | None = None
     postcode: Annotated[str, StringConstraints(strip_whitespace=True, max_length=10)] | None = None
-    rooms: Annotated[list[Notes], Field(max_length=50)] | None = None
     facilities: Words | None = None
     opening_hours: Short | None = None
     operator_name: Short | None = None

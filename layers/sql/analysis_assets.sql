@@ -1,12 +1,12 @@
 -- Public groups, hubs and spaces with a point, for the overlay: kind, id, name, category (a group's categories;
--- a hub's or space's own kind), capacity (rooms: a hub's listed rooms, at least 1; 1 for a space or group),
+-- a hub's or space's own kind), capacity (rooms: a hub's rooms, at least 1; 1 for a space or group),
 -- point (EPSG:27700, metres) and the keys (areas.id) of the ward and LSOA holding it. Only active groups count (not dormant or closed).
 -- With :near_code, only those within :reach_m metres of that area.
 WITH near AS (
   SELECT ST_Transform(geom, 27700) AS g FROM areas WHERE code = CAST(:near_code AS text)
 )
 SELECT 'hub' AS kind, h.id, h.name, ARRAY[h.kind]::text[] AS categories,
-       GREATEST(1, CASE WHEN jsonb_typeof(h.rooms) = 'array' THEN jsonb_array_length(h.rooms) ELSE 1 END) AS rooms,
+       GREATEST(1, (SELECT count(*) FROM rooms r WHERE r.hub_id = h.id))::int AS rooms,
        ST_X(h.geom_bng) AS x, ST_Y(h.geom_bng) AS y, (SELECT id FROM areas WHERE code = h.ward_code) AS ward_key, (SELECT id FROM areas WHERE code = h.lsoa_code) AS lsoa_key
 FROM hubs h
 WHERE h.geom IS NOT NULL

@@ -60,7 +60,7 @@ def test_geometry_columns_have_srid_and_gist_index(scratch_db: DatabaseSettings)
     # derived from it: each asset's point for nearest-neighbour search in metres (geom_bng) and each area's
     # point inside it for the overlay's distances (point_bng).
     assert rows and all(srid == 4326 for _, srid in rows if srid != 27700)
-    assert {t for t, srid in rows if srid == 27700} == {"hubs", "spaces", "groups", "areas"}
+    assert {t for t, srid in rows if srid == 27700} == {"hubs", "spaces", "groups", "areas", "resources"}
     assert {t for t, _ in rows} <= gist
 
 
