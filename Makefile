@@ -11,7 +11,7 @@ export PORT
 # DATABASE_URL: use the caller's (an existing PostGIS), else start the project-local cluster.
 LOCALDB = scripts/localdb
 
-.PHONY: run test stop venv db lint bench bench-lookup clean-db help
+.PHONY: run test stop venv db lint bench bench-lookup clean-db help npm-deps
 
 help:
 	@echo "make run    set up (venv, PostGIS, database, demo data) and serve on http://127.0.0.1:$(PORT)"
@@ -40,6 +40,7 @@ run: db
 
 test: db
 	@$(MAKE) --no-print-directory browser-deps
+	@$(MAKE) --no-print-directory npm-deps
 	@export PATCHMAP_TEST_DATABASE_URL="$${PATCHMAP_TEST_DATABASE_URL:-$${DATABASE_URL:-$$($(LOCALDB) url patchmap_test)}}"; \
 	$(BIN)/ruff check layers mapping api tests bench && \
 	$(BIN)/ruff format --check layers mapping api tests bench && \
@@ -55,6 +56,20 @@ browser-deps:
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; \
 	fi
 
+# The OpenActive validators the feed tests run (tests/openactive/validate.js), pinned in package-lock.json:
+# `npm ci` runs only when the lock is newer than the install's own stamp, so a test run fetches nothing.
+npm-deps: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's nodejs and npm for the OpenActive feed tests"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "The OpenActive feed tests need Node.js 18+ and npm: sudo apt-get install nodejs npm"; exit 1; fi; \
+	fi
+	npm ci --no-audit --no-fund
+	@touch $@
+
 stop:
 	@$(LOCALDB) stop
 
@@ -69,7 +84,9 @@ bench: db
 	$(BIN)/python bench/lookup.py --fresh && \
 	$(BIN)/python bench/sample_assets.py && \
 	$(BIN)/python bench/nearby.py && \
+	$(BIN)/python bench/free_rooms.py && \
 	$(BIN)/python bench/overlay.py && \
 	$(BIN)/python bench/access.py && \
+	$(BIN)/python bench/booking.py && \
 	$(BIN)/python bench/sample_assets.py --norwich && \
 	$(BIN)/python bench/map_page.py

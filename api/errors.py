@@ -27,6 +27,7 @@ STATUS: dict[type[errors.PatchmapError], int] = {
     errors.RateLimited: 429,
     errors.Unauthorized: 401,
     errors.Forbidden: 403,
+    errors.Conflict: 409,
 }
 
 

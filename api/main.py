@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 from psycopg_pool.base import AttemptWithBackoff
 
-from api import errors
+from api import background, errors
 from api.middleware import Guard, InputPolicy, SecurityHeaders
 from api.routes import (
     analysis,
@@ -142,7 +142,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The officers' analysis is pandas work on frames read with SQLAlchemy: it runs in worker threads.
         app.state.engine = make_engine(settings.database, time_limit=True)
         try:
-            yield
+            # Sending the outbox and expiring booking requests (api/background.py): stopped before the
+            # engine is disposed. The engine is read each round, so a test can swap it.
+            async with background.running(settings, lambda: app.state.engine) as app.state.background:
+                yield
         finally:
             app.state.engine.dispose()
             await search_pool.close()

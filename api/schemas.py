@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["group", "hub", "space"]
+#: What a search can find: a group, hub or space; with free_from, a hub's room or a whole space to book.
+SearchKind = Literal["group", "hub", "space", "room"]
 AreaKind = Literal["ward", "district", "lsoa", "county", "locality"]
 Day = Literal["mo", "tu", "we", "th", "fr", "sa", "su"]
 
@@ -87,6 +89,13 @@ class SearchFilters(BaseModel):
     cost: Literal["free", "low-cost"] | None
     step_free: bool
     volunteers_wanted: bool
+    free_from: str | None = Field(
+        default=None, description="free-room search: the window's start, Europe/London with its offset"
+    )
+    free_until: str | None = Field(default=None, description="free-room search: the window's end")
+    free_for_minutes: int | None = Field(default=None, description="free-room search: the window's length")
+    capacity: int | None = Field(default=None, description="free-room search: people it must hold")
+    max_price: float | None = Field(default=None, description="free-room search: most GBP per hour")
 
 
 class NearbyResult(BaseModel):
@@ -112,6 +121,32 @@ class NearbyResult(BaseModel):
     last_verified_at: datetime | None = Field(description="when the record was last confirmed")
 
 
+class FreeResult(BaseModel):
+    """A bookable room of a hub, or a whole space, free for the whole window asked (a free-room search)."""
+
+    kind: Literal["room", "space"]
+    id: int = Field(description="the room's or the space's id")
+    resource_id: int = Field(description="its bookable resource's id")
+    name: str
+    subtype: str | None = Field(description="a space's kind, or a room's hub's kind")
+    url: str = Field(examples=["/rooms/12", "/spaces/7"])
+    book_url: str = Field(examples=["/book/room/12"], description="the page to book it on")
+    distance_m: int = Field(description="metres on the WGS84 spheroid, rounded to the metre")
+    lon: float
+    lat: float
+    ward: AreaRef | None
+    address: str | None
+    postcode: str | None
+    step_free: bool | None
+    capacity: int | None = Field(description="people it holds, when known")
+    price_per_hour: float = Field(description="GBP per hour")
+    rate_band: Literal["free", "low-cost", "market"] = Field(description="the community rate band")
+    currency: Literal["GBP"]
+    approval: Literal["instant", "request"] = Field(description="booked at once, or on request")
+    hub: Ref | None = Field(description="the hub a room (or a space) is in")
+    sample: bool = Field(description="made-up demo data: show it as sample")
+
+
 class ServingGroup(BaseModel):
     """A group with no public venue that serves an area holding the point (so it has no distance)."""
 
@@ -134,10 +169,14 @@ class NearbyPage(BaseModel):
 
     origin: SearchOrigin
     radius_m: float
-    kinds: list[Kind] = Field(description="the kinds searched, after filters that apply to some only")
+    kinds: list[SearchKind] = Field(
+        description="the kinds searched, after filters that apply to some only (room, space with free_from)"
+    )
     filters: SearchFilters
     notes: list[str] = Field(description="how the point was found, and kinds a filter left out")
-    results: list[NearbyResult]
+    results: list[NearbyResult | FreeResult] = Field(
+        description="groups, hubs and spaces; with free_from, rooms and spaces to book (FreeResult)"
+    )
     serving_your_area: list[ServingGroup]
     limit: int
     offset: int
@@ -173,13 +212,37 @@ class NearbyProperties(BaseModel):
     last_verified_at: datetime | None
 
 
+class FreeProperties(BaseModel):
+    """A free-room search result's properties in GeoJSON (its point is the geometry)."""
+
+    kind: Literal["room", "space"]
+    id: int
+    resource_id: int
+    name: str
+    subtype: str | None
+    url: str
+    book_url: str
+    distance_m: int
+    ward: AreaRef | None
+    address: str | None
+    postcode: str | None
+    step_free: bool | None
+    capacity: int | None
+    price_per_hour: float
+    rate_band: Literal["free", "low-cost", "market"]
+    currency: Literal["GBP"]
+    approval: Literal["instant", "request"]
+    hub: Ref | None
+    sample: bool
+
+
 class NearbyFeature(BaseModel):
     """A nearby result as a GeoJSON Feature."""
 
     type: Literal["Feature"]
-    id: str = Field(examples=["hub/35"])
+    id: str = Field(examples=["hub/35", "room/12"])
     geometry: PointGeometry
-    properties: NearbyProperties
+    properties: NearbyProperties | FreeProperties
 
 
 class NearbyFeatureCollection(BaseModel):
@@ -189,7 +252,7 @@ class NearbyFeatureCollection(BaseModel):
     features: list[NearbyFeature]
     origin: SearchOrigin
     radius_m: float
-    kinds: list[Kind]
+    kinds: list[SearchKind]
     filters: SearchFilters
     notes: list[str]
     serving_your_area: list[ServingGroup]
@@ -250,6 +313,22 @@ class PlacePublic(BaseModel):
     ward: AreaRef | None
 
 
+class HubRoom(BaseModel):
+    """A hub's room, as anyone may read it, with how it is booked (no resource: not bookable here)."""
+
+    id: int
+    name: str
+    capacity: int | None
+    floor_area_m2: float | None
+    facilities: list[str]
+    step_free: bool | None
+    resource_id: int | None = Field(description="its bookable resource; see GET /rooms/{id}")
+    bookable: bool
+    price_per_hour: float | None = Field(description="GBP")
+    rate_band: Literal["free", "low-cost", "market"] | None
+    sample: bool = Field(description="made up for the demo: show it as sample")
+
+
 class HubPublic(PlacePublic):
     """What anyone may read about a hub."""
 
@@ -264,6 +343,7 @@ class HubPublic(PlacePublic):
     phone: str | None
     groups: list[Ref] = Field(description="groups that meet here (not closed)")
     spaces: list[Ref] = Field(description="spaces here that are available or under offer")
+    rooms: list[HubRoom] = Field(default_factory=list, description="its rooms, and how each is booked")
     last_verified_at: datetime | None = Field(description="last confirmed")
 
 

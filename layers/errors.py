@@ -54,3 +54,7 @@ class Unauthorized(PatchmapError):
 
 class Forbidden(PatchmapError):
     """The caller is signed in but may not do this (e.g. another district's record)."""
+
+
+class Conflict(PatchmapError):
+    """The request clashes with the state of things (a time already booked, a booking already decided)."""

@@ -164,7 +164,8 @@ class BookingSettings(BaseSettings):
         default=60.0, gt=0, description="how often the app expires unanswered requests (seconds)"
     )
     public_url: str = Field(
-        default="http://127.0.0.1:8000", description="the address residents reach Patchmap at, for links in messages"
+        default="http://127.0.0.1:8000",
+        description="the address residents reach Patchmap at, for links in messages",
     )
 
 
@@ -174,8 +175,12 @@ class MailSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
 
     smtp_host: str | None = Field(default=None, description="SMTP server; unset: messages are kept, not sent")
-    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP port (587 with STARTTLS, 465 with TLS)")
-    smtp_tls: Literal["none", "starttls", "tls"] = Field(default="none", description="how to secure the connection")
+    smtp_port: int = Field(
+        default=25, ge=1, le=65535, description="SMTP port (587 with STARTTLS, 465 with TLS)"
+    )
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        default="none", description="how to secure the connection"
+    )
     smtp_user: str | None = Field(default=None, description="SMTP user name, if the server asks for one")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password")
     mail_from: str = Field(default="Patchmap <no-reply@patchmap.invalid>", description="the From address")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from layers.taxonomy import HUB_KINDS, SPACE_KINDS
-from mapping import assets, styles
+from mapping import assets, booking_pages, styles
 from mapping.pages import TEMPLATES, PageFigure, labels, render_map_page
 
 ROLE_WORDS = {"coordinator": "district co-ordinator", "officer": "council officer", "admin": "administrator"}
@@ -43,6 +43,9 @@ ACTION_WORDS = {
     "partner-add": "Added a partner",
     "partner-remove": "Removed a partner",
     "submissions-erase": "Erased old personal details",
+    "resource-rules": "Changed booking rules",
+    "booking-confirm": "Confirmed a booking",
+    "booking-decline": "Declined a booking",
 }
 
 
@@ -112,6 +115,7 @@ class PatchMapData:
     resident_url: str = "/"
     intro: str = "Where need is high and provision is low, what waits for you, and what needs checking."
     extra_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    bookings: dict[str, Any] | None = None  # layers.patch.bookings.patch_bookings: the bookings panels
 
     @property
     def title(self) -> str:
@@ -136,6 +140,7 @@ def _extra() -> dict[str, Any]:
         "action": lambda action: ACTION_WORDS.get(action, str(action).replace("-", " ").capitalize()),
         "safe_url": safe_url,
         "reason": reason,
+        **booking_pages.patch_helpers(),
     }
 
 
@@ -146,8 +151,8 @@ def patch_map_page(data: PatchMapData) -> str:
         figure,
         data,
         aria_label=f"Map of {data.summary['district']['name']}'s wards by need and provision",
-        js=assets.PATCH_PAGE_JS,
-        css=assets.PATCH_PAGE_CSS,
+        js=(*assets.PATCH_PAGE_JS, ("patchmap_patch_bookings", booking_pages.PATCH_BOOKINGS_JS)),
+        css=(*assets.PATCH_PAGE_CSS, ("patchmap_book_css", booking_pages.BOOK_CSS)),
         start="startPatchMap",
         config={
             "district": data.summary["district"],

@@ -79,6 +79,26 @@ GROUP = MarkerStyle(
 MARKERS: tuple[MarkerStyle, ...] = (HUB, SPACE)
 #: The resident map's markers, in the order the legend lists them.
 RESIDENT_MARKERS: tuple[MarkerStyle, ...] = (GROUP, HUB, SPACE)
+#: A room or space that can be booked (a free-room search's results): a square marker with a "Book" tag, so
+#: shape and words say it, not colour alone; and the "Find a free room" form.
+BOOKABLE_FILL = "#00703c"
+BOOKABLE_CSS: tuple[str, ...] = (
+    f".pm-marker--bookable .pm-shape {{ background: {BOOKABLE_FILL}; border-color: #fff; border-radius: 3px; }}",
+    ".pm-marker-tag { position: absolute; left: 50%; top: 100%; transform: translateX(-50%); font-size: .7rem;"
+    f" font-weight: 700; line-height: 1; padding: 1px 3px; border-radius: 2px; color: #fff; background: {BOOKABLE_FILL}; }}",
+    ".pm-badge--book { background: #cce2d8; color: #005a30; }",
+    ".pm-book-link { display: inline-block; margin: .1rem 0 .25rem; text-decoration: none; }",
+    ".pm-free { max-width: 80rem; margin: .5rem auto; padding: 0 1.25rem; }",
+    "html:not(.pm-js) .pm-free { display: none; }",
+    ".pm-free > summary { cursor: pointer; padding: .5rem 0; font-weight: 700; }",
+    ".pm-free fieldset { border: 1px solid #b1b4b6; padding: .75rem 1rem; margin: 0; }",
+    ".pm-free-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr)); gap: .5rem 1rem; }",
+    ".pm-free-grid .pm-field { display: flex; flex-direction: column; justify-content: flex-end; gap: .25rem; }",
+    # the page's own rules style text and time inputs; a date input gets the same look here
+    ".pm-free input[type=date] { font: inherit; color: var(--pm-ink); background: #fff; min-height: 44px;"
+    " border: 2px solid var(--pm-muted); border-radius: 3px; padding: .35rem .55rem; width: 100%; }",
+    ".pm-free-grid .pm-field input, .pm-free-grid .pm-field select { max-width: 100%; }",
+)
 #: Clusters of markers (a count in a circle) on the resident map.
 CLUSTER_FILL = "#1d3557"
 #: The outline of a selected marker, and of the search circle.
@@ -135,6 +155,7 @@ def resident_page_css() -> str:
         rules.append(f".pm-kind--{m.key} .pm-shape {{ background: {m.fill}; border-color: {m.stroke}; }}")
     rules.append(f".pm-cluster {{ background: {CLUSTER_FILL}; }}")
     rules.append(f".pm-marker.is-selected .pm-shape {{ box-shadow: 0 0 0 3px #fff, 0 0 0 6px {SELECTED}; }}")
+    rules += BOOKABLE_CSS
     return "\n".join(rules)
 
 

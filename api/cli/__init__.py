@@ -1,4 +1,4 @@
-"""The ``patchmap`` command line (Typer): db, import, demo, analyse, serve, users, moderation.
+"""The ``patchmap`` command line (Typer): db, import, demo, analyse, serve, users, moderation, messages.
 
 One module per command group; ``common`` holds what they share (where commands print, the one error
 helper, transactions). A test points every command at its own console or connection by patching
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import analyse, db, demo, imports, moderation, serve, users
+from api.cli import analyse, db, demo, imports, messages, moderation, serve, users
 
 __all__ = ["app"]
 
@@ -21,3 +21,4 @@ app.add_typer(imports.app, name="import")
 app.add_typer(analyse.app, name="analyse")
 app.add_typer(users.app, name="users")
 app.add_typer(moderation.app, name="moderation")
+app.add_typer(messages.app, name="messages")

@@ -22,6 +22,7 @@ from api.patch_schemas import PatchSummary
 from api.routes.pages import DETAIL_PATHS, PROFILE_PATH, base_map
 from layers.access.scope import RESIDENT, Actor
 from layers.errors import Forbidden, NotFound, PatchmapError, Unauthorized
+from layers.patch import bookings as patch_bookings
 from layers.patch import export as patch_export
 from layers.patch import summary as patch
 from mapping import patch_pages
@@ -96,6 +97,7 @@ async def read_patch_page(
     days = settings.access.stale_after_days
     try:
         summary = await work.run(patch.patch_summary, actor, district, stale_after_days=days)
+        bookings = await work.run(patch_bookings.patch_bookings, actor, district)
     except PatchmapError as exc:
         return _refused(request, exc)
     data = PatchMapData(
@@ -111,6 +113,7 @@ async def read_patch_page(
         summary=summary,
         user=Viewer(actor.name, actor.role),
         csrf_token=getattr(request.state, "csrf_token", None),
+        bookings=bookings,
     )  # fmt: skip
     return html_page(request, patch_pages.patch_map_page(data), headers=PRIVATE)
 

@@ -43,7 +43,7 @@ class RecordVersion(BaseModel):
     kind: Literal["group", "hub", "space"]
     id: int
     version: int
-    action: Literal["create", "update", "restore", "confirm", "unchanged"]
+    action: Literal["create", "update", "import", "restore", "confirm", "unchanged"]
     changed_at: datetime | None
     changed_by: int | None = Field(description="users.id; none for a record as first imported")
     changes: dict[str, Any]

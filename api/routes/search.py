@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 import orjson
@@ -13,6 +14,7 @@ from api.deps import parse_query, pooled, query_parameters
 from api.formats import GEOJSON, negotiate
 from api.schemas import NearbyPage
 from layers.queries import search
+from layers.queries import search_free as free
 
 router = APIRouter(tags=["search"])
 
@@ -36,7 +38,11 @@ class NearbyQuery(BaseModel):
         description="a full postcode, or an outward code (its postcodes' mean point)",
     )
     radius_m: float = Field(default=search.DEFAULT_RADIUS_M, gt=0, le=search.MAX_RADIUS_M)
-    kinds: str | None = Field(default=None, max_length=40, description="comma list of group, hub, space")
+    kinds: str | None = Field(
+        default=None,
+        max_length=40,
+        description="comma list of group, hub, space (with free_from: room, space)",
+    )
     category: str | None = Field(
         default=None, max_length=40, description="a group category; a hub or space kind finds only those"
     )
@@ -46,6 +52,30 @@ class NearbyQuery(BaseModel):
     cost: Literal["free", "low-cost"] | None = Field(default=None, description="low-cost includes free")
     step_free: bool = False
     volunteers_wanted: bool = Field(default=False, description="groups looking for volunteers")
+    free_from: datetime | None = Field(
+        default=None,
+        examples=["2027-01-12T18:00", "2027-01-12T18:00:00+00:00"],
+        description="find bookable rooms and spaces free from this time for free_for_minutes (ISO 8601). "
+        "With no offset it is Europe/London local time; a local time the clocks skip or repeat at a clock "
+        "change (e.g. 2027-03-28T01:30) is refused with 422, as is a time in the past. Takes q, step_free, "
+        "capacity and max_price; category, community, cost, open_at and volunteers_wanted are refused with it",
+    )
+    free_for_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        le=free.MAX_FREE_MINUTES,
+        description=f"with free_from: how long it must be free, minutes (default {free.DEFAULT_FREE_MINUTES})",
+    )
+    capacity: int | None = Field(
+        default=None, ge=1, le=free.MAX_CAPACITY, description="with free_from: people it must hold"
+    )
+    max_price: float | None = Field(
+        default=None,
+        ge=0,
+        le=free.MAX_PRICE,
+        allow_inf_nan=False,
+        description="with free_from: the most it may cost, GBP per hour",
+    )
     limit: int = Field(default=search.DEFAULT_LIMIT, ge=1, le=search.MAX_LIMIT)
     offset: int = Field(default=0, ge=0, le=search.MAX_OFFSET)
     f: Literal["json", "geojson"] | None = Field(
@@ -63,7 +93,10 @@ class NearbyQuery(BaseModel):
     openapi_extra={"parameters": query_parameters(NearbyQuery)},
 )
 async def search_nearby(request: Request) -> Any:
-    """Groups, hubs and spaces within radius_m of a point or postcode, nearest first; groups serving it."""
+    """Groups, hubs and spaces within radius_m of a point or postcode, nearest first; groups serving it.
+
+    With free_from: bookable rooms and spaces free for that whole time, nearest first, with the price.
+    """
     # The hot path: the query string is parsed here rather than by a dependency (FastAPI's dependency
     # machinery cost more than the parsing), the connection comes straight from the search pool (generic
     # plans: see search._run), and the answer is written with orjson, the two lists passed on as the JSON

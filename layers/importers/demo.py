@@ -1,4 +1,5 @@
-"""The Norfolk demo: real boundaries, IoD2019, Norwich OpenStreetMap features and 70 real group names."""
+"""The Norfolk demo: real boundaries, IoD2019, Norwich OpenStreetMap features and 70 real group names, with
+made-up (sample) rooms, booking terms and prices for its hubs and spaces (``demo_rooms``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from layers.importers.boundaries import import_boundaries
+from layers.importers.demo_rooms import add_sample_rooms
 from layers.importers.groups import import_groups
 from layers.importers.iod import import_iod, rollup_indicators
 from layers.importers.localities import import_localities
@@ -16,7 +18,18 @@ from layers.importers.report import ImportReport, NoProgress, Progress
 from layers.settings import Settings, default_data_dir
 
 NORWICH = "E07000148"
-TABLES = ("areas", "area_pieces", "indicators", "hubs", "spaces", "groups", "group_areas", "postcodes")
+TABLES = (
+    "areas",
+    "area_pieces",
+    "indicators",
+    "hubs",
+    "spaces",
+    "groups",
+    "group_areas",
+    "postcodes",
+    "rooms",
+    "resources",
+)
 
 
 def demo_files(data_dir: Path) -> dict[str, list[Path]]:
@@ -52,6 +65,7 @@ def load_demo(
             import_osm(conn, files["osm"], progress=progress),
             build_approximate_postcodes(conn, files["osm"], progress=progress),
             import_groups(conn, files["groups"][0], serves=[NORWICH], progress=progress),
+            add_sample_rooms(conn, progress=progress),
         ]
     return reports
 

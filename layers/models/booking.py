@@ -248,6 +248,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+Index("ix_bookings_client_recent", Booking.client_key, Booking.created_at)  # the booking rate limit
 Index(
     "ix_resource_closures_dates", ResourceClosure.resource_id, ResourceClosure.dates, postgresql_using="gist"
 )

@@ -8,6 +8,7 @@ Where a search starts and which filters apply to which kinds: ``layers/queries/s
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cache
 from typing import Any, Final, TypedDict
 
@@ -18,6 +19,7 @@ from psycopg.rows import tuple_row
 from layers.areas.lookup import AreaRef
 from layers.errors import InvalidInput
 from layers.formats import features as geojson
+from layers.queries import search_free as free
 from layers.queries.search_params import (
     KINDS,
     MAX_Q,
@@ -156,8 +158,13 @@ async def nearby_assets(
     volunteers_wanted: bool = False,
     limit: int = DEFAULT_LIMIT,
     offset: int = 0,
+    free_from: datetime | None = None,
+    free_for_minutes: int | None = None,
+    capacity: int | None = None,
+    max_price: float | None = None,
 ) -> NearbyText:
-    """Groups, hubs and spaces within radius_m metres of a point or postcode, nearest first, filtered.
+    """Groups, hubs and spaces within radius_m metres of a point or postcode, nearest first, filtered; with
+    free_from, bookable rooms and spaces free for that time instead (``layers.queries.search_free``).
 
     The two lists come as JSON text (``parsed`` gives them as lists).
     """
@@ -170,22 +177,43 @@ async def nearby_assets(
         raise InvalidInput(
             "limit or offset out of range", f"limit is 1 to {MAX_LIMIT}; offset is 0 to {MAX_OFFSET}."
         )
-    params, searched, filters, notes = plan_filters(
-        parse_kinds(kinds),
-        category=category,
-        community=community,
-        q=q,
-        open_at=open_at,
-        cost=cost,
-        step_free=step_free,
-        volunteers_wanted=volunteers_wanted,
-    )
+    window = None
+    if free_from is not None:
+        window, searched, filters, notes = _plan_free(
+            free_from, free_for_minutes, kinds=kinds, q=q, step_free=step_free, capacity=capacity,
+            max_price=max_price, others={"category": category, "community": community, "cost": cost,
+                                         "open_at": open_at, "volunteers_wanted": volunteers_wanted},
+        )  # fmt: skip
+    elif free_for_minutes is not None or capacity is not None or max_price is not None:
+        raise InvalidInput(
+            "free_for_minutes, capacity and max_price need free_from",
+            "Give free_from (when the room is needed) to find rooms and spaces free then, or leave them out.",
+        )
+    else:
+        params, searched, filters, notes = plan_filters(
+            parse_kinds(kinds),
+            category=category,
+            community=community,
+            q=q,
+            open_at=open_at,
+            cost=cost,
+            step_free=step_free,
+            volunteers_wanted=volunteers_wanted,
+        )
     origin, where = await search_origin(conn, lon=lon, lat=lat, postcode=postcode)
-    params = statement_params(
-        params, searched, lon=origin["lon"], lat=origin["lat"], radius_m=radius_m, limit=limit, offset=offset,
-        step_free=step_free, volunteers_wanted=volunteers_wanted,
-    )  # fmt: skip
-    results, more_results, serving, more_serving = await _run(conn, params)
+    if window is not None:
+        params = free.statement_params(
+            window, searched, lon=origin["lon"], lat=origin["lat"], radius_m=radius_m, q=filters["q"],
+            step_free=step_free, capacity=capacity, max_price=max_price, limit=limit, offset=offset,
+        )  # fmt: skip
+        results, more_results = await _run_free(conn, params)
+        serving, more_serving = "[]", False
+    else:
+        params = statement_params(
+            params, searched, lon=origin["lon"], lat=origin["lat"], radius_m=radius_m, limit=limit,
+            offset=offset, step_free=step_free, volunteers_wanted=volunteers_wanted,
+        )  # fmt: skip
+        results, more_results, serving, more_serving = await _run(conn, params)
     return {
         "origin": origin,
         "radius_m": float(radius_m),
@@ -246,6 +274,45 @@ async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> tuple[str,
     row = await cur.fetchone()
     assert row is not None  # aggregates: always one row
     return row[0], row[1], row[2], row[3]
+
+
+async def _run_free(conn: AsyncConnection[Any], params: dict[str, Any]) -> tuple[str, bool]:
+    """Run search_free.sql as ``_run`` runs search_nearby.sql (raw, prepared, generic plan on the search
+    pool): (results as JSON text in the API's FreeResult shape, more_results)."""
+    text, names = numbered_sql("search_free.sql")
+    cur = AsyncRawCursor(conn, row_factory=tuple_row)
+    await cur.execute(text, [params[n] for n in names], prepare=True)
+    row = await cur.fetchone()
+    assert row is not None  # an aggregate: always one row
+    return row[0], row[1]
+
+
+def _plan_free(
+    free_from: datetime,
+    minutes: int | None,
+    *,
+    kinds: str | None,
+    q: str | None,
+    step_free: bool,
+    capacity: int | None,
+    max_price: float | None,
+    others: dict[str, Any],
+) -> tuple[free.FreeWindow, list[str], Filters, list[str]]:
+    """A free-room search's window, kinds, filters applied and notes; InvalidInput for what cannot apply."""
+    free.refuse_other_filters(others)
+    searched = free.parse_free_kinds(kinds)
+    window = free.free_window(free_from, minutes)
+    if capacity is not None and not 1 <= capacity <= free.MAX_CAPACITY:
+        raise InvalidInput("capacity is out of range", f"Give capacity in people, 1 to {free.MAX_CAPACITY}.")
+    if max_price is not None and not (0 <= max_price <= free.MAX_PRICE):  # NaN fails too
+        raise InvalidInput(
+            "max_price is out of range", f"Give max_price in GBP per hour, 0 to {free.MAX_PRICE:.0f}."
+        )
+    _, _, filters, _ = plan_filters(
+        list(KINDS), category=None, community=None, q=q, open_at=None, cost=None, step_free=step_free,
+        volunteers_wanted=False, free=window.filters(capacity, max_price),
+    )  # fmt: skip
+    return window, searched, filters, free.window_note(window)
 
 
 @cache

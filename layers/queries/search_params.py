@@ -33,6 +33,7 @@ from psycopg.rows import dict_row
 from layers.areas.lookup import check_lonlat
 from layers.areas.postcodes import normalise_outward, require_postcode
 from layers.errors import InvalidInput, NotFound
+from layers.queries.search_free import NO_FREE, FreeFilters
 from layers.records.hours import availability_key, parse_open_at
 from layers.sql import sql
 from layers.taxonomy import (
@@ -62,8 +63,8 @@ class Origin(TypedDict):
     postcodes: int | None
 
 
-class Filters(TypedDict):
-    """The filters a search applied, normalised."""
+class Filters(FreeFilters):
+    """The filters a search applied, normalised (the free-room ones None unless free_from was given)."""
 
     category: str | None
     community: str | None
@@ -98,8 +99,10 @@ def plan_filters(
     cost: str | None,
     step_free: bool,
     volunteers_wanted: bool,
+    free: FreeFilters = NO_FREE,
 ) -> tuple[dict[str, Any], list[str], Filters, list[str]]:
-    """SQL parameters for the filters, the kinds still searched, the filters applied, and notes."""
+    """SQL parameters for the filters, the kinds still searched, the filters applied (with a free-room
+    search's window, ``free``), and notes."""
     params: dict[str, Any] = dict.fromkeys(
         ("hub_kind", "space_kind", "category", "identity", "interest", "q", "minute", "space_flag", "costs")
     )
@@ -163,6 +166,7 @@ def plan_filters(
         "cost": cost,
         "step_free": step_free,
         "volunteers_wanted": volunteers_wanted,
+        **free,
     }
     return params, searched, filters, notes
 

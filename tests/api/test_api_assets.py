@@ -50,6 +50,10 @@ ALLOWED = {
     "accessibility", "age_min", "age_max", "languages", "skills_sought", "facilities", "operator_name",
     "operator_type", "groups", "spaces", "floor_area_m2", "capacity", "price_amount", "price_unit",
     "price_band", "terms",
+    # a hub's rooms (GET /hubs/{id}) and how each is booked
+    "rooms", "resource_id", "bookable", "price_per_hour", "rate_band", "sample",
+    # the free-room search's filters (the answers' own fields are covered by tests/api/test_api_search_free.py)
+    "free_from", "free_until", "free_for_minutes", "max_price", "book_url", "currency", "approval",
 }  # fmt: skip
 FREE_KEYS = {"accessibility"}
 

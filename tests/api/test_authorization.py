@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, text
 
 from api.main import create_app
 from layers.access import auth
+from layers.booking import BookingRequest, book
 from layers.db import make_engine
 from layers.settings import Settings
 from tests.live_app import demo_database
@@ -52,12 +54,25 @@ PUBLIC_FIELDS = {
     "spaces_per_1000", "status", "step_free", "subtype", "terms", "type", "until", "url", "user_id", "value",
     "venue_address", "vintage", "volunteers_wanted", "ward", "website", "weekdays", "weekends", "within",
     "error", "detail", "where", "problem", "next", "higher_is_more_need",
+    # the OpenActive feeds (RPDE pages, FacilityUse and Slot items: api/routes/openactive.py)
+    "items", "license", "state", "modified", "data", "@context", "@type", "@id", "identifier", "facilityType",
+    "prefLabel", "inScheme", "location", "streetAddress", "addressLocality", "addressRegion", "postalCode",
+    "addressCountry", "geo", "latitude", "longitude", "provider", "offers", "price", "priceCurrency",
+    "accessibilityInformation", "facilityUse", "startDate", "endDate", "duration", "remainingUses",
+    "maximumUses", "validFromBeforeStartDate", "validThroughBeforeStartDate",
+    # free-room search filters, rooms and availability (GET /search/nearby, /hubs/{id}, /spaces/{id}/availability)
+    "free_from", "free_until", "free_for_minutes", "max_price", "rooms", "resource_id", "bookable",
+    "price_per_hour", "rate_band", "book_url", "currency", "approval", "resource", "timezone", "free", "busy",
+    "closed", "date", "reason", "ward_code", "booking", "weekly_hours", "slot_minutes", "min_minutes",
+    "max_minutes", "lead_minutes", "horizon_days", "buffer_minutes", "to", "start", "end",
 }  # fmt: skip
 #: Keys that are data, not field names: area codes, IoD keys, categories and kinds used as dict keys.
 DATA_KEY = re.compile(
     r"^(E\d{8}|SAMPLE-[A-Z-]+|[a-z_]+_(rank|decile)|population_[a-z0-9_]+|category:[a-z_-]+)$"
 )
 TAXONOMY_KEYS: set[str] = set()
+#: Each district's booking (its reference), made by the world fixture.
+references: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +94,7 @@ def _world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
     tag = uuid.uuid4().hex[:6]
     tokens: dict[str, str] = {}
     records: dict[str, dict[str, int]] = {NORWICH: {}, BRECKLAND: {}}
+    references.clear()
     with engine.begin() as conn:
         for persona, role, districts in (
             ("officer", "officer", []),
@@ -109,6 +125,20 @@ def _world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
                 f"VALUES (:ref, 'group', CAST(:d AS jsonb), CAST(:pc AS jsonb), {point}, :dist, 'x') RETURNING id"),
                 {**p, "ref": f"M{tag}{district[-2:]}", "d": f'{{"name": "{MARKER} group"}}', "dist": district},
             ).scalar_one()  # fmt: skip
+        for district in (NORWICH, BRECKLAND):  # the space bookable on request, and a booking of it waiting
+            r = records[district]
+            r["resource"] = conn.exec_driver_sql(
+                "INSERT INTO resources (space_id, weekly_hours, approval, lead_minutes, rate_band, manager_email) "
+                "VALUES (%(s)s, 'Mo-Su 00:00-24:00', 'request', 0, 'free', %(m)s) RETURNING id",
+                {"s": r["space"], "m": f"{MARKER}@example.com"},
+            ).scalar_one()
+            when = (datetime.now(UTC) + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+            request = BookingRequest.model_validate({
+                "kind": "space", "id": r["space"], "start": when.isoformat(), "minutes": 60, "name": MARKER,
+                "email": f"{MARKER}@example.com", "purpose": "The matrix's booking", "attendees": 1, "consent": True,
+            })  # fmt: skip
+            booked = book(conn, request, settings=settings.booking, client=f"matrix-{district}")
+            references[district] = booked["reference"]
     with TestClient(create_app(settings)) as client:
         yield {"client": client, "tokens": tokens, "records": records, "tag": tag, "engine": engine}
 
@@ -120,7 +150,8 @@ def _fill(path: str, district: str, records: dict[str, dict[str, int]]) -> str |
     values = {
         "code": district, "district": district, "group_id": r["group"], "hub_id": r["hub"],
         "space_id": r["space"], "id": r["submission"], "submission_id": r["submission"], "ward": ward,
-        "version": 1, "partner_id": r.get("partner", 999_999),
+        "version": 1, "partner_id": r.get("partner", 999_999), "resource_id": r["resource"],
+        "reference": references[district],
     }  # fmt: skip
     out = path
     for name in re.findall(r"\{(\w+)\}", path):
@@ -190,6 +221,13 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/moderation/{submission_id}/reject"): {"reason": "not a community group"},
     ("POST", "/moderation/{submission_id}/needs-info"): {"question": "Where does it meet?"},
     ("POST", "/districts/{code}/partners"): {"name": "Matrix partner"},
+    ("POST", "/bookings/{reference}/decline"): {"reason": "the hall is being painted"},
+    ("PATCH", "/resources/{resource_id}"): {"price_per_hour": 99},
+}
+#: A valid form for each of the patch page's form posts.
+FORMS: dict[str, dict[str, str]] = {
+    "/patch/{district}/bookings/{reference}/decline": {"reason": "the hall is being painted"},
+    "/patch/{district}/resources/{resource_id}": {"price_per_hour": "99"},
 }
 #: Writes anyone may make (residents' offers, signing in and out): not scoped to a district.
 OPEN_WRITES = {
@@ -198,9 +236,11 @@ OPEN_WRITES = {
     "/submissions/group",
     "/submissions/space",
     "/submissions/help",
+    "/bookings",  # anyone may book; the booker's own changes need the manage token, not a role
+    "/bookings/{reference}/cancel",
 }
 #: Reads of private things (a queue, versions, stale lists, partners): scoped like writes.
-SCOPED_READ = re.compile(r"^/(moderation|districts)/|/versions$")
+SCOPED_READ = re.compile(r"^/(moderation|districts)/|/versions$|^/bookings$")
 
 
 def _scoped_calls(client: TestClient) -> list[tuple[str, str]]:
@@ -216,18 +256,21 @@ def _scoped_calls(client: TestClient) -> list[tuple[str, str]]:
 
 
 def _snapshot(engine: Engine, records: dict[str, int]) -> tuple[Any, ...]:
+    """The district's matrix records as stored, and its bookings (a refused call must change none)."""
+    tables = (("hub", "hubs"), ("space", "spaces"), ("group", "groups"), ("submission", "submissions"),
+              ("resource", "resources"))  # fmt: skip
     with engine.connect() as conn:
-        return tuple(
+        rows = [
             conn.execute(
                 text(f"SELECT to_jsonb(t) - 'updated_at' FROM {table} t WHERE id = :i"), {"i": records[kind]}
             ).scalar()
-            for kind, table in (
-                ("hub", "hubs"),
-                ("space", "spaces"),
-                ("group", "groups"),
-                ("submission", "submissions"),
-            )
-        )
+            for kind, table in tables
+        ]
+        bookings = conn.execute(
+            text("SELECT jsonb_agg(to_jsonb(b) ORDER BY id) FROM bookings b WHERE resource_id = :r"),
+            {"r": records["resource"]},
+        ).scalar_one()
+    return (*rows, bookings)
 
 
 def test_every_scoped_call_is_refused_across_districts_and_to_anonymous(world: dict[str, Any]) -> None:
@@ -243,11 +286,23 @@ def test_every_scoped_call_is_refused_across_districts_and_to_anonymous(world: d
                 continue
             before = _snapshot(world["engine"], world["records"][district])
             headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona else {}
-            query = {"district": district} if path == "/moderation/queue" else {}
-            r = client.request(method, url, json=body, headers=headers, params=query)
-            expected = {401} if persona is None else {403, 404}
-            assert r.status_code in expected, (persona, method, url, r.status_code, r.text[:200])
-            assert set(r.json()) == {"error", "detail"}
+            query = {"district": district} if path in ("/moderation/queue", "/bookings") else {}
+            if path.startswith("/patch/"):  # the patch page's plain forms: pages, and sign-in for strangers
+                form = FORMS.get(path, {})
+                r = client.request(method, url, data=form, headers=headers, follow_redirects=False)
+                if persona is None:
+                    assert r.status_code == 303 and r.headers["location"].startswith("/sign-in"), (
+                        url,
+                        r.text,
+                    )
+                else:
+                    assert r.status_code in {403, 404}, (persona, method, url, r.status_code, r.text[:200])
+                    assert r.headers["content-type"].startswith("text/html")
+            else:
+                r = client.request(method, url, json=body, headers=headers, params=query)
+                expected = {401} if persona is None else {403, 404}
+                assert r.status_code in expected, (persona, method, url, r.status_code, r.text[:200])
+                assert set(r.json()) == {"error", "detail"}
             assert _snapshot(world["engine"], world["records"][district]) == before, (persona, method, url)
             refused += 1
     assert refused >= 3 * 20

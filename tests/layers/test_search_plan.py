@@ -9,6 +9,7 @@ would prove nothing.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -39,7 +40,37 @@ SELECT 'group ' || i, ST_SetSRID(ST_MakePoint(1.1 + random() * 0.4, 52.5 + rando
        '[{"days": ["mo", "we"], "start": "10:00", "end": "12:00"}]', (ARRAY['free', 'paid'])[1 + i % 2],
        i % 2 = 0, ARRAY['garden']
 FROM generate_series(1, 10000) i;
-ANALYZE hubs; ANALYZE spaces; ANALYZE groups;
+-- bookable: a room in each of the first 5,000 hubs and the first 5,000 spaces (10,000 resources), each
+-- with 10 two-hour bookings on successive days from a week ahead (100,000 booking slots)
+INSERT INTO rooms (hub_id, name, capacity, step_free)
+SELECT id, 'room ' || id, 10 + id % 90, id % 2 = 0 FROM hubs WHERE id <= (SELECT min(id) + 4999 FROM hubs);
+INSERT INTO resources (room_id, rate_band, price_per_hour, weekly_hours, buffer_minutes)
+SELECT id, (ARRAY['free', 'low-cost', 'market'])[1 + id % 3], (id % 3) * 10, 'Mo-Su 08:00-22:00', 15 FROM rooms;
+INSERT INTO resources (space_id, rate_band, price_per_hour, weekly_hours)
+SELECT id, 'low-cost', 5, 'Mo-Fr 09:00-17:00' FROM spaces WHERE id <= (SELECT min(id) + 4999 FROM spaces);
+INSERT INTO bookings (reference, resource_id, status, purpose, attendees, price_total, token_digest,
+                      token_expires_at, client_key, hold_expires_at)
+SELECT 'BK-' || r.id || '-' || d, r.id, CASE WHEN d % 4 = 0 THEN 'requested' ELSE 'confirmed' END, 'plan test',
+       5, 0, md5(r.id || '/' || d) || md5(d || '/' || r.id), now() + interval '1 year', 'plan',
+       CASE WHEN d % 4 = 0 THEN now() + interval '3 days' END
+FROM resources r CROSS JOIN generate_series(1, 10) d;
+INSERT INTO booking_slots (booking_id, resource_id, during, held, status)
+SELECT b.id, b.resource_id, x.during, tstzrange(lower(x.during), upper(x.during) + interval '15 minutes'), b.status
+FROM bookings b CROSS JOIN LATERAL (
+  SELECT tstzrange(date_trunc('day', now()) + (split_part(b.reference, '-', 3)::int + 7) * interval '1 day'
+                   + interval '10 hours',
+                   date_trunc('day', now()) + (split_part(b.reference, '-', 3)::int + 7) * interval '1 day'
+                   + interval '12 hours') AS during) x;
+-- half the resources are shut for Christmas week, a tenth of them on the day the plan test searches too
+INSERT INTO resource_closures (resource_id, dates, reason)
+SELECT id, daterange(make_date(extract(year FROM now())::int, 12, 24), make_date(extract(year FROM now())::int, 12, 31)),
+       'Christmas'
+FROM resources WHERE id % 2 = 0;
+INSERT INTO resource_closures (resource_id, dates, reason)
+SELECT id, daterange((now() + interval '8 days')::date, (now() + interval '16 days')::date), 'refit'
+FROM resources WHERE id % 10 = 1;
+ANALYZE hubs; ANALYZE spaces; ANALYZE groups; ANALYZE rooms; ANALYZE resources; ANALYZE bookings;
+ANALYZE booking_slots; ANALYZE resource_closures;
 """
 
 
@@ -65,9 +96,16 @@ FILTERED = {"q": "garden", "minute": 600, "space_flag": "weekdays", "costs": ["f
             "step_free": True}  # fmt: skip
 
 
-def explain(url: str, params: dict[str, Any], *, generic: bool = True, analyze: bool = False) -> str:
-    """The plan of search_nearby.sql: as the app runs it (prepared, generic plan), or a custom plan."""
-    text, names = numbered_sql("search_nearby.sql")  # the very text the app sends
+def explain(
+    url: str,
+    params: dict[str, Any],
+    *,
+    generic: bool = True,
+    analyze: bool = False,
+    statement: str = "search_nearby.sql",
+) -> str:
+    """The plan of a search statement: as the app runs it (prepared, generic plan), or a custom plan."""
+    text, names = numbered_sql(statement)  # the very text the app sends
     options = "ANALYZE, TIMING off, " if analyze else ""
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
         conn.execute(f"SET plan_cache_mode = {'force_generic_plan' if generic else 'force_custom_plan'}")
@@ -126,3 +164,63 @@ def test_every_category_has_its_own_key(plan_db: str) -> None:
             "SELECT count(*) FROM groups WHERE category_keys <> patchmap_category_keys(categories)"
         ).fetchone()
         assert stored == (0,)
+
+
+def free_params(**changes: Any) -> dict[str, Any]:
+    """search_free.sql's parameters as the API gives them, for a Tuesday 13:00-14:00 eight days ahead (after that day's bookings)."""
+    from datetime import UTC, datetime, timedelta
+
+    from layers.queries.search_free import free_window, statement_params
+
+    day = datetime.now(UTC).date() + timedelta(days=8)
+    day += timedelta(days=(1 - day.weekday()) % 7)
+    window = free_window(datetime.combine(day, datetime.min.time()).replace(hour=13), 60)
+    base = dict(lon=1.3, lat=52.62, radius_m=2000.0, q=None, step_free=False, capacity=None, max_price=None,
+                limit=20, offset=0)  # fmt: skip
+    return statement_params(window, ["room", "space"], **(base | changes))
+
+
+@pytest.mark.parametrize("filtered", [False, True], ids=["unfiltered", "filtered"])
+def test_free_search_uses_the_ordered_gist_index_scan(plan_db: str, filtered: bool) -> None:
+    """The free-room search reads resources through idx_resources_geom_bng in distance order and probes
+    bookings through the exclusion constraint's index: no table read in full, with or without filters.
+
+    Then run for real (a day on which a quarter of the resources' bookings fall): the scan stops early.
+    """
+    changes = {"q": "room", "step_free": True, "capacity": 20, "max_price": 15.0} if filtered else {}
+    params = free_params(**changes)
+    plan = explain(plan_db, params, statement="search_free.sql")
+    assert re.search(r"Index Scan using idx_resources_geom_bng on resources\b", plan), plan
+    assert "Order By: (geom_bng <-> " in plan, plan
+    for table in ("resources", "booking_slots", "bookings", "resource_closures", "rooms", "spaces", "hubs"):
+        assert f"Seq Scan on {table} " not in plan and f"Bitmap Heap Scan on {table} " not in plan, plan
+    assert re.search(r"Index Scan using no_double_booking on booking_slots", plan), plan
+    ran = explain(plan_db, params, statement="search_free.sql", analyze=True)
+    read = re.search(r"Index Scan using idx_resources_geom_bng on resources .*\(actual rows=(\d+)", ran)
+    assert read and int(read.group(1)) <= (300 if filtered else 40), (
+        ran
+    )  # 21 wanted; a tenth are shut that day
+
+
+def test_free_search_skips_booked_resources(plan_db: str) -> None:
+    """On a day every resource is booked 10:00-12:00 (the first booked day), 10:00 finds nothing free and
+    13:00 finds 20; a sanity check that the plan test's data hold bookings where the search looks."""
+    from datetime import datetime
+
+    from layers.queries.search_free import LONDON, free_window, statement_params
+
+    with psycopg.connect(plan_db) as conn:
+        row = conn.execute("SELECT min(lower(during)) FROM booking_slots").fetchone()
+    assert row is not None
+    first: datetime = row[0].astimezone(LONDON)
+    results = []
+    for hour in (10, 13):
+        window = free_window(first.replace(hour=hour, tzinfo=None), 60)
+        params = statement_params(window, ["room"], lon=1.3, lat=52.62, radius_m=50_000.0, q=None,
+                                  step_free=False, capacity=None, max_price=None, limit=20, offset=0)  # fmt: skip
+        text, names = numbered_sql("search_free.sql")
+        with psycopg.connect(plan_db) as conn:
+            body = psycopg.RawCursor(conn).execute(text, [params[n] for n in names]).fetchone()
+        assert body is not None
+        results.append(json.loads(body[0]))
+    assert results[0] == [] and len(results[1]) == 20

@@ -306,6 +306,7 @@ def upgrade() -> None:
     op.create_index("ix_bookings_resource_id", "bookings", ["resource_id"])
     op.create_index("ix_bookings_status", "bookings", ["status"])
     op.create_index("ix_bookings_district_code", "bookings", ["district_code"])
+    op.create_index("ix_bookings_client_recent", "bookings", ["client_key", "created_at"])
 
     op.create_table(
         "booking_contacts",

@@ -9,7 +9,7 @@
 
   var DAY_NAMES = { mo: "Monday", tu: "Tuesday", we: "Wednesday", th: "Thursday", fr: "Friday", sa: "Saturday",
     su: "Sunday", ph: "public holidays" };
-  var KIND_NAMES = { group: "Group", hub: "Community hub", space: "Space to use" };
+  var KIND_NAMES = { group: "Group", hub: "Community hub", space: "Space to use", room: "Room to book" };
   var COST_NAMES = { free: "Free", "low-cost": "Low cost", paid: "Paid", market: "Market rate" };
   var FREQUENCY = { weekly: "Every", fortnightly: "Every other", monthly: "Once a month on", daily: "Every day",
     occasional: "Now and then on" };
@@ -75,6 +75,7 @@
     var list = [];
     if (isSample(item)) list.push(["Sample", "sample"]);
     if (item.serves_your_area) list.push(["Serves your area", "serves"]);
+    if (bookUrl(item)) list.push(["Bookable", "book"]);
     var cost = costOf(item);
     if (cost === "free" || cost === "low-cost") list.push([COST_NAMES[cost], "cost"]);
     if (item.step_free === true) list.push(["Step-free", "access"]);
@@ -137,7 +138,34 @@
     return text;
   }
 
+  /* A bookable room's or space's booking page (only a path on this site: /book/room/1 or /book/space/1). */
+  function bookUrl(item) {
+    return typeof item.book_url === "string" && /^\/book\/(room|space)\/\d+$/.test(item.book_url) ? item.book_url : null;
+  }
+
+  /* "£25 an hour (market rate)", "Free": a bookable resource's price per hour (GBP). */
+  function priceText(item) {
+    var amount = Number(item.price_per_hour);
+    if (typeof item.price_per_hour !== "number" || !isFinite(amount)) return "";
+    if (amount === 0) return "Free";
+    var band = { "low-cost": "community rate", market: "market rate" }[item.rate_band];
+    return "\u00a3" + amount.toFixed(amount % 1 ? 2 : 0) + " an hour" + (band ? " (" + band + ")" : "");
+  }
+
+  /* One free time from an availability answer, in words: "Tuesday 12 January, 10:00 to 12:00". */
+  function freeTimeText(span) {
+    var start = new Date(span.start);
+    var end = new Date(span.end);
+    if (isNaN(start.getTime()) || isNaN(end.getTime())) return "";
+    var zone = { timeZone: "Europe/London" };
+    var day = start.toLocaleDateString("en-GB", Object.assign({ weekday: "long", day: "numeric", month: "long" }, zone));
+    var hm = Object.assign({ hour: "2-digit", minute: "2-digit", hour12: false }, zone);
+    return day + ", " + start.toLocaleTimeString("en-GB", hm) + " to " + end.toLocaleTimeString("en-GB", hm);
+  }
+
   function costText(item) {
+    var price = priceText(item);
+    if (price) return price;
     var band = costOf(item);
     var text = band ? COST_NAMES[band] || band : "";
     if (typeof item.price_amount === "number" || (typeof item.price_amount === "string" && item.price_amount)) {
@@ -276,6 +304,19 @@
     row(dl, "Where", whereText(item));
     if (typeof item.distance_m === "number") row(dl, "Distance", distanceText(item.distance_m));
     row(dl, "Cost", costText(item) || "Not known yet");
+    var book = bookUrl(item);
+    if (book) {
+      var link = el("a", "pm-button pm-button--primary pm-book-link", "Book");
+      link.href = book;
+      link.appendChild(el("span", "pm-visually-hidden", " " + item.name));
+      var bookBox = el("span", "pm-book");
+      bookBox.appendChild(link);
+      if (item.approval === "request") bookBox.appendChild(el("span", "pm-hint", " The manager confirms each booking."));
+      fact(dl, "Book", bookBox);
+      var next = el("span", "pm-next-free", "Looking for the next free times\u2026");
+      next.dataset.book = book;
+      fact(dl, "Next free times", next);
+    }
     row(dl, "Who for", whoText(item));
     if (item.capacity) row(dl, "Room for", plural(Number(item.capacity), "person", "people"));
     if (Array.isArray(item.facilities) && item.facilities.length) {
@@ -310,5 +351,6 @@
   window.Patchmap.text = {
     sampleKeys: sampleKeys, el: el, plural: plural, safeUrl: safeUrl, distanceText: distanceText, isSample: isSample, kindName: kindName,
     badgeRow: badgeRow, shape: shape, details: details, summaryLine: summaryLine, joinWords: joinWords, fact: fact,
+    bookUrl: bookUrl, priceText: priceText, freeTimeText: freeTimeText,
   };
 })();

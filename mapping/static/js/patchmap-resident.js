@@ -89,10 +89,20 @@
     var key = keyOf(item);
     var latlng = pointOf(item);
     if (!latlng) return null;
-    var icon = L.divIcon({ html: T.shape(item.kind, this.shapes), className: "pm-marker pm-kind--" + item.kind,
-      iconSize: [26, 26] });
-    var marker = L.marker(latlng, { icon: icon, title: item.name + (T.isSample(item) ? " (sample)" : ""),
-      keyboard: true, riseOnHover: true });
+    var bookable = !!T.bookUrl(item);
+    var html = T.shape(item.kind, this.shapes);
+    if (bookable) {  // a bookable room or space: a square marker with a "Book" tag, not colour alone
+      var tag = el("span", "pm-marker-tag", "Book");
+      tag.setAttribute("aria-hidden", "true");
+      var wrap = el("span");
+      wrap.appendChild(html);
+      wrap.appendChild(tag);
+      html = wrap;
+    }
+    var icon = L.divIcon({ html: html, iconSize: [26, 26],
+      className: "pm-marker pm-kind--" + item.kind + (bookable ? " pm-marker--bookable" : "") });
+    var marker = L.marker(latlng, { icon: icon, keyboard: true, riseOnHover: true,
+      title: item.name + (bookable ? " (bookable)" : "") + (T.isSample(item) ? " (sample)" : "") });
     marker.bindPopup(function () { return self.popup(key); }, { maxWidth: 280, autoPanPadding: [24, 24] });
     marker.on("click", function () { self.select(key, "map"); });
     marker.on("add", function () { self.paint(key); });
@@ -286,12 +296,38 @@
       if (li) li.querySelector(".pm-item-button").focus();
     });
     panel.appendChild(back);
+    this.nextFree(key, panel);
     var base = this.config.detailUrls[item.kind];
     if (known || !base) return;
     C.getJSON(base + encodeURIComponent(item.id)).then(function (body) {
       self.details[key] = body;
       if (self.selected === key) self.fillDetails(key, panel);
     }).catch(function () { /* the list's own facts stay shown */ });
+  };
+
+  /* A bookable place's next free times, from /rooms|spaces/{id}/availability, fetched when its details open
+   * (once); if that cannot be read, the booking page is the place to look. */
+  ResidentMap.prototype.nextFree = function (key, panel) {
+    var self = this;
+    var slot = panel.querySelector(".pm-next-free");
+    if (!slot) return;
+    this.freeTimes = this.freeTimes || {};
+    var known = this.freeTimes[key];
+    if (known) { slot.textContent = known; return; }
+    var m = /^\/book\/(room|space)\/(\d+)$/.exec(slot.dataset.book || "");
+    if (!m) return;
+    C.getJSON("/" + m[1] + "s/" + m[2] + "/availability").then(function (body) {
+      var now = Date.now();
+      var spans = (body && Array.isArray(body.free) ? body.free : [])
+        .filter(function (s) { return new Date(s.end).getTime() > now; }).slice(0, 3).map(T.freeTimeText).filter(Boolean);
+      self.freeTimes[key] = spans.length ? spans.join("; ") + "." : "Nothing free in the next week: see the booking page for later dates.";
+    }).catch(function () {
+      self.freeTimes[key] = "See the booking page for the free times.";
+    }).then(function () {
+      var li = self.entryFor(key);
+      var now = li && li.querySelector(".pm-next-free");
+      if (now) now.textContent = self.freeTimes[key];
+    });
   };
 
   /* ------------------------------------------------------------ browsing the map */

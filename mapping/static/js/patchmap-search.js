@@ -16,9 +16,10 @@
     return m < 1000 ? m + " metres" : (m / 1000) + " km";
   }
 
-  /* The filters chosen in the form, as /search/nearby parameters. */
+  /* The filters chosen in the form, as /search/nearby parameters (a free-room search's own, when one is on). */
   ResidentMap.prototype.filters = function () {
     var form = $("pm-search");
+    if (this.free) return Object.assign({ radius_m: form.elements.radius_m.value }, this.free);
     var kinds = KINDS.filter(function (k) { return $("pm-kind-" + k).checked; });
     var p = { radius_m: form.elements.radius_m.value };
     if (kinds.length && kinds.length < KINDS.length) p.kinds = kinds.join(",");
@@ -150,7 +151,8 @@
     }).catch(function (e) {
       if (e.name === "AbortError") return;
       if (!self.query) self.mode = "browse";
-      if (e.status === 404 || e.status === 422) self.whereProblem(e.message);
+      if (self.free && e.status === 422) { freeProblem(e.message); self.setStatus(e.message); self.free = null; }
+      else if (e.status === 404 || e.status === 422) self.whereProblem(e.message);
       else { self.failed("Sorry, the search is not working just now. Please try again later."); if (window.console) console.warn(e); }
       document.body.dataset.mapState = "ready";
     });
@@ -201,6 +203,13 @@
     var text = shown ? T.plural(shown, "place") + (body.more_results ? " or more" : "") + " within " +
       radiusText(radius) + " of " + query.label + ", nearest first." : "Nothing found within " +
       radiusText(radius) + " of " + query.label + ". Try a larger distance or fewer filters.";
+    if (this.free) {
+      text = shown ? T.plural(shown, "room or space", "rooms and spaces") + (body.more_results ? " or more" : "") +
+        " free to book then, within " + radiusText(radius) + " of " + query.label + ", nearest first." :
+        "Nothing free to book then within " + radiusText(radius) + " of " + query.label +
+        ". Try another time, a larger distance, or fewer people.";
+      $("pm-results-title").textContent = "Free rooms near " + query.label;
+    }
     if (nServing) text += " " + T.plural(nServing, "group") + (body.more_serving ? " or more" : "") +
       (nServing === 1 ? " serves" : " serve") + " this area.";
     if (o.approximate) text += " The postcode's position is approximate.";
@@ -235,7 +244,43 @@
     }).catch(function () { /* badges stay as they are */ });
   };
 
+  function freeProblem(text) {
+    var box = $("pm-free-error");
+    box.textContent = text || "";
+    box.hidden = !text;
+  }
+
+  /* "Find a free room": rooms and spaces to book, free for the whole time asked, near the place typed above
+   * (or the middle of the map). The API says what is wrong with a time (a clock change, the past). */
+  ResidentMap.prototype.freeSearch = function () {
+    var form = $("pm-free-form");
+    var date = form.elements.free_date.value;
+    var time = form.elements.free_time.value;
+    freeProblem("");
+    if (!date || !time) {
+      freeProblem("Choose a date and a start time.");
+      (date ? form.elements.free_time : form.elements.free_date).focus();
+      return;
+    }
+    var p = { free_from: date + "T" + time, free_for_minutes: form.elements.free_for_minutes.value };
+    var people = form.elements.capacity.value.trim();
+    var price = form.elements.max_price.value.trim();
+    if (people && !/^[1-9]\d{0,3}$/.test(people)) { freeProblem("Give the number of people as a whole number, such as 12."); return; }
+    if (price && !/^\d{1,5}(\.\d{1,2})?$/.test(price)) { freeProblem("Give the most per hour in pounds, such as 20."); return; }
+    if (people) p.capacity = people;
+    if (price) p.max_price = price;
+    this.free = p;
+    var where = $("pm-where").value.trim();
+    if (where && (U.POSTCODE.test(where) || U.OUTWARD.test(where))) {
+      this.search({ postcode: where.toUpperCase() }, where.toUpperCase());
+    } else {
+      var c = this.map.getCenter();
+      this.search({ lat: c.lat.toFixed(5), lon: c.lng.toFixed(5) }, where ? "the middle of the map (type a postcode above to search near it)" : "the middle of the map");
+    }
+  };
+
   ResidentMap.prototype.clearSearch = function () {
+    this.free = null;
     this.mode = "browse";
     this.query = null;
     this.overlay.clearLayers();
@@ -300,8 +345,13 @@
     var form = $("pm-search");
     form.addEventListener("submit", function (e) {
       e.preventDefault();
+      rm.free = null;
       remember(form);
       rm.searchFor(form.elements.where.value);
+    });
+    $("pm-free-form").addEventListener("submit", function (e) {
+      e.preventDefault();
+      rm.freeSearch();
     });
     form.addEventListener("change", function () { rm.countFilters(); });
     form.addEventListener("reset", function () { window.setTimeout(function () { rm.countFilters(); }, 0); });
