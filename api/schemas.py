@@ -119,6 +119,10 @@ class NearbyResult(BaseModel):
     availability: Availability | None = Field(description="when a space is available")
     status: str | None = Field(description="a group's or a space's status")
     last_verified_at: datetime | None = Field(description="when the record was last confirmed")
+    book_url: str | None = Field(default=None, description="a bookable space's booking page")
+    rooms_to_book: int | None = Field(
+        default=None, description="a hub's rooms that can be booked (GET /hubs/{id})"
+    )
 
 
 class FreeResult(BaseModel):
@@ -210,6 +214,8 @@ class NearbyProperties(BaseModel):
     availability: Availability | None
     status: str | None
     last_verified_at: datetime | None
+    book_url: str | None = Field(default=None, description="a bookable space's booking page")
+    rooms_to_book: int | None = Field(default=None, description="a hub's rooms that can be booked")
 
 
 class FreeProperties(BaseModel):

@@ -74,6 +74,8 @@ class NearbyResult(TypedDict):
     availability: dict[str, bool | str | None] | None
     status: str | None
     last_verified_at: Any
+    book_url: str | None
+    rooms_to_book: int | None
 
 
 class ServingGroup(TypedDict):

@@ -135,7 +135,12 @@ WITH origin AS MATERIALIZED (
              round(p.metres)::int AS distance_m, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
              (SELECT row_to_json(a) FROM (SELECT w.code, w.name FROM areas w WHERE w.code = p.ward_code) a) AS ward,
              coalesce(p.address, gh.address) AS address, coalesce(p.postcode, gh.postcode) AS postcode,
-             p.cost, p.step_free, p.opening_hours, p.meets, p.availability, p.status, p.last_verified_at
+             p.cost, p.step_free, p.opening_hours, p.meets, p.availability, p.status, p.last_verified_at,
+             -- bookable here: a space's booking page, a hub's count of rooms to book (ix_rooms_hub_id)
+             CASE WHEN p.kind = 'space' THEN (SELECT '/book/space/' || r.space_id FROM resources r
+                                             WHERE r.space_id = p.id AND r.bookable) END AS book_url,
+             CASE WHEN p.kind = 'hub' THEN (SELECT count(*)::int FROM rooms rm JOIN resources r ON r.room_id = rm.id
+                                           WHERE rm.hub_id = p.id AND r.bookable) END AS rooms_to_book
     ) r
   ) x
 ), serving_items AS (

@@ -53,7 +53,7 @@ ALLOWED = {
     # a hub's rooms (GET /hubs/{id}) and how each is booked
     "rooms", "resource_id", "bookable", "price_per_hour", "rate_band", "sample",
     # the free-room search's filters (the answers' own fields are covered by tests/api/test_api_search_free.py)
-    "free_from", "free_until", "free_for_minutes", "max_price", "book_url", "currency", "approval",
+    "free_from", "free_until", "free_for_minutes", "max_price", "book_url", "rooms_to_book", "currency", "approval",
 }  # fmt: skip
 FREE_KEYS = {"accessibility"}
 

@@ -313,3 +313,14 @@ def test_bad_input_is_a_clear_422(db: RolledBack, params: dict[str, Any], words:
     response = db.get("/search/nearby", params={"lon": SWANTON[0], "lat": SWANTON[1], **params})
     body = error_body(response, 422)
     assert words.lower() in (body["error"] + " " + str(body["detail"])).lower(), body
+
+
+def test_the_plain_search_marks_what_can_be_booked(db: RolledBack, rooms: dict[str, int]) -> None:
+    """Without free_from: a hub says how many of its rooms can be booked, a bookable space links its page."""
+    lon, lat = SWANTON
+    r = db.get("/search/nearby", params={"lon": lon, "lat": lat, "radius_m": 1000, "limit": 50})
+    found = {(x["kind"], x["id"]): x for x in ok_body(r, NearbyPage)["results"]}
+    hall = found[("hub", rooms["hall"])]
+    assert hall["rooms_to_book"] == 2 and hall["book_url"] is None  # the store room is not bookable
+    studio = found[("space", rooms["studio_space"])]
+    assert studio["book_url"] == f"/book/space/{rooms['studio_space']}" and studio["rooms_to_book"] is None

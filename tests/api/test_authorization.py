@@ -62,7 +62,7 @@ PUBLIC_FIELDS = {
     "maximumUses", "validFromBeforeStartDate", "validThroughBeforeStartDate",
     # free-room search filters, rooms and availability (GET /search/nearby, /hubs/{id}, /spaces/{id}/availability)
     "free_from", "free_until", "free_for_minutes", "max_price", "rooms", "resource_id", "bookable",
-    "price_per_hour", "rate_band", "book_url", "currency", "approval", "resource", "timezone", "free", "busy",
+    "price_per_hour", "rate_band", "book_url", "rooms_to_book", "currency", "approval", "resource", "timezone", "free", "busy",
     "closed", "date", "reason", "ward_code", "booking", "weekly_hours", "slot_minutes", "min_minutes",
     "max_minutes", "lead_minutes", "horizon_days", "buffer_minutes", "to", "start", "end",
 }  # fmt: skip

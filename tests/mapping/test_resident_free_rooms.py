@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Locator, Page
 
 from layers.settings import Settings
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import PHONE, POSTCODE, axe, open_page, wait_for
+from tests.resident_browser import PHONE, POSTCODE, axe, open_page, search, wait_for, wait_for_details
 
 pytestmark = pytest.mark.browser
 
@@ -160,6 +160,30 @@ def test_find_a_free_room_then_book(browser: Browser, live_url: str, app_setting
     assert entry(page, ROOM).count() == 0
     find_free(page, DAY, "16:00", "1 hour")
     entry(page, ROOM).wait_for()
+    watch.check()
+    ctx.close()
+
+
+def test_a_plain_search_marks_bookable_places(browser: Browser, live_url: str, app_settings: Settings,
+                                             room: dict[str, int], artifacts: Path) -> None:  # fmt: skip
+    """Without "Find a free room", a hub with rooms to book is marked Bookable and its details link each room."""
+    ctx, page, watch = open_page(browser, live_url, app_settings)
+    search(page, POSTCODE)
+    hub = entry(page, "Test hub for rooms")
+    hub.wait_for()
+    assert "Bookable" in hub.inner_text()
+    hub.locator(".pm-item-button").click()
+    key = next(
+        k for k, i in page.evaluate("Patchmap.current.items").items() if i["name"] == "Test hub for rooms"
+    )
+    wait_for_details(page, key)
+    detail = hub.locator(".pm-detail")
+    link = detail.get_by_role("link", name=f"Book {ROOM}")
+    link.wait_for()
+    assert link.get_attribute("href") == f"/book/room/{room['room']}"
+    assert "Rooms to book" in detail.inner_text() and "£25 an hour" in detail.inner_text()
+    assert axe(page) == []
+    page.screenshot(path=str(artifacts / "resident_bookable_hub_details.png"))
     watch.check()
     ctx.close()
 

@@ -75,7 +75,7 @@
     var list = [];
     if (isSample(item)) list.push(["Sample", "sample"]);
     if (item.serves_your_area) list.push(["Serves your area", "serves"]);
-    if (bookUrl(item)) list.push(["Bookable", "book"]);
+    if (bookUrl(item) || Number(item.rooms_to_book) > 0 || bookableRooms(item).length) list.push(["Bookable", "book"]);
     var cost = costOf(item);
     if (cost === "free" || cost === "low-cost") list.push([COST_NAMES[cost], "cost"]);
     if (item.step_free === true) list.push(["Step-free", "access"]);
@@ -141,6 +141,33 @@
   /* A bookable room's or space's booking page (only a path on this site: /book/room/1 or /book/space/1). */
   function bookUrl(item) {
     return typeof item.book_url === "string" && /^\/book\/(room|space)\/\d+$/.test(item.book_url) ? item.book_url : null;
+  }
+
+  /* A hub's rooms that can be booked (from GET /hubs/{id}), each with a whole-number id. */
+  function bookableRooms(item) {
+    return Array.isArray(item.rooms) ? item.rooms.filter(function (r) {
+      return r && r.bookable === true && typeof r.id === "number" && r.id > 0 && r.id % 1 === 0;
+    }) : [];
+  }
+
+  /* "Rooms to book": a link to each bookable room's booking page, with its price and size. */
+  function roomsNode(item) {
+    var rooms = bookableRooms(item);
+    if (!rooms.length) {
+      return Number(item.rooms_to_book) > 0 ? plural(Number(item.rooms_to_book), "room", "rooms") + " to book: looking them up\u2026" : null;
+    }
+    var ul = el("ul", "pm-rooms");
+    rooms.forEach(function (r) {
+      var li = el("li");
+      var a = el("a", "pm-book-link", "Book " + r.name);
+      a.href = "/book/room/" + r.id;
+      li.appendChild(a);
+      var facts = [priceText(r), r.capacity ? "room for " + plural(Number(r.capacity), "person", "people") : "",
+        r.sample === true ? "sample" : ""].filter(Boolean);
+      if (facts.length) li.appendChild(document.createTextNode(" (" + facts.join(", ") + ")"));
+      ul.appendChild(li);
+    });
+    return ul;
   }
 
   /* "£25 an hour (market rate)", "Free": a bookable resource's price per hour (GBP). */
@@ -317,6 +344,7 @@
       next.dataset.book = book;
       fact(dl, "Next free times", next);
     }
+    if (item.kind === "hub") row(dl, "Rooms to book", roomsNode(item));
     row(dl, "Who for", whoText(item));
     if (item.capacity) row(dl, "Room for", plural(Number(item.capacity), "person", "people"));
     if (Array.isArray(item.facilities) && item.facilities.length) {
