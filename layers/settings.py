@@ -189,6 +189,38 @@ class MailSettings(BaseSettings):
     mail_timeout_s: float = Field(default=10.0, gt=0, description="SMTP connection time limit (seconds)")
 
 
+class PeopleSettings(BaseSettings):
+    """Emailed links, organisers' edits and freshness reminders."""
+
+    model_config = SettingsConfigDict(env_prefix="PATCHMAP_", extra="ignore", populate_by_name=True)
+
+    sign_in_link_hours: int = Field(
+        default=24,
+        ge=1,
+        le=168,
+        description="an organiser's or new user's emailed sign-in link works this long",
+    )
+    organiser_session_hours: int = Field(
+        default=2, ge=1, le=24, description="an organiser signed in from a link may edit for this long"
+    )
+    offer_link_days: int = Field(
+        default=90, ge=1, description="the links in a resident's messages about their offer work this long"
+    )
+    freshness_warning_days: int = Field(
+        default=30,
+        ge=1,
+        description="the first 'is this still right?' email goes this many days before a listing turns stale",
+    )
+    freshness_gap_days: int = Field(
+        default=14,
+        ge=1,
+        description="days from the first reminder to the second, and from the second to flagging it stale",
+    )
+    freshness_interval_s: float = Field(
+        default=3600.0, gt=0, description="how often the app looks for listings to remind (seconds)"
+    )
+
+
 class Settings(BaseSettings):
     """All of Patchmap's settings."""
 
@@ -202,6 +234,7 @@ class Settings(BaseSettings):
     access: AccessSettings = Field(default_factory=AccessSettings)
     booking: BookingSettings = Field(default_factory=BookingSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
+    people: PeopleSettings = Field(default_factory=PeopleSettings)
 
 
 def default_data_dir() -> Path:

@@ -1,7 +1,7 @@
 """The SQLAlchemy 2 models, all on one ``Base.metadata`` (what Alembic compares migrations against).
 
 ``base`` holds the declarative base and helpers; ``records`` the places and what describes them (areas,
-indicators, hubs, spaces, groups, postcodes, submissions); ``booking`` rooms, bookable resources, bookings and the outbox; ``access`` who may do what (users, tokens,
+indicators, hubs, spaces, groups, postcodes, submissions); ``booking`` rooms, bookable resources, bookings and the outbox; ``people`` named contacts, emailed links, organisers' edits, reminders and introductions; ``access`` who may do what (users, tokens,
 sessions, the audit log, record versions, partners). Geometry is EPSG:4326 with a GiST index; enumerated
 text columns carry CHECK constraints built from ``layers.taxonomy``. Import models from here.
 """
@@ -26,6 +26,14 @@ from layers.models.booking import (
     ResourceClosure,
     Room,
 )
+from layers.models.people import (
+    AreaContact,
+    FreshnessReminder,
+    Introduction,
+    LinkToken,
+    ListingChange,
+    SubmissionReply,
+)
 from layers.models.records import (
     Area,
     AreaPiece,
@@ -44,6 +52,7 @@ from layers.models.records import (
 __all__ = [
     "ApiToken",
     "Area",
+    "AreaContact",
     "AreaPiece",
     "AreaShare",
     "AuditEntry",
@@ -51,11 +60,15 @@ __all__ = [
     "Booking",
     "BookingContact",
     "BookingSlot",
+    "FreshnessReminder",
     "Group",
     "GroupArea",
     "Hub",
     "IdempotencyKey",
     "Indicator",
+    "Introduction",
+    "LinkToken",
+    "ListingChange",
     "LocalityMember",
     "LoginAttempt",
     "OutboxMessage",
@@ -67,6 +80,7 @@ __all__ = [
     "Room",
     "Space",
     "Submission",
+    "SubmissionReply",
     "Timestamped",
     "User",
     "UserDistrict",

@@ -122,6 +122,7 @@ class RecordVersion(Base):
     __table_args__ = (
         UniqueConstraint("object_type", "object_id", "version", name="uq_record_versions_object_version"),
         CheckConstraint("object_type IN ('group', 'hub', 'space')", name="object_type"),
+        CheckConstraint("author_kind IN ('user', 'organiser', 'system')", name="author_kind"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -131,6 +132,9 @@ class RecordVersion(Base):
     action: Mapped[str] = mapped_column(String(16), comment="create, update, restore or confirm")
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     changed_by: Mapped[int | None] = mapped_column(Integer, comment="users.id")
+    author_kind: Mapped[str] = mapped_column(
+        String(16), default="user", server_default="user", comment="user, organiser or system"
+    )
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict, server_default="{}")
 

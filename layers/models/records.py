@@ -271,6 +271,9 @@ class Group(Contact, Access, Located, Timestamped, Base):
     postcode: Mapped[str | None] = mapped_column(String(10))
     geom: Mapped[Any | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     location_precision: Mapped[str] = mapped_column(String(8), default="area", server_default="area")
+    venue_sample: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false", comment="the venue is made up for the demo (sample)"
+    )
     private_contact: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default="{}", comment="name, email, phone, home address: never public"
     )
@@ -280,6 +283,12 @@ class Group(Contact, Access, Located, Timestamped, Base):
     languages: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     volunteers_wanted: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     skills_sought: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
+    accepts_introductions: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default="false",
+        comment="the organiser agreed to be emailed a volunteer's contact (and theirs passed on)",
+    )
     status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     source: Mapped[str] = mapped_column(String(64), default="manual", server_default="manual")
     source_id: Mapped[str | None] = mapped_column(Text)
@@ -342,6 +351,9 @@ class Submission(Timestamped, Base):
         CheckConstraint(
             "status IN ('pending', 'approved', 'rejected', 'needs_info', 'withdrawn')", name="status"
         ),
+        CheckConstraint(
+            "follow_up IS NULL OR follow_up IN ('open', 'introduced', 'closed')", name="follow_up"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -359,6 +371,9 @@ class Submission(Timestamped, Base):
     moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decision_reason: Mapped[str | None] = mapped_column(Text, comment="why rejected, or what is asked")
     published_as: Mapped[str | None] = mapped_column(String(32), comment="e.g. group/12 once approved")
+    follow_up: Mapped[str | None] = mapped_column(
+        String(16), comment="an accepted offer of help: open, introduced or closed"
+    )
     erased_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), comment="when contact and personal details were erased (retention)"
     )
