@@ -1,6 +1,7 @@
 """The app's background work, started and stopped by ``api.main.create_app``'s lifespan: the sender of the
 outbox (every ``mail_interval_s``, when ``PATCHMAP_SMTP_HOST`` is set) and the expiry of booking requests
-past their hold (every ``booking_expiry_interval_s``).
+past their hold (every ``booking_expiry_interval_s``), and the organisers' freshness reminders (every
+``freshness_interval_s``, first one interval after start: ``layers.records.freshness``).
 
 Each job runs its blocking work (SQLAlchemy, smtplib) in a worker thread, one round at a time. A database
 outage is logged once when it starts and once when it ends; the job keeps its rhythm meanwhile. Shutdown
@@ -46,11 +47,13 @@ class Job:
     name: str
     interval_s: float
     work: Callable[[], object]
+    first_after_s: float = 0.0  # wait this long before the first round
 
 
 async def repeat(job: Job) -> None:
     """Run ``job`` for ever (until cancelled), surviving any error; each kind of trouble is logged once."""
     trouble: str | None = None
+    await asyncio.sleep(job.first_after_s)
     while True:
         try:
             await anyio.to_thread.run_sync(job.work)
@@ -106,9 +109,30 @@ class Expiry:
         return found
 
 
+def remind(settings: Settings, engine: Callable[[], Engine]) -> int:
+    """One round of freshness reminders (``layers.records.freshness.remind``) in one transaction; how many
+    listings it reminded or flagged."""
+    from layers.records.freshness import remind as remind_round
+
+    with engine().begin() as conn:
+        done = remind_round(
+            conn, access=settings.access, people=settings.people, public_url=settings.booking.public_url
+        )
+    if done.first or done.second or done.flagged:
+        log.info(
+            "freshness reminders: %d first, %d second, %d flagged", done.first, done.second, done.flagged
+        )
+    return done.first + done.second + done.flagged
+
+
 def jobs(settings: Settings, engine: Callable[[], Engine], stop: threading.Event) -> list[Job]:
-    """The app's jobs: expiry always, sending only when an SMTP host is set."""
-    found = [Job("booking expiry", settings.booking.booking_expiry_interval_s, Expiry(engine))]
+    """The app's jobs: expiry and freshness reminders always (the first round of reminders one interval after
+    the app starts, so a restart never sends a burst), sending only when an SMTP host is set."""
+    every = settings.people.freshness_interval_s
+    found = [
+        Job("booking expiry", settings.booking.booking_expiry_interval_s, Expiry(engine)),
+        Job("freshness reminders", every, lambda: remind(settings, engine), first_after_s=every),
+    ]
     if settings.mail.smtp_host:
         found.append(
             Job(

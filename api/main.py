@@ -31,16 +31,24 @@ from api.routes import (
     calendars,
     docs,
     health,
+    help_offers,
     map_data,
     moderation,
+    offer_pages,
     openactive,
     pages,
     records,
     search,
     submissions,
 )
+from api.routes import contacts as contact_routes
+from api.routes import moderation_pages as moderation_page_routes
+from api.routes import organisers as organiser_routes
 from api.routes import patch as patch_routes
+from api.routes import record_pages as record_page_routes
+from api.routes import users as user_routes
 from layers.db import make_engine
+from layers.offers import notices as offer_notices
 from layers.offers.submissions import submission_secret
 from layers.settings import Settings
 
@@ -141,6 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.search_pool = search_pool
         # The officers' analysis is pandas work on frames read with SQLAlchemy: it runs in worker threads.
         app.state.engine = make_engine(settings.database, time_limit=True)
+        offer_notices.register(app.state.engine, settings)  # the public address in residents' messages
         try:
             # Sending the outbox and expiring booking requests (api/background.py): stopped before the
             # engine is disposed. The engine is read each round, so a test can swap it.
@@ -175,6 +184,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(areas.router)
+    app.include_router(contact_routes.router)
     app.include_router(search.router)
     app.include_router(assets.router)
     app.include_router(map_data.router)
@@ -185,9 +195,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.submission_secret = submission_secret(settings.submissions)  # HMAC key of client addresses
     app.include_router(submissions.router)
     app.include_router(moderation.router)
+    app.include_router(moderation_page_routes.router)
     app.include_router(records.router)
     app.include_router(bookings.router)
     app.include_router(calendars.router)
     app.include_router(openactive.router)
     app.include_router(booking_pages.router)
+    app.include_router(user_routes.router)
+    app.include_router(record_page_routes.router)
+    app.include_router(help_offers.router)
+    app.include_router(offer_pages.router)
+    app.include_router(organiser_routes.router)
     return app

@@ -81,7 +81,7 @@ class InputPolicy:
         if declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._too_large(send)
             return
-        if scope["method"] not in ("POST", "PUT", "PATCH"):
+        if scope["method"] not in ("POST", "PUT", "PATCH", "DELETE"):
             await self.app(scope, receive, send)
             return
         body, more = await self._read(receive)

@@ -76,10 +76,12 @@ class StaleRecord(RecordLink):
 
     confirmed_at: str
     ever_confirmed: bool
+    reason: str | None = None  # "no answer to two reminders" when flagged by the freshness reminders
 
 
 class Stale(BaseModel):
-    """Records not confirmed within ``after_days`` (oldest first; at most 50 listed, all counted)."""
+    """Records that need checking: never confirmed, or not within ``after_days`` (never-confirmed first, then
+    oldest; all listed, the same list as ``GET /districts/{code}/stale``)."""
 
     after_days: int
     count: int
@@ -103,7 +105,7 @@ class Pending(BaseModel):
 
 
 class SpacesAvailable(BaseModel):
-    """Spaces available now (at most 50 listed, all counted)."""
+    """Spaces available now (all listed)."""
 
     count: int
     spaces: list[RecordLink]

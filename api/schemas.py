@@ -27,6 +27,19 @@ class AreaRef(BaseModel):
     name: str
 
 
+class AreaContactPublic(BaseModel):
+    """A district's or locality's named council contact: a work role, email, phone and office hours.
+
+    Public by design (it is a council role, not a resident); nothing else about the contact is published."""
+
+    area_code: str = Field(examples=["E07000148"], description="the district or locality it is kept for")
+    area_name: str = Field(examples=["Norwich"])
+    role_name: str = Field(examples=["Community Connector for Norwich"])
+    email: str | None = Field(examples=["connector@norwich.example.org"])
+    phone: str | None = Field(examples=["01603 212121"])
+    office_hours: str | None = Field(examples=["Monday to Friday, 9am to 5pm"])
+
+
 class AreaServed(BaseModel):
     """An area a group serves."""
 
@@ -186,6 +199,10 @@ class NearbyPage(BaseModel):
     offset: int
     more_results: bool
     more_serving: bool
+    contact: AreaContactPublic | None = Field(
+        description="the searched place's named council contact: its locality's, else its district's; "
+        "null when none is kept"
+    )
 
 
 class PointGeometry(BaseModel):
@@ -266,6 +283,10 @@ class NearbyFeatureCollection(BaseModel):
     offset: int
     more_results: bool
     more_serving: bool
+    contact: AreaContactPublic | None = Field(
+        description="the searched place's named council contact: its locality's, else its district's; "
+        "null when none is kept"
+    )
 
 
 # ---------------------------------------------------------------- pages
@@ -284,6 +305,9 @@ class GroupPublic(BaseModel):
     meets: list[Meeting]
     status: Literal["active", "dormant", "closed"]
     location_precision: Literal["venue", "hub", "area"]
+    venue_sample: bool = Field(
+        default=False, description="true when the venue is made up (sample data), though the group is real"
+    )
     venue_address: str | None = Field(description="a public venue; never a home")
     postcode: str | None = Field(description="the venue's postcode")
     lon: float | None

@@ -35,7 +35,9 @@ def field_label(where: str) -> str:
     return FIELD_LABELS.get(where) or FIELD_LABELS.get(where.split(".")[0], where)
 
 
-def receipt_page(*, reference: str, message: str, sent: str = "", map_url: str = "/") -> str:
+def receipt_page(
+    *, reference: str, message: str, sent: str = "", map_url: str = "/", emailed: bool = False
+) -> str:
     """The acknowledgement of an offer: the message, what the resident sent (if any) and the reference."""
     return TEMPLATES.get_template("answer_receipt.html").render(
         title="Thank you",
@@ -43,6 +45,7 @@ def receipt_page(*, reference: str, message: str, sent: str = "", map_url: str =
         sent=sent,
         reference=reference,
         map_url=map_url,
+        emailed=emailed,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from layers.offers.forms import SHARE_CONTACT_TEXT
 from layers.taxonomy import GROUP_CATEGORIES, SPACE_KINDS
 from mapping.styles import CATEGORY_NAMES
 
@@ -112,6 +113,7 @@ def resident_forms(actions: dict[str, str]) -> tuple[OfferForm, ...]:
             ),
             *CONTACT,
             CONSENT,
+            Field("share_contact", SHARE_CONTACT_TEXT, "checkbox"),
         ),
     )
     group_form = OfferForm(

@@ -38,6 +38,9 @@ ACTION_WORDS = {
     "submission-reject": "Rejected an offer",
     "submission-needs-info": "Asked a resident for more information",
     "record-update": "Edited a record",
+    "record-create": "Added a record",
+    "room-create": "Added a room",
+    "room-update": "Edited a room",
     "record-restore": "Restored an earlier version",
     "record-confirm": "Confirmed a record still right",
     "partner-add": "Added a partner",
@@ -46,6 +49,8 @@ ACTION_WORDS = {
     "resource-rules": "Changed booking rules",
     "booking-confirm": "Confirmed a booking",
     "booking-decline": "Declined a booking",
+    "help-introduce": "Introduced a volunteer to a group",
+    "help-close": "Closed an offer of help",
 }
 
 
@@ -116,6 +121,9 @@ class PatchMapData:
     intro: str = "Where need is high and provision is low, what waits for you, and what needs checking."
     extra_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     bookings: dict[str, Any] | None = None  # layers.patch.bookings.patch_bookings: the bookings panels
+    contacts: dict[str, Any] | None = None  # mapping.contact_pages.patch_section: the council contacts
+    help_offers: dict[str, Any] | None = None  # layers.offers.matching.help_offers: help to follow up
+    listing_changes: list[dict[str, Any]] | None = None  # layers.records.organisers.pending_changes
 
     @property
     def title(self) -> str:
@@ -140,6 +148,7 @@ def _extra() -> dict[str, Any]:
         "action": lambda action: ACTION_WORDS.get(action, str(action).replace("-", " ").capitalize()),
         "safe_url": safe_url,
         "reason": reason,
+        "category_names": styles.CATEGORY_NAMES,
         **booking_pages.patch_helpers(),
     }
 

@@ -1,4 +1,4 @@
-"""The ``patchmap`` command line (Typer): db, import, demo, analyse, serve, users, moderation, messages.
+"""The ``patchmap`` command line (Typer): db, import, demo, analyse, serve, users, moderation, messages, people.
 
 One module per command group; ``common`` holds what they share (where commands print, the one error
 helper, transactions). A test points every command at its own console or connection by patching
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import analyse, db, demo, imports, messages, moderation, serve, users
+from api.cli import analyse, db, demo, imports, messages, moderation, people, serve, users
 
 __all__ = ["app"]
 
@@ -22,3 +22,4 @@ app.add_typer(analyse.app, name="analyse")
 app.add_typer(users.app, name="users")
 app.add_typer(moderation.app, name="moderation")
 app.add_typer(messages.app, name="messages")
+app.add_typer(people.app, name="people")

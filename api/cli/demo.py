@@ -23,4 +23,4 @@ def demo(
         if if_empty and is_loaded(conn):
             terminal().print("demo data already loaded; nothing to do")
             return
-    run_import(settings, lambda conn, progress: load_demo(conn, settings, progress))
+    run_import(settings, lambda conn, progress: load_demo(conn, settings, progress, volunteering=True))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AppSettings, Conn, parse_query, pooled, query_parameters
 from api.formats import GEOJSON
-from api.schemas import AreaKind, AreaRef
+from api.schemas import AreaContactPublic, AreaKind, AreaRef
 from layers.areas import lookup as queries
 
 router = APIRouter(tags=["areas"])
@@ -39,6 +39,10 @@ class AreaLookup(BaseModel):
     lsoa: AreaRef | None
     county: AreaRef | None
     localities: list[AreaRef]
+    contact: AreaContactPublic | None = Field(
+        description="the place's named council contact: a locality's holding it, else its district's; "
+        "null when none is kept"
+    )
 
 
 class LookupQuery(BaseModel):

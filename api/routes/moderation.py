@@ -16,6 +16,7 @@ from api.access import CurrentActor
 from api.deps import Work
 from layers.fields import plain
 from layers.offers import moderation
+from layers.records.versions import GroupChanges, SpaceChanges
 
 router = APIRouter(prefix="/moderation", tags=["moderation"])
 
@@ -46,6 +47,11 @@ class SubmissionPrivate(BaseModel):
     decision_reason: str | None
     published_as: str | None = Field(examples=["group/12"])
     erased_at: datetime | None
+    replies: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="private: the resident's answers to a question (body, at), oldest first; only for actors "
+        "covering the district",
+    )
 
 
 class Decision(BaseModel):
@@ -60,12 +66,36 @@ class Decision(BaseModel):
 
 
 class ApproveBody(BaseModel):
-    """Optionally, an existing record to merge the submission into (its empty fields are filled)."""
+    """Optionally, corrections to what is published, or an existing record to merge the submission into."""
 
     model_config = ConfigDict(extra="forbid")
 
     merge_into_kind: Literal["group", "space"] | None = None
     merge_into_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    corrections: GroupChanges | SpaceChanges | None = Field(
+        default=None,
+        description=(
+            "Fields of the new group or space that replace what the resident gave (as in PATCH /groups/{id} "
+            "or /spaces/{id}; not private_contact or postcode). The resident's own words stay in the "
+            "submission; the first version of the record lists what was corrected. Each bad value is a 422 "
+            "naming its field, and nothing is written."
+        ),
+        examples=[
+            {
+                "name": "Tuesday Knit and Natter",
+                "cost": "free",
+                "meets": [{"days": ["tu"], "start": "14:00", "end": "16:00"}],
+            }
+        ],
+    )
+    place: Literal["venue", "area"] | None = Field(
+        default=None,
+        description=(
+            "A group only: venue shows it on the map at the point the resident gave; area shows it as serving "
+            "its ward, with no point. Left out: at the point only if the resident named a venue and gave a "
+            "precise place."
+        ),
+    )
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> ApproveBody:
@@ -121,9 +151,18 @@ async def approve_submission(
     submission_id: Id,
     body: Annotated[ApproveBody | None, Body()] = None,
 ) -> Any:
-    """Approve: publish a group or space, merge it into a record, or accept an offer of help (kept private)."""
+    """Approve: publish a group or space (with any corrections), merge it into a record, or accept an offer of
+    help (kept private, open for follow-up)."""
     merge = body.merge_into() if body else None
-    return await work.run(moderation.approve, actor, submission_id, merge_into=merge)
+    fixed = (
+        body.corrections.model_dump(mode="json", exclude_unset=True, by_alias=True)
+        if body and body.corrections
+        else None
+    )
+    place = body.place if body else None
+    return await work.run(
+        moderation.approve, actor, submission_id, merge_into=merge, corrections=fixed, place=place
+    )
 
 
 @router.post("/{submission_id}/reject", response_model=Decision, responses=ERRORS)

@@ -21,11 +21,14 @@ from api.html import html_page
 from api.patch_schemas import PatchSummary
 from api.routes.pages import DETAIL_PATHS, PROFILE_PATH, base_map
 from layers.access.scope import RESIDENT, Actor
+from layers.areas import contacts as area_contacts
 from layers.errors import Forbidden, NotFound, PatchmapError, Unauthorized
+from layers.offers import matching
 from layers.patch import bookings as patch_bookings
 from layers.patch import export as patch_export
 from layers.patch import summary as patch
-from mapping import patch_pages
+from layers.records import organisers
+from mapping import contact_pages, patch_pages
 from mapping.patch_pages import PatchMapData, Viewer
 
 router = APIRouter(tags=["patch"])
@@ -98,6 +101,11 @@ async def read_patch_page(
     try:
         summary = await work.run(patch.patch_summary, actor, district, stale_after_days=days)
         bookings = await work.run(patch_bookings.patch_bookings, actor, district)
+        contacts = contact_pages.patch_section(
+            await work.run(area_contacts.district_contacts, actor, district)
+        )
+        help_offers = await work.run(matching.help_offers, actor, district)
+        listing_changes = await work.run(organisers.pending_changes, actor, district)
     except PatchmapError as exc:
         return _refused(request, exc)
     data = PatchMapData(
@@ -114,6 +122,9 @@ async def read_patch_page(
         user=Viewer(actor.name, actor.role),
         csrf_token=getattr(request.state, "csrf_token", None),
         bookings=bookings,
+        contacts=contacts,
+        help_offers=help_offers,
+        listing_changes=listing_changes,
     )  # fmt: skip
     return html_page(request, patch_pages.patch_map_page(data), headers=PRIVATE)
 

@@ -46,6 +46,9 @@ class RecordVersion(BaseModel):
     action: Literal["create", "update", "import", "restore", "confirm", "unchanged"]
     changed_at: datetime | None
     changed_by: int | None = Field(description="users.id; none for a record as first imported")
+    author_kind: Literal["user", "organiser", "system"] = Field(
+        "user", description="who made it: council staff (a user), the listing's organiser, or Patchmap itself"
+    )
     changes: dict[str, Any]
     snapshot: dict[str, Any] = Field(description="the record after the change, private contact included")
 
@@ -59,6 +62,7 @@ class StaleRecord(BaseModel):
     status: str | None
     last_verified_at: datetime | None
     created_at: datetime
+    reason: str | None = Field(default=None, description="'no answer to two reminders' if flagged so")
 
 
 class PartnerCreate(BaseModel):

@@ -18,6 +18,7 @@ from api.errors import headers_of, status_of
 from api.html import html_page
 from layers.errors import PatchmapError, TooLarge
 from layers.offers.forms import FORMS, InvalidSubmission, parse_payload
+from layers.offers.notices import Notify
 from layers.offers.submissions import client_key, idempotency, submit
 from mapping import answers
 
@@ -96,6 +97,7 @@ async def _submit(kind: str, request: Request, body: RawBody, conn: Conn, settin
             limit=limits.submission_limit,
             window_minutes=limits.submission_window_minutes,
             once=idempotency(secret, idempotency_key(request), kind, payload),
+            notify=Notify.of(settings),
         )
     except PatchmapError as exc:
         if not wants_html:
@@ -105,7 +107,9 @@ async def _submit(kind: str, request: Request, body: RawBody, conn: Conn, settin
         return html_page(request, page, status_code=status_of(exc), headers=headers_of(exc))
     status = 201 if receipt.stored else 202
     if wants_html:
-        page = answers.receipt_page(reference=receipt.reference, message=receipt.message, sent=receipt.title)
+        page = answers.receipt_page(
+            reference=receipt.reference, message=receipt.message, sent=receipt.title, emailed=receipt.emailed
+        )
         return html_page(request, page, status_code=status)
     public = SubmissionReceipt(
         reference=receipt.reference, status="pending", message=receipt.message, kind=kind

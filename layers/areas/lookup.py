@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, TypedDict
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from layers.areas import contacts
 from layers.areas.postcodes import require_postcode
 from layers.errors import InvalidInput, NotFound
 from layers.sql import sql
@@ -49,6 +50,7 @@ class Lookup(TypedDict):
     lsoa: AreaRef | None
     county: AreaRef | None
     localities: list[AreaRef]
+    contact: dict[str, Any] | None  # the named council contact (layers.areas.contacts.PUBLIC_FIELDS)
 
 
 class AreaSummary(TypedDict):
@@ -162,6 +164,7 @@ def _lookup(
         "lsoa": single.get("lsoa"),
         "county": single.get("county"),
         "localities": localities,
+        "contact": contacts.pick(rows),
     }
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from layers.importers.boundaries import import_boundaries
+from layers.importers.demo_contacts import add_sample_contacts
+from layers.importers.demo_groups import place_demo_groups
 from layers.importers.demo_rooms import add_sample_rooms
+from layers.importers.demo_volunteering import add_sample_volunteering
 from layers.importers.groups import import_groups
 from layers.importers.iod import import_iod, rollup_indicators
 from layers.importers.localities import import_localities
@@ -41,13 +44,21 @@ def demo_files(data_dir: Path) -> dict[str, list[Path]]:
         "iod": sorted((data_dir / "imd2019").glob("File_*.csv")),
         "osm": sorted((data_dir / "osm_norwich").glob("*.geojson")),
         "groups": [data_dir / "norwich_review_groups.csv"],
+        "group_places": [data_dir / "norwich_group_places.csv"],
     }
 
 
 def load_demo(
-    conn: Connection, settings: Settings, progress: Progress | None = None, data_dir: Path | None = None
+    conn: Connection,
+    settings: Settings,
+    progress: Progress | None = None,
+    data_dir: Path | None = None,
+    *,
+    volunteering: bool = False,
 ) -> list[ImportReport]:
-    """Load every demo file in one savepoint of ``conn``; return one report per step."""
+    """Load every demo file in one savepoint of ``conn``; return one report per step. ``volunteering`` adds
+    the sample offers of help and groups wanting volunteers (``patchmap demo`` does; test databases don't,
+    as many tests expect a demo without submissions)."""
     progress = progress or NoProgress()
     files = demo_files(data_dir or default_data_dir())
     n = settings.geo.subdivide_max_vertices
@@ -65,7 +76,10 @@ def load_demo(
             import_osm(conn, files["osm"], progress=progress),
             build_approximate_postcodes(conn, files["osm"], progress=progress),
             import_groups(conn, files["groups"][0], serves=[NORWICH], progress=progress),
+            place_demo_groups(conn, files["group_places"][0], progress=progress),
             add_sample_rooms(conn, progress=progress),
+            add_sample_contacts(conn, progress=progress),
+            *([add_sample_volunteering(conn, progress=progress)] if volunteering else []),
         ]
     return reports
 

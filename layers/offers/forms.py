@@ -45,6 +45,10 @@ KINDS: Final = ("group", "space", "help")
 HONEYPOT: Final = "website_url"
 CONSENT_TEXT: Final = "You may contact me about this offer."
 CONSENT_PROBLEM: Final = "tick the box to say we may contact you about this offer"
+#: An offer of help's second, optional consent: to be introduced to a local group (layers.offers.matching).
+SHARE_CONTACT_TEXT: Final = (
+    "You may pass my name and contact details to a local group that wants help, and theirs to me."
+)
 
 
 class _Model(BaseModel):
@@ -176,6 +180,7 @@ class HelpDetails(_Model):
     categories: Categories = Field(default_factory=list, description="causes you would like to help")
     days: Days = Field(default_factory=list, description="days you are free: mo, tu, we, th, fr, sa, su")
     when: Short | None = Field(default=None, description="when you are free, e.g. Saturday mornings")
+    share_contact: bool = Field(default=False, description=SHARE_CONTACT_TEXT + " Optional: default no.")
 
 
 class GroupSuggestion(Reply, GroupDetails):

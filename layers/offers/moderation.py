@@ -5,14 +5,18 @@ submissions (another district's submission is NotFound: that it exists is privat
 The resident's ``contact`` is returned only to an actor who covers the submission's district. Each decision
 writes one audit row naming ids, kinds and outcomes, never the resident's words or contact.
 
-What approval publishes:
-- a **group** suggestion becomes a ``groups`` row (status active). Its point is published only when the
-  resident named a venue and gave a precise place (a point, or a full postcode that is not approximate);
-  otherwise the group serves the submission's ward (or, without one, its district). The resident's contact
-  becomes the group's private contact only if they said they run it;
-- a **space** becomes a ``spaces`` row (status available) at the submission's point, with the resident's
-  contact as its private contact (they offered it);
-- an offer of **help** is accepted but publishes nothing: a volunteer's offer stays private.
+What approval publishes (everything the resident gave: ``layers.offers.approval`` builds the fields):
+- a **group** suggestion becomes a ``groups`` row (status active), its days and times as ``meets``. Its point
+  is published when the moderator says so (``place="venue"``) or, by default, when the resident named a venue
+  and gave a precise place (a point, or a full postcode that is not approximate); otherwise the group serves
+  the submission's ward (or, without one, its district). The resident's contact becomes the group's private
+  contact only if they said they run it;
+- a **space** becomes a ``spaces`` row (status available) at the submission's point, its days and words as
+  its availability, with the resident's contact as its private contact (they offered it);
+- an offer of **help** is accepted but publishes nothing: a volunteer's offer stays private, open for
+  follow-up (``follow_up = 'open'``).
+The moderator may correct the fields first (``corrections``, checked before anything is written); the
+corrections go into the record and its first version, and the submission keeps the resident's words.
 With ``merge_into`` the submission fills the empty fields of an existing record of its kind instead.
 Nothing is deleted: ``erase_expired`` blanks the personal parts of old rejected or withdrawn submissions.
 """
@@ -22,11 +26,13 @@ from __future__ import annotations
 from typing import Any, Final
 
 from sqlalchemy import Connection, RowMapping, insert, select, text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from layers.access import audit
 from layers.access.scope import Actor, record_districts, require_district, require_user
 from layers.errors import InvalidInput, NotFound
 from layers.models import Group, Space, Submission, table_of
+from layers.offers import approval, notices
 from layers.records import versions
 
 STATUSES: Final = ("pending", "approved", "rejected", "needs_info", "withdrawn")
@@ -34,18 +40,11 @@ OPEN: Final = ("pending", "needs_info")
 MAX_REASON: Final = 500
 #: what erase_expired keeps of details: the kind of offer, never words a resident wrote or where they are
 KEEP_AFTER_ERASE: Final = ("categories", "space_kind", "price_band", "capacity", "days", "step_free")
-DAY_NAMES: Final = {
-    "mo": "Monday",
-    "tu": "Tuesday",
-    "we": "Wednesday",
-    "th": "Thursday",
-    "fr": "Friday",
-    "sa": "Saturday",
-    "su": "Sunday",
-}
+DAY_NAMES: Final = approval.DAY_NAMES
 COLUMNS: Final = (
     "s.id, s.reference, s.kind, s.status, s.created_at, s.district_code, s.ward_code, s.postcode, s.details, "
-    "s.contact, s.moderated_by, s.moderated_at, s.decision_reason, s.published_as, s.erased_at"
+    "s.contact, s.moderated_by, s.moderated_at, s.decision_reason, s.published_as, s.erased_at, "
+    + notices.REPLIES_COLUMN
 )
 _SUBMISSIONS = table_of(Submission)
 
@@ -56,6 +55,7 @@ def _view(actor: Actor, row: RowMapping) -> dict[str, Any]:
     district = {row["district_code"]} if row["district_code"] else set()
     if not actor.covers(district):
         out["contact"] = None
+        out["replies"] = None  # the resident's answers are as private as their contact
     return out
 
 
@@ -98,6 +98,38 @@ def get_submission(conn: Connection, actor: Actor, submission_id: int) -> dict[s
     return _view(actor, row)
 
 
+def check_view(conn: Connection, actor: Actor, district: str, submission_id: int) -> dict[str, Any]:
+    """A submission of ``district`` and what approving it would publish (the check page's data).
+
+    ``offer`` is the record's fields before any correction; ``place`` where a group would be shown by default
+    (venue or area); ``located`` whether the submission has a point at all. Another district's page is
+    Forbidden, as its patch page is; a submission not in ``district`` is NotFound."""
+    require_user(actor)
+    require_district(actor, {district})
+    row = _find(conn, actor, submission_id)
+    if row["district_code"] != district:
+        raise NotFound("No such offer in this district", "Choose one from your patch page.")
+    kind = row["kind"]
+    offer = approval.offered(kind, row["details"], row["contact"]) if kind != "help" else {}
+    place = ("venue" if _precise(row["details"]) and row["located"] else "area") if kind == "group" else None
+    return {"submission": _view(actor, row), "offer": offer, "place": place, "located": bool(row["located"])}
+
+
+def approve_from_form(
+    conn: Connection, actor: Actor, district: str, submission_id: int, form: dict[str, list[str]]
+) -> dict[str, Any]:
+    """Approve a submission of ``district`` from the check page's form (its corrections and place).
+
+    The scope is checked first (another district's offer is NotFound whatever was sent), then the form is read
+    and checked field by field (``approval.InvalidCorrections``), and nothing is written unless all is well."""
+    view = check_view(conn, actor, district, submission_id)
+    kind = view["submission"]["kind"]
+    if kind == "help":
+        return approve(conn, actor, submission_id)
+    corrections, place = approval.corrections_from_form(kind, form)
+    return approve(conn, actor, submission_id, corrections=corrections, place=place)
+
+
 def _open(row: RowMapping) -> None:
     if row["status"] not in OPEN:
         raise InvalidInput(
@@ -123,24 +155,6 @@ def _decide(
     )
 
 
-def _when(details: dict[str, Any]) -> str:
-    """When it meets or is free, in words, from the free text or else the days ticked."""
-    if details.get("when"):
-        return str(details["when"])
-    days = [DAY_NAMES[d] for d in DAY_NAMES if d in (details.get("days") or [])]
-    return ", ".join(days)
-
-
-def _describe(details: dict[str, Any], word: str) -> str:
-    when = _when(details)
-    base = str(details.get("description") or "")
-    return f"{base}\n\n{word}: {when}" if when else base
-
-
-def _private(contact: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in (contact or {}).items() if k in ("name", "email", "phone")}
-
-
 def _precise(details: dict[str, Any]) -> bool:
     """Whether the resident named a venue and a precise place, so its point may be published."""
     where = details.get("where") or {}
@@ -152,52 +166,29 @@ def _precise(details: dict[str, Any]) -> bool:
 
 
 def _group_fields(row: RowMapping) -> dict[str, Any]:
-    d = row["details"]
-    fields: dict[str, Any] = {
-        "name": d.get("name"),
-        "description": _describe(d, "Meets"),
-        "categories": list(d.get("categories") or []),
-        "website": d.get("website"),
-        "venue_address": d.get("venue"),
-    }
-    if d.get("is_organiser"):
-        fields["private_contact"] = _private(row["contact"])
-    return fields
+    return approval.group_fields(row["details"], row["contact"])
 
 
 def _space_fields(row: RowMapping) -> dict[str, Any]:
-    d = row["details"]
-    days = set(d.get("days") or [])
-    return {
-        "name": d.get("name"),
-        "kind": d.get("space_kind"),
-        "description": _describe(d, "Free"),
-        "address": d.get("address"),
-        "capacity": d.get("capacity"),
-        "price_band": d.get("price_band"),
-        "step_free": d.get("step_free"),
-        "availability": {
-            "weekdays": bool(days & {"mo", "tu", "we", "th", "fr"}) if days else None,
-            "weekends": bool(days & {"sa", "su"}) if days else None,
-            "notes": d.get("when"),
-        },
-        "private_contact": _private(row["contact"]),
-    }
+    return approval.space_fields(row["details"], row["contact"])
 
 
 def _point(submission_id: int) -> Any:
     return select(_SUBMISSIONS.c.geom).where(_SUBMISSIONS.c.id == submission_id).scalar_subquery()
 
 
-def _create(conn: Connection, row: RowMapping) -> int:
-    """A new public record from a group or space submission; its id."""
+def _create(conn: Connection, row: RowMapping, fields: dict[str, Any], place: str | None = None) -> int:
+    """A new public record from a group or space submission and its (corrected) fields; its id.
+
+    A group is shown at the submission's point when ``place`` is venue (or, without ``place``, when the
+    resident named a venue and a precise place); otherwise it serves the submission's ward (or district)."""
     source = {"source": "submission", "source_id": row["reference"]}
     if row["kind"] == "space":
         if not row["located"]:
             raise InvalidInput("This offer of a space has no point", "Ask the resident where it is.")
         table = table_of(Space)
         values = {
-            **_space_fields(row),
+            **fields,
             **source,
             "status": "available",
             "postcode": row["postcode"],
@@ -205,8 +196,10 @@ def _create(conn: Connection, row: RowMapping) -> int:
         }
         return int(conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
     table = table_of(Group)
-    values = {**_group_fields(row), **source, "status": "active", "location_precision": "area"}
-    if _precise(row["details"]) and row["located"]:
+    values = {"status": "active", **fields, **source, "location_precision": "area"}
+    if place == "venue" and not row["located"]:
+        raise approval.InvalidCorrections([("place", "this offer has no point: show it as serving its area")])
+    if row["located"] and (place == "venue" or (place is None and _precise(row["details"]))):
         values |= {"location_precision": "venue", "postcode": row["postcode"], "geom": _point(row["id"])}
     group_id = int(conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
     if values["location_precision"] == "area":
@@ -216,6 +209,26 @@ def _create(conn: Connection, row: RowMapping) -> int:
             {"g": group_id, "c": area},
         )
     return group_id
+
+
+def _publish(
+    conn: Connection, actor: Actor, row: RowMapping, corrections: dict[str, Any] | None, place: str | None
+) -> str:
+    """Publish a group or space with the moderator's corrections; its first version records what they changed."""
+    kind = row["kind"]
+    fixed = approval.check_corrections(kind, corrections) if corrections else {}
+    place = approval.check_place(kind, place)
+    offer = approval.offered(kind, row["details"], row["contact"])
+    try:
+        with conn.begin_nested():
+            record_id = _create(conn, row, {**offer, **fixed}, place)
+    except (IntegrityError, DataError):
+        raise InvalidInput(
+            "A corrected value is not one the record allows", "Check the values against the lists offered."
+        ) from None
+    changed = approval.corrected(offer, fixed)
+    versions.write_version(conn, actor, kind, record_id, "create", {"corrected": changed} if changed else {})
+    return f"{kind}/{record_id}"
 
 
 def _empty(value: Any) -> bool:
@@ -243,12 +256,26 @@ def _merge(conn: Connection, actor: Actor, row: RowMapping, kind: str, record_id
 
 
 def approve(
-    conn: Connection, actor: Actor, submission_id: int, *, merge_into: tuple[str, int] | None = None
+    conn: Connection,
+    actor: Actor,
+    submission_id: int,
+    *,
+    merge_into: tuple[str, int] | None = None,
+    corrections: dict[str, Any] | None = None,
+    place: str | None = None,
 ) -> dict[str, Any]:
-    """Approve a submission: publish it (group, space), merge it into a record, or accept it (help)."""
+    """Approve a submission: publish it (group, space) with any corrections, merge it, or accept it (help).
+
+    ``corrections`` are fields of the new record (``approval.CORRECTABLE``), checked before anything is
+    written; ``place`` (groups) is venue or area. An accepted offer of help is left open for follow-up."""
     row = _find(conn, actor, submission_id, lock=True)
     _open(row)
     kind, filled = row["kind"], []
+    if (corrections or place is not None) and (kind == "help" or merge_into is not None):
+        raise InvalidInput(
+            "Corrections apply only to a new group or space",
+            "Approve an offer of help, or a merge, without corrections or place.",
+        )
     if kind == "help":
         if merge_into is not None:
             raise InvalidInput(
@@ -259,10 +286,12 @@ def approve(
         filled = _merge(conn, actor, row, *merge_into)
         outcome, published_as = "merged", f"{merge_into[0]}/{merge_into[1]}"
     else:
-        record_id = _create(conn, row)
-        versions.write_version(conn, actor, kind, record_id, "create", {})
-        outcome, published_as = "published", f"{kind}/{record_id}"
+        published_as = _publish(conn, actor, row, corrections, place)
+        outcome = "published"
     _decide(conn, actor, row, "approved", None, published_as)
+    if kind == "help":
+        conn.execute(text("UPDATE submissions SET follow_up = 'open' WHERE id = :i"), {"i": row["id"]})
+    notices.decided(conn, row["id"])
     audit.record(
         conn,
         actor,
@@ -270,7 +299,13 @@ def approve(
         object_type="submission",
         object_id=row["id"],
         district=row["district_code"],
-        detail={"kind": kind, "outcome": outcome, "published_as": published_as, "filled": filled},
+        detail={
+            "kind": kind,
+            "outcome": outcome,
+            "published_as": published_as,
+            "filled": filled,
+            "corrected": sorted(corrections or {}),
+        },
     )
     return {
         "id": row["id"],
@@ -312,6 +347,7 @@ def _settle(
     words = _words(*said)
     _open(row)
     _decide(conn, actor, row, status, words)
+    notices.decided(conn, row["id"])
     audit.record(
         conn,
         actor,

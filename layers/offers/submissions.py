@@ -24,6 +24,7 @@ from psycopg.types.json import Jsonb
 from layers.areas.lookup import lookup_point
 from layers.errors import InvalidInput, NotFound, RateLimited
 from layers.idempotency import earlier_answer
+from layers.offers import notices
 from layers.offers.forms import CONSENT_TEXT, DETAILS, HONEYPOT, Reply, validate
 from layers.settings import SubmissionSettings
 from layers.sql import sql
@@ -32,6 +33,9 @@ log = logging.getLogger("patchmap.submissions")
 
 REFERENCE_ALPHABET: Final = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L or U: easy to read out
 REFERENCE_LENGTH: Final = 8
+EMAILED: Final = (
+    " We have emailed you this reference, with a link to withdraw your offer if you change your mind."
+)
 NOUNS: Final = {"group": "suggestion", "space": "offer of a space", "help": "offer of help"}
 
 
@@ -74,6 +78,7 @@ class Receipt:
     message: str
     title: str
     stored: bool = True
+    emailed: bool = False  # an acknowledgement was queued to the email address given
 
 
 def submission_secret(settings: SubmissionSettings) -> bytes:
@@ -153,11 +158,13 @@ async def submit(
     limit: int,
     window_minutes: int,
     once: Idempotency | None = None,
+    notify: notices.Notify | None = None,
 ) -> Receipt:
     """Validate, locate and store an offer as pending, at most ``limit`` per client key per window.
 
     With ``once`` (a client's Idempotency-Key), a retry of the same request gets the first receipt and
-    stores nothing; the same key with another request is refused (InvalidInput).
+    stores nothing; the same key with another request is refused (InvalidInput). With ``notify``, an offer
+    with an email address gets an acknowledgement queued in the same transaction (``layers.offers.notices``).
     """
     if str(payload.get(HONEYPOT) or "").strip():
         log.info("trap field filled on a %s submission: nothing stored", kind)
@@ -200,12 +207,17 @@ async def submit(
         for _ in range(5):
             reference = new_reference()
             await cur.execute(sql("submission_insert.sql"), {**params, "reference": reference})
-            if await cur.fetchone() is not None:
+            if (inserted := await cur.fetchone()) is not None:
                 break
         else:  # 29**8 references: five clashes in a row means something else is wrong
             raise RuntimeError("could not draw an unused submission reference")
         title = str(details.get("name") or details.get("offer") or "")
-        receipt = Receipt(reference, kind, "pending", _message(kind, reference), title[:120])
+        emailed = notify is not None and await notices.acknowledge(
+            cur, submission_id=inserted["id"], reference=reference, kind=kind, details=details, contact=contact,
+            district_code=place.district_code, ward_code=place.ward_code, notify=notify,
+        )  # fmt: skip
+        message = _message(kind, reference) + (EMAILED if emailed else "")
+        receipt = Receipt(reference, kind, "pending", message, title[:120], emailed=emailed)
         if once is not None:
             done = {"scope": scope, "key": once.key, "status": 201, "response": Jsonb(asdict(receipt))}
             await cur.execute(sql("idempotency_done.sql"), done)

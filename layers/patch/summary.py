@@ -13,7 +13,7 @@ no point, the districts it serves, as in ``layers.access.scope.record_districts`
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -22,13 +22,13 @@ from layers.access.scope import Actor, require_district, require_user
 from layers.analysis import export
 from layers.analysis.tables import area_geometries, area_profile, overlay_table
 from layers.errors import NotFound
+from layers.offers import notices as offer_notices
 from layers.offers.moderation import DAY_NAMES
 from layers.sql import sql
 from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
 
 KEY_NEEDS = 5
 RECENT_CHANGES = 12
-LISTED = 50  # the most stale records or available spaces listed (the counts are of all)
 KIND_WORDS = {"group": "Groups", "hub": "Community hubs", "space": "Spaces to use"}
 SUBMISSION_WORDS = {"group": "A group", "space": "A space", "help": "An offer of help"}
 
@@ -89,16 +89,26 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def stale_records(records: list[dict[str, Any]], *, days: int, now: datetime | None = None) -> dict[str, Any]:
-    """Records not confirmed (or, if never confirmed, not added) within ``days``: oldest first."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
-    stale = sorted((r for r in records if r["confirmed_at"] < cutoff), key=lambda r: r["confirmed_at"])
+def stale_records(
+    conn: Connection, district: str, records: list[dict[str, Any]], *, days: int
+) -> dict[str, Any]:
+    """Records that need checking: never confirmed, or not confirmed within ``days``; never-confirmed first,
+    then the longest unconfirmed. One definition with ``GET /districts/{d}/stale``: both read
+    ``records_stale.sql``, so the page's count and the API's list agree. Every one is listed."""
+    rows = conn.execute(text(sql("records_stale.sql")), {"district": district, "days": days}).all()
+    by_key = {(r["kind"], r["id"]): r for r in records}
+    listed = [by_key[(r.kind, r.id)] | {"reason": r.reason} for r in rows if (r.kind, r.id) in by_key]
     return {
         "after_days": days,
-        "count": len(stale),
+        "count": len(listed),
         "records": [
-            {**_public(r), "confirmed_at": r["confirmed_at"].isoformat(), "ever_confirmed": r["confirmed"]}
-            for r in stale[:LISTED]
+            {
+                **_public(r),
+                "confirmed_at": r["confirmed_at"].isoformat(),
+                "ever_confirmed": r["confirmed"],
+                "reason": r["reason"],  # "no answer to two reminders" when freshness flagged it, else None
+            }
+            for r in listed
         ],
     }
 
@@ -106,7 +116,7 @@ def stale_records(records: list[dict[str, Any]], *, days: int, now: datetime | N
 def available_spaces(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Spaces whose status is 'available' now."""
     spaces = [r for r in records if r["kind"] == "space" and r["status"] == "available"]
-    return {"count": len(spaces), "spaces": [_public(r) for r in spaces[:LISTED]]}
+    return {"count": len(spaces), "spaces": [_public(r) for r in spaces]}
 
 
 def offered(kind: str, details: dict[str, Any]) -> dict[str, str]:
@@ -125,8 +135,10 @@ def pending_submissions(conn: Connection, district: str) -> dict[str, Any]:
     offered; never the contact."""
     rows = conn.execute(
         text(
-            "SELECT id, reference, kind, created_at, details FROM submissions "
-            "WHERE district_code = :d AND status = 'pending' ORDER BY created_at, reference"
+            "SELECT s.id, s.reference, s.kind, s.created_at, s.details, s.decision_reason, "
+            + offer_notices.REPLIES_COLUMN
+            + " FROM submissions s WHERE s.district_code = :d AND s.status = 'pending' "
+            "ORDER BY s.created_at, s.reference"
         ),
         {"d": district},
     ).all()
@@ -140,6 +152,9 @@ def pending_submissions(conn: Connection, district: str) -> dict[str, Any]:
                 "label": SUBMISSION_WORDS.get(r[2], r[2]),
                 "at": r[3].isoformat(),
                 "offer": offered(r[2], r[4] or {}),
+                # the question asked and the resident's answers (private: the patch covers its district)
+                "asked": r[5] if r[6] else None,
+                "replies": r[6] or [],
             }
             for r in rows
         ],
@@ -190,7 +205,7 @@ def patch_summary(
         "district": place,
         "key_needs": key_needs(conn, district),
         "assets": asset_counts(records),
-        "stale": stale_records(records, days=stale_after_days),
+        "stale": stale_records(conn, district, records, days=stale_after_days),
         "pending": pending_submissions(conn, district),
         "spaces_available": available_spaces(records),
         "recent_changes": recent_changes(conn, district),

@@ -16,6 +16,7 @@ import orjson
 from psycopg import AsyncConnection, AsyncRawCursor
 from psycopg.rows import tuple_row
 
+from layers.areas import contacts
 from layers.areas.lookup import AreaRef
 from layers.errors import InvalidInput
 from layers.formats import features as geojson
@@ -107,6 +108,7 @@ class _Page(TypedDict):
     offset: int
     more_results: bool
     more_serving: bool
+    contact: dict[str, Any] | None  # the place's named council contact (layers.areas.contacts.PUBLIC_FIELDS)
 
 
 class Nearby(_Page):
@@ -140,6 +142,7 @@ def parsed(found: NearbyText) -> Nearby:
         "offset": found["offset"],
         "more_results": found["more_results"],
         "more_serving": found["more_serving"],
+        "contact": found["contact"],
     }
 
 
@@ -210,12 +213,13 @@ async def nearby_assets(
         )  # fmt: skip
         results, more_results = await _run_free(conn, params)
         serving, more_serving = "[]", False
+        contact = await contacts.contact_at(conn, origin["lon"], origin["lat"])
     else:
         params = statement_params(
             params, searched, lon=origin["lon"], lat=origin["lat"], radius_m=radius_m, limit=limit,
             offset=offset, step_free=step_free, volunteers_wanted=volunteers_wanted,
         )  # fmt: skip
-        results, more_results, serving, more_serving = await _run(conn, params)
+        results, more_results, serving, more_serving, contact = await _run(conn, params)
     return {
         "origin": origin,
         "radius_m": float(radius_m),
@@ -228,6 +232,7 @@ async def nearby_assets(
         "offset": offset,
         "more_results": more_results,
         "more_serving": more_serving,
+        "contact": contacts.public(contact),
     }
 
 
@@ -257,8 +262,11 @@ def statement_params(
     }
 
 
-async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> tuple[str, bool, str, bool]:
-    """Run search_nearby.sql, prepared, in one round trip: (results, more_results, serving, more_serving).
+async def _run(
+    conn: AsyncConnection[Any], params: dict[str, Any]
+) -> tuple[str, bool, str, bool, dict[str, Any] | None]:
+    """Run search_nearby.sql, prepared, in one round trip: (results, more_results, serving, more_serving,
+    contact: the point's named council contact, or None).
 
     The two lists come as JSON text, built by the statement in the API's shape (NearbyResult, ServingGroup).
 
@@ -275,7 +283,7 @@ async def _run(conn: AsyncConnection[Any], params: dict[str, Any]) -> tuple[str,
     await cur.execute(text, [params[n] for n in names], prepare=True)
     row = await cur.fetchone()
     assert row is not None  # aggregates: always one row
-    return row[0], row[1], row[2], row[3]
+    return row[0], row[1], row[2], row[3], row[4]
 
 
 async def _run_free(conn: AsyncConnection[Any], params: dict[str, Any]) -> tuple[str, bool]:

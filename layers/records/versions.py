@@ -132,7 +132,7 @@ COMPUTED: Final = (
     "availability_public",
     "category_keys",
 )
-VERSION_COLUMNS: Final = "version, action, changed_at, changed_by, changes, snapshot"
+VERSION_COLUMNS: Final = "version, action, changed_at, changed_by, author_kind, changes, snapshot"
 _INSERT_VERSION = text(
     "INSERT INTO record_versions (object_type, object_id, version, action, changed_by, changes, snapshot) "
     "VALUES (:kind, :id, :version, :action, :by, :changes, :snapshot) "

@@ -2,7 +2,7 @@
 -- point at all (a group known only by the areas it serves gets no point, address, postcode or ward).
 -- Parameter (psycopg): id. No row: no such group.
 SELECT g.id, g.name, g.description, g.categories, g.communities_of_identity, g.communities_of_interest,
-       g.activities, g.meets_public AS meets, g.status, g.location_precision,
+       g.activities, g.meets_public AS meets, g.status, g.location_precision, g.venue_sample,
        CASE WHEN p.geom IS NOT NULL THEN g.venue_address END AS venue_address,
        CASE WHEN p.geom IS NOT NULL THEN coalesce(g.postcode, h.postcode) END AS postcode,
        ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, w.code AS ward_code, w.name AS ward_name,

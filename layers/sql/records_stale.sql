@@ -23,7 +23,11 @@ current AS (
   WHERE g.status <> 'closed'
     AND (l.parent_code = d.code OR (g.lsoa_code IS NULL AND g.id IN (SELECT group_id FROM served)))
 )
-SELECT c.kind, c.id, c.name, c.status, c.last_verified_at, c.created_at
-FROM current c, d
-WHERE c.last_verified_at IS NULL OR c.last_verified_at < d.since
+SELECT c.kind, c.id, c.name, c.status, c.last_verified_at, c.created_at,
+       CASE WHEN fr.flagged_at IS NOT NULL THEN 'no answer to two reminders' END AS reason
+FROM current c CROSS JOIN d
+-- flagged by layers.records.freshness: two reminders unanswered since the record was last confirmed
+LEFT JOIN freshness_reminders fr ON fr.object_type = c.kind AND fr.object_id = c.id AND fr.flagged_at IS NOT NULL
+  AND fr.first_sent_at >= coalesce(c.last_verified_at, c.created_at)
+WHERE c.last_verified_at IS NULL OR c.last_verified_at < d.since OR fr.flagged_at IS NOT NULL
 ORDER BY c.last_verified_at NULLS FIRST, c.kind, c.name, c.id

@@ -1,6 +1,7 @@
 -- Residents' nearby search, in one round trip: the nearest hubs, spaces and located groups to a point (list
 -- 'near'), and the groups with no venue that serve an area holding the point (list 'serving').
--- Public columns only: email, phone and private_contact are never selected.
+-- Public columns only: a record's email, phone and private_contact are never selected (the area contact's
+-- work email and phone are public by design: layers/areas/contacts.py).
 --
 -- Why it is fast: each table is read by an ordered GiST index scan on geom_bng (British National Grid,
 -- metres): ORDER BY geom_bng <-> origin LIMIT k, with the radius as an index condition (ST_DWithin on
@@ -19,7 +20,8 @@
 -- space_flag ('weekdays', 'evenings' or 'weekends'), costs (text[]): NULL for no filter; step_free,
 -- volunteers (booleans: true to filter).
 -- Returns one row: results and serving (each a JSON array, as text, of the public summaries the API sends:
--- layers/queries/search.py's NearbyResult and ServingGroup) and more_results, more_serving (booleans).
+-- layers/queries/search.py's NearbyResult and ServingGroup), more_results, more_serving (booleans) and
+-- contact (the point's named council contact, JSON, or NULL).
 -- Building the JSON here costs PostgreSQL less than handing 20-odd rows of 20 columns to Python costs the
 -- API (row objects, then dicts, then JSON again); meets and availability are read in their public shape,
 -- stored when each row is written (migration 0007).
@@ -154,8 +156,19 @@ WITH origin AS MATERIALIZED (
     ) r
   ) x
 )
--- one row: each list's page as JSON text (its first page - 1 items; a page-th item means there are more)
-SELECT n.results, n.more_results, v.serving, v.more_serving
+-- one row: each list's page as JSON text (its first page - 1 items; a page-th item means there are more),
+-- and the point's named council contact (layers/areas/contacts.py): a locality's holding the point if one
+-- has a contact, else the district's, as JSON (NULL when none is kept). The pieces are found first (GiST,
+-- OFFSET 0 keeps the subquery a subquery), then one primary-key probe of area_contacts for each.
+SELECT n.results, n.more_results, v.serving, v.more_serving,
+       (SELECT row_to_json(x) FROM (
+          SELECT c.area_code, a.name AS area_name, c.role_name, c.email, c.phone, c.office_hours
+          FROM (SELECT p.kind, p.code, p.name FROM area_pieces p
+                WHERE p.kind IN ('locality', 'district') AND ST_Intersects(p.geom, (SELECT geom FROM origin))
+                OFFSET 0) a
+          JOIN area_contacts c ON c.area_code = a.code
+          ORDER BY a.kind = 'locality' DESC, c.area_code
+          LIMIT 1) x) AS contact
 FROM (SELECT coalesce(json_agg(item ORDER BY pos) FILTER (WHERE pos < %(page)s::int), '[]')::text AS results,
              count(*) >= %(page)s::int AS more_results
       FROM near_items) n,

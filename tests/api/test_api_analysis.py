@@ -75,7 +75,9 @@ def test_area_profile(client: TestClient) -> None:
     assert body["area"]["code"] == MILE_CROSS and body["siblings_ranked"] == 13
     assert {"code": "E05005889", "name": "Wensum"} in body["neighbours"]
     assert any(a["kind"] == "hub" and not a["serves_only"] for a in body["assets"])
-    assert sum(a["serves_only"] for a in body["assets"]) == 70  # the groups serving Norwich
+    # the demo's groups with no point serve Norwich; those placed in Mile Cross (a venue or hub) are there
+    assert sum(a["serves_only"] and a["kind"] == "group" for a in body["assets"]) >= 1
+    assert any(a["kind"] == "group" and not a["serves_only"] for a in body["assets"])
     assert all(set(a) == {"kind", "id", "name", "subtype", "url", "serves_only"} for a in body["assets"])
     district = ok_body(client.get(f"/analysis/areas/{NORWICH}"), AreaProfile)
     assert district["area"]["kind"] == "district" and district["siblings_ranked"] == 7

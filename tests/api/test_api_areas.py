@@ -161,7 +161,8 @@ def test_subdivided_and_raw_lookup_sql_agree(settings: Settings) -> None:
     with psycopg.connect(settings.database.url) as db:
         for _ in range(150):
             params = {"lon": rng.uniform(minx, maxx), "lat": rng.uniform(miny, maxy)}
-            pieces = db.execute(sql("lookup_point.sql"), params).fetchall()
+            # kind, code, name (lookup_point.sql also gives each district's and locality's contact)
+            pieces = [row[:3] for row in db.execute(sql("lookup_point.sql"), params).fetchall()]
             raw = db.execute(sql("lookup_point_raw.sql"), params).fetchall()
             assert pieces == raw, params
 

@@ -36,6 +36,7 @@ NORWICH_POINT = (1.2930, 52.6309)
 #: Field names a public (anonymous) JSON answer may carry. A new name fails this test until someone has
 #: decided it is public and added it here.
 PUBLIC_FIELDS = {
+    "venue_sample",  # a group's venue is made up (the demo's groups): public so residents are told
     "access_2sfca", "access_e2sfca", "accessibility", "activities", "address", "age_max", "age_min",
     "approximate", "area", "areas", "areas_served", "assets", "assets_per_1000", "availability",
     "bivariate_class", "by_category", "capacity", "catchment_m", "categories", "category", "code",
@@ -66,6 +67,12 @@ PUBLIC_FIELDS = {
     "closed", "date", "reason", "ward_code", "booking", "weekly_hours", "slot_minutes", "min_minutes",
     "max_minutes", "lead_minutes", "horizon_days", "buffer_minutes", "to", "start", "end",
 }  # fmt: skip
+#: A named council contact (layers.areas.contacts.PUBLIC_FIELDS) is public by design (a council role, a work
+#: email and phone), so its fields are allowed only as the whole ``contact`` object of these answers (or the
+#: whole answer, ""), with exactly these keys; nowhere else. ("contact" itself stays off PUBLIC_FIELDS: a
+#: submission's private contact has that name.)
+AREA_CONTACT_FIELDS = {"area_code", "area_name", "role_name", "email", "phone", "office_hours"}
+AREA_CONTACT_AT = {"/areas/lookup": "contact", "/search/nearby": "contact", "/areas/{code}/contact": ""}
 #: Keys that are data, not field names: area codes, IoD keys, categories and kinds used as dict keys.
 DATA_KEY = re.compile(
     r"^(E\d{8}|SAMPLE-[A-Z-]+|[a-z_]+_(rank|decile)|population_[a-z0-9_]+|category:[a-z_-]+)$"
@@ -95,6 +102,7 @@ def _world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
     tokens: dict[str, str] = {}
     records: dict[str, dict[str, int]] = {NORWICH: {}, BRECKLAND: {}}
     references.clear()
+    user_ids: dict[str, int] = {}  # for the users pages and API (/users, /admin/users)
     with engine.begin() as conn:
         for persona, role, districts in (
             ("officer", "officer", []),
@@ -103,10 +111,11 @@ def _world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
             ("admin", "admin", []),
         ):
             email = f"{persona}-{tag}@example.gov.uk"
-            auth.create_user(
+            user_ids[persona] = auth.create_user(
                 conn, email=email, name=persona, role=role, password=PASSWORD, districts=districts
             )
             tokens[persona] = auth.create_token(conn, email, days=1)
+        records[NORWICH]["user"], records[BRECKLAND]["user"] = user_ids["norwich"], user_ids["breckland"]
         private = f'{{"email": "{MARKER}@example.com", "note": "{MARKER}"}}'
         for district, (lon, lat) in ((NORWICH, NORWICH_POINT), (BRECKLAND, BRECKLAND_POINT)):
             point = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
@@ -125,6 +134,12 @@ def _world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
                 f"VALUES (:ref, 'group', CAST(:d AS jsonb), CAST(:pc AS jsonb), {point}, :dist, 'x') RETURNING id"),
                 {**p, "ref": f"M{tag}{district[-2:]}", "d": f'{{"name": "{MARKER} group"}}', "dist": district},
             ).scalar_one()  # fmt: skip
+            records[district]["help"] = conn.execute(text(  # an accepted offer of help, followed up
+                "INSERT INTO submissions (reference, kind, status, follow_up, details, contact, geom, district_code,"
+                f" client_key) VALUES (:ref, 'help', 'approved', 'open', CAST(:d AS jsonb), CAST(:pc AS jsonb), {point},"
+                " :dist, 'x') RETURNING id"),
+                {**p, "ref": f"H{tag}{district[-2:]}", "d": '{"offer": "help", "share_contact": true}', "dist": district},
+            ).scalar_one()  # fmt: skip
         for district in (NORWICH, BRECKLAND):  # the space bookable on request, and a booking of it waiting
             r = records[district]
             r["resource"] = conn.exec_driver_sql(
@@ -139,6 +154,16 @@ def _world(settings: Settings, engine: Engine) -> Iterator[dict[str, Any]]:
             })  # fmt: skip
             booked = book(conn, request, settings=settings.booking, client=f"matrix-{district}")
             references[district] = booked["reference"]
+            r["room"] = conn.exec_driver_sql(  # a room of the hub, for the room forms
+                "INSERT INTO rooms (hub_id, name) VALUES (%(h)s, 'Matrix room') RETURNING id", {"h": r["hub"]}
+            ).scalar_one()
+            r["listing_change"] = (
+                conn.exec_driver_sql(  # an organiser's new name, waiting for the co-ordinator
+                    "INSERT INTO listing_changes (object_type, object_id, changes, district_code) VALUES ('group', "
+                    '%(g)s, \'{"name": ["old", "Renamed by the matrix"]}\', %(d)s) RETURNING id',
+                    {"g": r["group"], "d": district},
+                ).scalar_one()
+            )
     with TestClient(create_app(settings)) as client:
         yield {"client": client, "tokens": tokens, "records": records, "tag": tag, "engine": engine}
 
@@ -151,7 +176,9 @@ def _fill(path: str, district: str, records: dict[str, dict[str, int]]) -> str |
         "code": district, "district": district, "group_id": r["group"], "hub_id": r["hub"],
         "space_id": r["space"], "id": r["submission"], "submission_id": r["submission"], "ward": ward,
         "version": 1, "partner_id": r.get("partner", 999_999), "resource_id": r["resource"],
-        "reference": references[district],
+        "room_id": r["room"],
+        "reference": references[district], "offer_id": r["help"], "change_id": r["listing_change"],
+        "user_id": r.get("user"),
     }  # fmt: skip
     out = path
     for name in re.findall(r"\{(\w+)\}", path):
@@ -181,6 +208,19 @@ def _field_names(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
             yield from _field_names(v, f"{where}[]")
 
 
+def _without_area_contact(path: str, body: Any, seen: list[str]) -> Any:
+    """The answer without its area contact, once that is checked to hold exactly the contact's public fields."""
+    key = AREA_CONTACT_AT.get(path)
+    if key is None or not isinstance(body, dict):
+        return body
+    contact = body if key == "" else body.get(key)
+    if contact is None:
+        return body
+    assert set(contact) == AREA_CONTACT_FIELDS, (path, sorted(contact))
+    seen.append(path)
+    return {} if key == "" else {k: v for k, v in body.items() if k != key}
+
+
 def _get_paths(client: TestClient) -> list[str]:
     spec = client.app.openapi()  # type: ignore[attr-defined]
     return [p for p, ops in spec["paths"].items() if "get" in ops]
@@ -188,7 +228,7 @@ def _get_paths(client: TestClient) -> list[str]:
 
 def test_anonymous_answers_hold_only_public_fields_and_never_a_private_value(world: dict[str, Any]) -> None:
     client: TestClient = world["client"]
-    checked = 0
+    checked, contacts = 0, []
     for path in _get_paths(client):
         for district in (NORWICH, BRECKLAND):
             url = _fill(path, district, world["records"])
@@ -198,12 +238,13 @@ def test_anonymous_answers_hold_only_public_fields_and_never_a_private_value(wor
             assert r.status_code < 500, (url, r.text[:300])
             assert MARKER not in r.text, f"a private value reached {url}"
             if r.status_code == 200 and "json" in r.headers.get("content-type", ""):
-                for name, where in _field_names(r.json()):
+                for name, where in _field_names(_without_area_contact(path, r.json(), contacts)):
                     if name in PUBLIC_FIELDS or name in TAXONOMY_KEYS or DATA_KEY.match(name):
                         continue
                     pytest.fail(f"{url}: field {name!r} at {where or 'top'} is not on the public allow-list")
                 checked += 1
     assert checked >= 15
+    assert set(contacts) == set(AREA_CONTACT_AT), contacts  # the demo's Norwich contact was in each
 
 
 def test_private_field_names_are_not_on_the_allow_list() -> None:
@@ -223,11 +264,52 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/districts/{code}/partners"): {"name": "Matrix partner"},
     ("POST", "/bookings/{reference}/decline"): {"reason": "the hall is being painted"},
     ("PATCH", "/resources/{resource_id}"): {"price_per_hour": 99},
+    ("PUT", "/areas/{code}/contact"): {"role_name": "Matrix connector", "phone": "01632 960555"},
+    ("POST", "/help-offers/{offer_id}/introduce"): {"group_id": 1},
+    ("POST", "/help-offers/{offer_id}/close"): {"reason": "closed by the matrix"},
+    ("POST", "/users"): {"name": "Matrix user", "email": "matrix.user@example.gov.uk", "role": "officer"},
+    ("PATCH", "/users/{user_id}"): {"role": "admin"},
 }
 #: A valid form for each of the patch page's form posts.
 FORMS: dict[str, dict[str, str]] = {
     "/patch/{district}/bookings/{reference}/decline": {"reason": "the hall is being painted"},
     "/patch/{district}/resources/{resource_id}": {"price_per_hour": "99"},
+    "/patch/{district}/contacts/{code}": {"role_name": "Matrix connector", "phone": "01632 960555"},
+    "/patch/{district}/contacts/{code}/clear": {"csrf_token": ""},
+    # the record forms (api/routes/record_pages.py): a hub, a space, a group serving the district, a room
+    "/patch/{district}/hubs/new": {
+        "name": "Matrix form",
+        "place": "map",
+        "lon": "1.29",
+        "lat": "52.63",
+        "kind": "community_centre",
+        "operator_type": "unknown",
+    },
+    "/patch/{district}/spaces/new": {
+        "name": "Matrix form",
+        "place": "map",
+        "lon": "1.29",
+        "lat": "52.63",
+        "kind": "room",
+        "status": "available",
+    },
+    "/patch/{district}/groups/new": {
+        "name": "Matrix form",
+        "place": "area",
+        "areas": "E07000148",
+        "status": "active",
+    },
+    "/patch/{district}/hubs/{hub_id}/rooms/new": {"name": "Matrix room 2"},
+    "/patch/{district}/rooms/{room_id}/edit": {"name": "Matrix room renamed"},
+    "/patch/{district}/help-offers/{offer_id}/introduce": {"group_id": "1"},
+    "/patch/{district}/help-offers/{offer_id}/close": {"reason": "closed by the matrix"},
+    "/patch/{district}/listing-changes/{change_id}/reject": {"reason": "not this name"},
+    # the check page's approve-with-corrections (api/routes/moderation_pages.py): a valid correction of the group
+    "/patch/{district}/offers/{submission_id}": {
+        "name": "Matrix corrected",
+        "categories": "older-people",
+        "place": "area",
+    },
 }
 #: Writes anyone may make (residents' offers, signing in and out): not scoped to a district.
 OPEN_WRITES = {
@@ -238,9 +320,25 @@ OPEN_WRITES = {
     "/submissions/help",
     "/bookings",  # anyone may book; the booker's own changes need the manage token, not a role
     "/bookings/{reference}/cancel",
+    # a resident's own offer: by its reference and email, or by the emailed link's secret (tested in
+    # tests/api/test_offer_answers.py: another offer's, a used or an expired secret is refused, changing nothing)
+    "/offers/status",
+    "/offers/status/withdraw-link",
+    "/offers/withdraw",
+    "/offers/answer",
+    # an organiser's own listing: by the emailed link's secret and the session it starts, for one record only
+    # (tested in tests/api/test_organisers.py: another record, a used or an expired link is refused, unchanged)
+    "/organisers/sign-in",
+    "/organisers/session",
+    "/organisers/still-right",
+    "/organisers/listing/{kind}/{record_id}",
+    "/organisers/sign-out",
+    # a new user's password, by the emailed link's secret (tested in tests/api/test_users_admin.py: a used,
+    # expired, superseded or other purpose's link is refused and nothing changes)
+    "/set-password",
 }
-#: Reads of private things (a queue, versions, stale lists, partners): scoped like writes.
-SCOPED_READ = re.compile(r"^/(moderation|districts)/|/versions$|^/bookings$")
+#: Reads of private things (a queue, versions, stale lists, partners, users): scoped like writes.
+SCOPED_READ = re.compile(r"^/(moderation|districts)/|/versions$|^/bookings$|/help-offers$|^/(admin/)?users")
 
 
 def _scoped_calls(client: TestClient) -> list[tuple[str, str]]:
@@ -258,7 +356,8 @@ def _scoped_calls(client: TestClient) -> list[tuple[str, str]]:
 def _snapshot(engine: Engine, records: dict[str, int]) -> tuple[Any, ...]:
     """The district's matrix records as stored, and its bookings (a refused call must change none)."""
     tables = (("hub", "hubs"), ("space", "spaces"), ("group", "groups"), ("submission", "submissions"),
-              ("resource", "resources"))  # fmt: skip
+              ("resource", "resources"), ("help", "submissions"), ("room", "rooms"),
+              ("listing_change", "listing_changes"))  # fmt: skip
     with engine.connect() as conn:
         rows = [
             conn.execute(
@@ -270,7 +369,19 @@ def _snapshot(engine: Engine, records: dict[str, int]) -> tuple[Any, ...]:
             text("SELECT jsonb_agg(to_jsonb(b) ORDER BY id) FROM bookings b WHERE resource_id = :r"),
             {"r": records["resource"]},
         ).scalar_one()
-    return (*rows, bookings)
+    contacts = _contacts(engine)  # every area's named contact (PUT/DELETE /areas/{code}/contact, the forms)
+    with engine.connect() as conn:  # the users, their districts and set-password links (/users, /admin/users)
+        users = conn.execute(text(
+            "SELECT jsonb_agg(to_jsonb(u) - 'last_login_at' ORDER BY id), (SELECT count(*) FROM user_districts), "
+            "(SELECT count(*) FROM link_tokens WHERE purpose = 'set_password') FROM users u")).one()  # fmt: skip
+    return (*rows, bookings, contacts, tuple(users))
+
+
+def _contacts(engine: Engine) -> Any:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT jsonb_agg(to_jsonb(c) ORDER BY area_code) FROM area_contacts c")
+        ).scalar_one()
 
 
 def test_every_scoped_call_is_refused_across_districts_and_to_anonymous(world: dict[str, Any]) -> None:
@@ -287,7 +398,7 @@ def test_every_scoped_call_is_refused_across_districts_and_to_anonymous(world: d
             before = _snapshot(world["engine"], world["records"][district])
             headers = {"Authorization": f"Bearer {world['tokens'][persona]}"} if persona else {}
             query = {"district": district} if path in ("/moderation/queue", "/bookings") else {}
-            if path.startswith("/patch/"):  # the patch page's plain forms: pages, and sign-in for strangers
+            if path.startswith(("/patch/", "/admin/")):  # plain forms: pages, and sign-in for strangers
                 form = FORMS.get(path, {})
                 r = client.request(method, url, data=form, headers=headers, follow_redirects=False)
                 if persona is None:
@@ -297,7 +408,12 @@ def test_every_scoped_call_is_refused_across_districts_and_to_anonymous(world: d
                     )
                 else:
                     assert r.status_code in {403, 404}, (persona, method, url, r.status_code, r.text[:200])
-                    assert r.headers["content-type"].startswith("text/html")
+                    assert r.headers["content-type"].startswith("text/html"), (
+                        persona,
+                        method,
+                        url,
+                        r.text[:200],
+                    )
             else:
                 r = client.request(method, url, json=body, headers=headers, params=query)
                 expected = {401} if persona is None else {403, 404}
@@ -320,6 +436,8 @@ def test_the_same_calls_are_allowed_inside_the_district(world: dict[str, Any]) -
             ("POST", f"/groups/{r['group']}/confirm"),
             ("GET", f"/spaces/{r['space']}/versions"),
             ("GET", f"/districts/{NORWICH}/stale"),
+            ("GET", f"/districts/{NORWICH}/help-offers"),
+            ("GET", f"/patch/{NORWICH}/offers/{r['submission']}"),  # the check page (HTML)
         ):
             body = {"description": f"edited by {persona}"} if method == "PATCH" else None
             answer = client.request(method, url, json=body, headers=headers)

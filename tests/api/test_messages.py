@@ -122,10 +122,12 @@ def test_the_sender_job_runs_only_with_an_smtp_host(mail_db: DatabaseSettings, s
 
     assert [j.name for j in background.jobs(with_host, lambda: make_engine(mail_db), stop)] == [
         "booking expiry",
+        "freshness reminders",
         "message sender",
     ]
     assert [j.name for j in background.jobs(without, lambda: make_engine(mail_db), stop)] == [
-        "booking expiry"
+        "booking expiry",
+        "freshness reminders",
     ]
 
 

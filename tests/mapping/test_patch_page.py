@@ -195,8 +195,16 @@ def test_norwich_coordinator_sees_the_patch_with_its_panels(web: TestClient) -> 
     assert "Approved" in html and "District co-ordinator" in html  # the audit entry
     assert 'name="csrf_token"' in html and 'action="/auth/sign-out"' in html
     links = re.findall(r'(?:src|href|action)="([^"]*)"', html)
-    allowed = ("/", "#", "data:", "https://example.org", "https://www.openstreetmap.org")  # the tiles' credit
-    assert all(link.startswith(allowed) for link in links if link), links
+    allowed = (
+        "/",
+        "#",
+        "data:",
+        "https://example.org",
+        "https://www.openstreetmap.org",  # the tiles' credit
+        "mailto:",
+        "tel:",
+    )  # the area's named council contact (public)
+    assert [link for link in links if link and not link.startswith(allowed)] == []
     assert "FeatureCollection" not in html  # wards load from the API
 
 
@@ -226,8 +234,10 @@ def test_summary_json_has_every_panel(web: TestClient) -> None:
     assert set(kinds) == {"group", "hub", "space"} and all(kinds.values())
     assert summary.assets.total == sum(kinds.values())
     assert sum(c.count for c in summary.assets.by_category if c.kind == "hub") == kinds["hub"]
-    assert summary.stale.count == 1 and summary.stale.records[0].name == HOSTILE
-    assert summary.stale.records[0].ever_confirmed
+    # Needs checking: never confirmed (the demo's records), then the hub last confirmed two years ago; all listed.
+    stale = summary.stale.records
+    assert summary.stale.count == len(stale) > 100 and stale[-1].name == HOSTILE and stale[-1].ever_confirmed
+    assert not any(r.ever_confirmed for r in stale[:-1])
     assert [p.reference for p in summary.pending.submissions] == ["PM-TESTPEND"]
     assert summary.spaces_available.count == kinds["space"] > 0
     assert [c.action for c in summary.recent_changes][:1] == ["approve"]

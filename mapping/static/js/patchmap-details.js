@@ -47,7 +47,7 @@
 
   /* Sample data: the item says so (sample, or a source naming it), or the map's markers said so earlier. */
   function isSample(item) {
-    if (item.sample === true) return true;
+    if (item.sample === true || item.venue_sample === true) return true;
     if (sampleKeys[item.kind + "/" + item.id]) return true;
     var source = item.source || (item.provenance && item.provenance.source) || "";
     return typeof source === "string" && source.toLowerCase().indexOf("sample") !== -1;
@@ -320,7 +320,11 @@
   /* The full details of a place: what, when, where, cost, accessibility, contact and when last confirmed. */
   function details(item, labels) {
     var box = el("div", "pm-details");
-    if (isSample(item)) box.appendChild(el("p", "pm-sample-note", "Sample data: this is a made-up example, not a real place."));
+    if (item.venue_sample === true) {
+      box.appendChild(el("p", "pm-sample-note", "Sample venue: this group is real, but where it meets is made up for the demo."));
+    } else if (isSample(item)) {
+      box.appendChild(el("p", "pm-sample-note", "Sample data: this is a made-up example, not a real place."));
+    }
     if (item.description) box.appendChild(el("p", "pm-description", item.description));
     var dl = el("dl", "pm-facts");
     row(dl, "What", whatText(item, labels));
@@ -362,6 +366,14 @@
     var confirmed = dateText(item.last_verified_at);
     row(dl, "Checked", confirmed ? "Last confirmed " + confirmed : "Not yet confirmed");
     box.appendChild(dl);
+    if (["group", "hub", "space"].indexOf(item.kind) !== -1 && item.id) {  /* the organiser asks for an emailed link to update this listing (/organisers/...) */
+      var own = el("p", "pm-organiser-link", "Run this " + (item.kind === "hub" ? "place" : item.kind) + "? ");
+      var update = el("a", null, "Update this listing");
+      update.href = "/organisers/sign-in?kind=" + encodeURIComponent(item.kind) + "&id=" + encodeURIComponent(item.id);
+      update.appendChild(el("span", "pm-visually-hidden", " (" + item.name + ")"));
+      own.appendChild(update);
+      box.appendChild(own);
+    }
     return box;
   }
 

@@ -137,7 +137,9 @@
       head.appendChild(el("strong", null, "Version " + v.version));
       head.appendChild(document.createTextNode(
         (i === 0 ? " (now)" : "") + ": " + (ACTIONS[v.action] || v.action) + ", " + when(v.changed_at) + ", " +
-        (v.changed_by === null || v.changed_by === undefined ? "as imported" : "by user " + v.changed_by) + "."));
+        (v.author_kind === "organiser" ? "by the listing's organiser" :
+         v.author_kind === "system" ? "by Patchmap" :
+         v.changed_by === null || v.changed_by === undefined ? "as imported" : "by user " + v.changed_by) + "."));
       item.appendChild(head);
       var fields = Object.keys(v.changes || {});
       if (fields.length) {

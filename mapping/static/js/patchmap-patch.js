@@ -165,7 +165,8 @@
     } else if (action === "reject") {
       parts.push("not published. The reason is kept with the offer.");
     } else {
-      parts.push("send the question to the resident using their contact. The offer can be decided when they reply.");
+      parts.push("the question is emailed to the resident if they gave an email address (if not, use their contact). " +
+        "Their answer will be shown with the offer, which can be decided then.");
     }
     this.li.querySelector(".pm-mod-actions").remove();
     this.li.classList.add("is-decided", "is-" + action);

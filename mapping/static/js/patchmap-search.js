@@ -179,6 +179,7 @@
       this.map.fitBounds(L.latLng(centre).toBounds(radius * 2), { animate: false });
     }
     this.query = { origin: centre, radius: radius, label: query.label, base: query };
+    if (!append) this.showContact(body.contact, o, query.label);
     results.forEach(function (r) { self.items[U.keyOf(r)] = r; });
     serving.forEach(function (g) { self.items[U.keyOf(g)] = Object.assign({ serves_your_area: true }, g); });
     var onMap = Object.keys(this.items).map(function (k) { return self.items[k]; })
@@ -279,7 +280,33 @@
     }
   };
 
+  /* The searched place's named council contact (the search answer's contact), under the place's ward name
+   * when a lookup of the point gives one (a postcode or "the middle of the map" says less). */
+  ResidentMap.prototype.showContact = function (contact, origin, label) {
+    var self = this;
+    var box = $("pm-area-contact");
+    this.contactAsked = null;
+    box.hidden = !contact;
+    if (!contact) return;
+    $("pm-area-contact-place").textContent = label;
+    $("pm-area-contact-role").textContent = contact.role_name;
+    [["email", contact.email, "mailto:"], ["phone", contact.phone, "tel:"]].forEach(function (w) {
+      var item = $("pm-area-contact-" + w[0]);
+      var link = item.querySelector("a");
+      link.textContent = w[1] || "";
+      link.href = w[1] ? w[2] + (w[0] === "phone" ? w[1].replace(/[^0-9+]/g, "") : w[1]) : "#pm-area-contact";
+      item.hidden = !w[1];
+    });
+    $("pm-area-contact-hours").textContent = contact.office_hours ? "Office hours: " + contact.office_hours : "";
+    $("pm-area-contact-hours").hidden = !contact.office_hours;
+    var asked = this.contactAsked = {};
+    C.getJSON(C.withParams(this.config.areasUrl + "/lookup", { lat: origin.lat, lon: origin.lon })).then(function (found) {
+      if (self.contactAsked === asked && found && found.ward) $("pm-area-contact-place").textContent = found.ward.name;
+    }).catch(function () { /* the label stays */ });
+  };
+
   ResidentMap.prototype.clearSearch = function () {
+    this.showContact(null);
     this.free = null;
     this.mode = "browse";
     this.query = null;

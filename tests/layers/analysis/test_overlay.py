@@ -85,7 +85,9 @@ def test_population_matches_geopandas_overlay(norwich: OverlayResult, real) -> N
     assert np.allclose(got.sort_index(), expected.sort_index(), rtol=1e-6)
 
 
-def test_counts_match_a_spatial_join_and_groups_count_where_they_serve(norwich: OverlayResult, real) -> None:  # type: ignore[no-untyped-def]
+def test_counts_match_a_spatial_join_and_groups_count_where_they_serve(
+    norwich: OverlayResult, real, engine
+) -> None:  # type: ignore[no-untyped-def]
     a = real["assets"]
     points = gpd.GeoDataFrame(a, geometry=gpd.points_from_xy(a["x"], a["y"]), crs=27700)
     joined = gpd.sjoin(points, real["wards"][["WD13CD", "geometry"]], predicate="within")
@@ -94,8 +96,30 @@ def test_counts_match_a_spatial_join_and_groups_count_where_they_serve(norwich: 
     for code in t.index:
         assert t.loc[code, "hubs"] == expected.get("hub", pd.Series(dtype=int)).get(code, 0)
         assert t.loc[code, "spaces"] == expected.get("space", pd.Series(dtype=int)).get(code, 0)
-    # the demo's 70 groups have no venue and serve Norwich: each counts once in each of its wards
-    assert (t["groups"] == 70).all()
+    # the demo's groups: one with a point (a venue or hub: layers/importers/demo_groups.py) counts in the ward
+    # holding it; one without serves Norwich and counts once in each of its wards
+    with engine.connect() as c:
+        placed = pd.DataFrame(
+            c.execute(
+                text(
+                    "SELECT ST_X(geom_bng) x, ST_Y(geom_bng) y FROM groups WHERE geom IS NOT NULL AND status = 'active'"
+                )
+            ).all()
+        )
+        serving = c.execute(
+            text(
+                "SELECT count(DISTINCT g.id) FROM groups g JOIN group_areas ga ON ga.group_id = g.id JOIN areas s "
+                "ON s.id = ga.area_id WHERE g.geom IS NULL AND g.status = 'active' AND s.code = 'E07000148'"
+            )
+        ).scalar_one()
+    at = gpd.sjoin(
+        gpd.GeoDataFrame(placed, geometry=gpd.points_from_xy(placed["x"], placed["y"]), crs=27700),
+        real["wards"][["WD13CD", "geometry"]],
+        predicate="within",
+    )["WD13CD"].value_counts()
+    assert len(placed) >= 30 and serving >= 1
+    for code in t.index:
+        assert t.loc[code, "groups"] == at.get(code, 0) + serving, code
     per_1000 = 1000 * t["assets"] / t["population_total"]
     assert np.allclose(t["assets_per_1000"], per_1000, rtol=1e-12)
 
