@@ -219,6 +219,12 @@ class PeopleSettings(BaseSettings):
     freshness_interval_s: float = Field(
         default=3600.0, gt=0, description="how often the app looks for listings to remind (seconds)"
     )
+    status_lookup_limit: int = Field(
+        default=10, ge=1, description="a resident's offer status lookups allowed per client in the window"
+    )
+    status_lookup_window_minutes: int = Field(
+        default=15, ge=1, le=1440, description="the window of status_lookup_limit (minutes)"
+    )
 
 
 class Settings(BaseSettings):

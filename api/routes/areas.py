@@ -120,8 +120,10 @@ async def lookup_area(request: Request) -> queries.Lookup:
     # The hot path takes its connection straight from the pool and its parameters as one model, parsed by
     # api.deps.parse_query: the Conn dependency's generator machinery, and FastAPI's own parameter parsing,
     # each cost a tenth or more of the request's CPU time here (bench/lookup.py measures the whole).
+    # The search pool's connections plan a prepared statement once (force_generic_plan): planning the point
+    # lookup cost more than running it (about 0.19 ms against 0.24 ms; BENCHMARKS.md "named council contact").
     point = parse_query(LookupQuery, request)
-    async with pooled(request) as conn:
+    async with pooled(request, search=True) as conn:
         return await queries.lookup(conn, lon=point.lon, lat=point.lat, postcode=point.postcode)
 
 

@@ -19,8 +19,6 @@ from api.errors import headers_of, status_of
 from api.html import FORM_ONLY, FORM_POST, html_page
 from layers.errors import InvalidInput, PatchmapError
 from layers.offers import residents
-from layers.offers.residents import Lookups
-from layers.offers.submissions import client_key
 from mapping import offer_pages
 
 router = APIRouter(prefix="/offers", tags=["offer pages"])
@@ -59,17 +57,14 @@ def _problem(request: Request, exc: PatchmapError, reference: str = "") -> Respo
     return html_page(request, html, status_code=status_of(exc), headers={**SECRET, **headers_of(exc)})
 
 
-def _lookups(request: Request) -> Lookups:
-    """This app's count of status lookups per client (made on first use)."""
-    found: Lookups | None = getattr(request.app.state, "offer_lookups", None)
-    if found is None:
-        found = request.app.state.offer_lookups = Lookups()
-    return found
-
-
-def _count_lookup(request: Request) -> None:
+async def _count_lookup(request: Request, work: Work) -> None:
+    """Count one status lookup by this client (kept in the database); RateLimited when one too many."""
     secret: bytes = request.app.state.submission_secret
-    _lookups(request).check(client_key(secret, request.client.host if request.client else ""))
+    people = request.app.state.settings.people
+    key = residents.lookup_key(secret, request.client.host if request.client else "")
+    await work.run(
+        residents.count_lookup, key, people.status_lookup_limit, people.status_lookup_window_minutes
+    )
 
 
 @router.get("/status", response_class=HTMLResponse)
@@ -94,7 +89,7 @@ async def check_status(
             raise InvalidInput(
                 "Enter your reference and email address", "Both are needed to find your offer."
             )
-        _count_lookup(request)
+        await _count_lookup(request, work)
         view = await work.run(residents.offer_status, reference, email)
     except PatchmapError as exc:
         page = offer_pages.status_page(reference=reference, problem=(exc.message, exc.detail))
@@ -114,7 +109,7 @@ async def send_withdraw_link(
     """Email a new single-use link to withdraw an open offer (older links stop working), from the status page
     (its form carries a keyed hash of the reference and email address, not the address)."""
     try:
-        _count_lookup(request)
+        await _count_lookup(request, work)
         key: bytes = request.app.state.submission_secret
         view = await work.run(residents.send_withdraw_link, reference, proof, key)
     except PatchmapError as exc:

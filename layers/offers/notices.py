@@ -23,6 +23,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
+from urllib.parse import urlencode
 
 from psycopg import AsyncCursor
 from sqlalchemy import Connection, Engine, text
@@ -197,12 +198,27 @@ def _send(conn: Connection, f: dict[str, Any], event: str, subject: str, body: s
     enqueue(conn, key=key, to=f["contact"]["email"], role=ROLE, subject=subject, body=body, **params)
 
 
-def _record_url(notify: Notify, published_as: str | None) -> str | None:
-    """The public address of a published group or space ("group/12" -> .../groups/12)."""
+_WHERE_ON_MAP = {
+    "group": "SELECT g.name, coalesce(g.postcode, h.postcode, w.name) AS place FROM groups g "
+    "LEFT JOIN hubs h ON h.id = g.hub_id LEFT JOIN areas w ON w.kind = 'ward' AND w.code = g.ward_code "
+    "WHERE g.id = :i",
+    "space": "SELECT s.name, coalesce(s.postcode, w.name) AS place FROM spaces s "
+    "LEFT JOIN areas w ON w.kind = 'ward' AND w.code = s.ward_code WHERE s.id = :i",
+}
+
+
+def _record_url(conn: Connection, notify: Notify, published_as: str | None) -> str | None:
+    """The residents' map searching where a published group or space is, for its name ("group/12" ->
+    .../?where=NR3+2AD&q=Knit+and+natter), so the resident sees it among its neighbours on the map."""
     if not published_as or "/" not in published_as:
         return None
     kind, record_id = published_as.split("/", 1)
-    return notify.url(f"/{kind}s/{record_id}") if kind in ("group", "space") else None
+    if kind not in _WHERE_ON_MAP or not record_id.isdigit():
+        return None
+    row = conn.execute(text(_WHERE_ON_MAP[kind]), {"i": int(record_id)}).mappings().first()
+    if row is None or not row["place"]:
+        return None
+    return notify.url("/?" + urlencode({"where": row["place"], "q": row["name"]}))
 
 
 def decided(conn: Connection, submission_id: int) -> None:
@@ -218,7 +234,7 @@ def decided(conn: Connection, submission_id: int) -> None:
     about = f" \u201c{title_of(f['details'])}\u201d" if title_of(f["details"]) else ""
     contact = contact_for(conn, f["district_code"], f["ward_code"])
     if status == "approved":
-        record = _record_url(notify, f["published_as"])
+        record = _record_url(conn, notify, f["published_as"])
         if f["kind"] == "help":
             what = (
                 f"Good news: your {noun}{about} has been accepted. It stays private: it is not shown on the "

@@ -2,7 +2,7 @@
 
 - **Status** by reference and email: an unknown reference and a wrong email get the same ``NotFound`` (so the
   answer tells nothing about whose offer it is). The email is compared, never logged or returned. Lookups
-  are limited per client (``Lookups``, counted in this process, keyed by the HMAC of the client's address).
+  are limited per client (``count_lookup``: kept in the database, keyed by the HMAC of the client's address).
 - **Withdraw** from the single-use link in the acknowledgement: only a pending offer or one waiting for the
   resident's answer; an accepted one says who to contact instead. One audit row (actor: the resident).
 - **Answer** a moderator's question from the link in that message: the answer is kept in
@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-import time
-from collections import deque
 from typing import Any, Final
 
 from sqlalchemy import Connection, RowMapping, text
 
-from layers.access import audit, links
+from layers.access import audit, limits, links
 from layers.access.scope import RESIDENT
 from layers.areas.contacts import contact_for
 from layers.errors import Conflict, InvalidInput, NotFound, RateLimited
@@ -32,7 +29,7 @@ from layers.offers import notices
 OPEN: Final = ("pending", "needs_info")
 MAX_ANSWER: Final = 2000
 LOOKUP_LIMIT: Final = 10
-LOOKUP_WINDOW_S: Final = 15 * 60
+LOOKUP_WINDOW_MIN: Final = 15
 RESENDS_PER_DAY: Final = 3
 NOT_FOUND: Final = (
     "We couldn't find an offer with that reference and email address",
@@ -52,31 +49,18 @@ ROW: Final = (
 )
 
 
-class Lookups:
-    """At most ``limit`` status lookups per client key in ``window_s`` seconds (this process's count)."""
+def lookup_key(secret: bytes, client: str) -> str:
+    """The keyed hash standing for a client looking up offers (kept in login_attempts; no address stored)."""
+    return hmac.new(secret, f"offer-status\x00{client}".encode(), hashlib.sha256).hexdigest()
 
-    def __init__(self, limit: int = LOOKUP_LIMIT, window_s: float = LOOKUP_WINDOW_S) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def check(self, client: str) -> None:
-        """Count one lookup by ``client``; RateLimited when it is one too many."""
-        now = time.monotonic()
-        with self._lock:
-            for key in [k for k, q in self._seen.items() if not q or q[-1] <= now - self.window_s]:
-                del self._seen[key]
-            seen = self._seen.setdefault(client, deque())
-            while seen and seen[0] <= now - self.window_s:
-                seen.popleft()
-            if len(seen) >= self.limit:
-                wait = int(seen[0] + self.window_s - now) + 1
-                raise RateLimited(
-                    "You have looked up offers many times in a short time",
-                    f"Please try again in {max(1, wait // 60)} minutes.",
-                    retry_after_s=max(1, wait),
-                )
-            seen.append(now)
+def count_lookup(conn: Connection, key: str, limit: int = LOOKUP_LIMIT, window_minutes: int = LOOKUP_WINDOW_MIN) -> None:  # fmt: skip
+    """Count one status lookup by a client; RateLimited when it is one too many (every worker counts alike)."""
+    limits.count_or_refuse(
+        conn, key, limit=limit, window_minutes=window_minutes,
+        message="You have looked up offers many times in a short time",
+        detail=f"Please try again in {window_minutes} minutes.",
+    )  # fmt: skip
 
 
 def normal_reference(reference: str) -> str:

@@ -26,10 +26,11 @@ from typing import Any, Final
 from sqlalchemy import Connection, bindparam, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 
-from layers.access import audit, links
+from layers.access import audit, limits, links
 from layers.access.auth import digest
 from layers.access.scope import Actor, record_districts, require_district, require_user
-from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthorized
+from layers.areas.postcodes import normalise_postcode
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from layers.messages.outbox import enqueue
 from layers.records import freshness
 from layers.records.freshness import link_url
@@ -134,19 +135,11 @@ def organiser_email(record: Mapping[str, Any]) -> str | None:
 
 def _rate_limit(conn: Connection, key: str, limit: int, window_minutes: int) -> None:
     """RateLimited when this client asked ``limit`` times in the window; else counts this request."""
-    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%(k)s, 2))", {"k": key})
-    since = f"{int(window_minutes)} minutes"
-    asked = conn.execute(
-        text("SELECT count(*) FROM login_attempts WHERE key = :k AND at > now() - CAST(:w AS interval)"),
-        {"k": key, "w": since},
-    ).scalar_one()
-    if asked >= limit:
-        raise RateLimited(
-            f"You have asked for {limit} links in the last {window_minutes} minutes",
-            "Please wait, then try again. Each link we sent still works.",
-            retry_after_s=window_minutes * 60,
-        )
-    conn.execute(text("INSERT INTO login_attempts (key, succeeded) VALUES (:k, true)"), {"k": key})
+    limits.count_or_refuse(
+        conn, key, limit=limit, window_minutes=window_minutes,
+        message=f"You have asked for {limit} links in the last {window_minutes} minutes",
+        detail="Please wait, then try again. Each link we sent still works.",
+    )  # fmt: skip
 
 
 def client_key(secret: bytes, client: str) -> str:
@@ -365,6 +358,13 @@ def form_values(kind: str, current: Mapping[str, Any], form: Mapping[str, list[s
     if "name" in values and not values["name"]:
         problems.append(("name", PROBLEMS["name"]))
         values.pop("name")
+    if values.get("postcode"):  # stored as Royal Mail writes it (NR3 2AD), or a problem beside the box
+        postcode = normalise_postcode(values["postcode"])
+        if postcode is None:
+            problems.append(("postcode", PROBLEMS["postcode"]))
+            values.pop("postcode")
+        else:
+            values["postcode"] = postcode
     checked: dict[str, Any] = {}
     for f, v in values.items():
         if f == "meets" and problems:
@@ -474,6 +474,25 @@ def pending_changes(conn: Connection, actor: Actor, district: str) -> list[dict[
     ]  # fmt: skip
 
 
+_MOVE: Final = {
+    # a hub or a space is where its postcode is; a group only when it meets at its own venue (not a hub's
+    # point, and never one shown by area only)
+    kind: text(
+        f"UPDATE {table} t SET geom = p.geom FROM postcodes p WHERE t.id = :i AND p.postcode = :pc"
+        + (" AND t.location_precision = 'venue'" if kind == "group" else "")
+        + " AND NOT ST_Equals(t.geom, p.geom)"
+    )
+    for kind, table in (("group", "groups"), ("hub", "hubs"), ("space", "spaces"))
+}
+
+
+def _move_to_postcode(conn: Connection, kind: str, record_id: int, postcode: str) -> bool:
+    """Move the record's point to its new postcode's (an approved change of place); whether it moved. A postcode
+    Patchmap does not know leaves the point as it was (the co-ordinator can place it on the record's page)."""
+    known = normalise_postcode(postcode)
+    return known is not None and conn.execute(_MOVE[kind], {"i": record_id, "pc": known}).rowcount > 0
+
+
 def decide_change(
     conn: Connection,
     actor: Actor,
@@ -503,8 +522,11 @@ def decide_change(
     kind, record_id = row["object_type"], row["object_id"]
     record = snapshot(conn, kind, record_id)
     version = None
+    moved = False
     if approve:
         values = {f: v[1] for f, v in row["changes"].items() if f in REVIEWED.get(kind, ())}
+        if values.get("postcode"):
+            moved = _move_to_postcode(conn, kind, record_id, values["postcode"])
         version = apply_changes(conn, actor, kind, record_id, parse_changes(kind, values))
         if version is not None:
             conn.execute(_SET_AUTHOR, {"k": kind, "i": record_id, "v": version["version"]})
@@ -515,7 +537,7 @@ def decide_change(
     )  # fmt: skip
     audit.record(conn, actor, "listing-change-approve" if approve else "listing-change-reject",
                  object_type=kind, object_id=record_id, district=district,
-                 detail={"listing_change": change_id, "source": "organiser",
+                 detail={"listing_change": change_id, "source": "organiser", "moved_to_postcode": moved,
                          "version": version["version"] if version else None})  # fmt: skip
     now = snapshot(conn, kind, record_id) if approve else record
     _tell_organiser(conn, now, kind, change_id, approve, reason, public_url, district)

@@ -7,8 +7,14 @@
 -- office_hours, NULL when none) per area; no rows when nothing holds the point. A point on a shared edge,
 -- or on a cut between two pieces of one area, touches both: hence DISTINCT ON (kind, code). Which contact a place is given
 -- (a locality's, else the district's) is decided by layers/areas/lookup.py.
+-- The contact is a LATERAL subquery with LIMIT 1 so that even a generic plan probes area_contacts' primary key
+-- once per district or locality piece (a plain LEFT JOIN let the generic plan hash the whole table).
 SELECT DISTINCT ON (p.kind, p.code) p.kind, p.code, p.name, c.role_name, c.email, c.phone, c.office_hours
 FROM area_pieces p
-LEFT JOIN area_contacts c ON c.area_code = p.code AND p.kind IN ('district', 'locality')
+LEFT JOIN LATERAL (
+  SELECT role_name, email, phone, office_hours FROM area_contacts
+  WHERE area_code = p.code AND p.kind IN ('district', 'locality')
+  LIMIT 1
+) c ON true
 WHERE ST_Intersects(p.geom, ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326))
 ORDER BY 1, 2

@@ -93,11 +93,12 @@ WITH origin AS MATERIALIZED (
   ORDER BY metres, kind, id
   OFFSET %(offset)s::int LIMIT %(page)s::int
 ), here AS MATERIALIZED (
-  -- the areas holding the point, of every kind (ward, district, LSOA, county, custom locality)
+  -- the areas holding the point, of every kind (ward, district, LSOA, county, custom locality): for the
+  -- groups serving them and for the point's named council contact
   SELECT DISTINCT a.area_id, a.kind::text AS kind, a.code, a.name,
          array_position(ARRAY['lsoa', 'ward', 'locality', 'district', 'county'], a.kind::text) AS area_rank
   FROM area_pieces a
-  WHERE %(groups)s::boolean AND ST_Intersects(a.geom, (SELECT geom FROM origin))
+  WHERE ST_Intersects(a.geom, (SELECT geom FROM origin))
 ), serving AS (
   -- each group once, with the most local of the areas it serves here; LATERAL makes the few areas drive
   -- the join (group_areas by area_id, then groups by id) whatever the planner guesses of a generic plan
@@ -107,7 +108,7 @@ WITH origin AS MATERIALIZED (
   FROM here
   CROSS JOIN LATERAL (
     SELECT g.* FROM group_areas ga JOIN groups g ON g.id = ga.group_id
-    WHERE ga.area_id = here.area_id
+    WHERE %(groups)s::boolean AND ga.area_id = here.area_id
       -- exactly the groups the 'near' list cannot place: no public venue or hub point
       -- The filters repeat the 'near' list's on purpose: inline, each branch's plan tests them beside its own
       -- access path (the nearest-neighbour index there, group_areas here); a shared SQL function would have
@@ -158,15 +159,17 @@ WITH origin AS MATERIALIZED (
 )
 -- one row: each list's page as JSON text (its first page - 1 items; a page-th item means there are more),
 -- and the point's named council contact (layers/areas/contacts.py): a locality's holding the point if one
--- has a contact, else the district's, as JSON (NULL when none is kept). The pieces are found first (GiST,
--- OFFSET 0 keeps the subquery a subquery), then one primary-key probe of area_contacts for each.
+-- has a contact, else the district's, as JSON (NULL when none is kept). The areas are those of "here" (no
+-- second probe of area_pieces); LATERAL ... LIMIT 1 makes each a primary-key probe of area_contacts.
 SELECT n.results, n.more_results, v.serving, v.more_serving,
        (SELECT row_to_json(x) FROM (
           SELECT c.area_code, a.name AS area_name, c.role_name, c.email, c.phone, c.office_hours
-          FROM (SELECT p.kind, p.code, p.name FROM area_pieces p
-                WHERE p.kind IN ('locality', 'district') AND ST_Intersects(p.geom, (SELECT geom FROM origin))
-                OFFSET 0) a
-          JOIN area_contacts c ON c.area_code = a.code
+          FROM here a
+          CROSS JOIN LATERAL (
+            SELECT area_code, role_name, email, phone, office_hours FROM area_contacts
+            WHERE area_code = a.code AND a.kind IN ('locality', 'district')
+            LIMIT 1
+          ) c
           ORDER BY a.kind = 'locality' DESC, c.area_code
           LIMIT 1) x) AS contact
 FROM (SELECT coalesce(json_agg(item ORDER BY pos) FILTER (WHERE pos < %(page)s::int), '[]')::text AS results,

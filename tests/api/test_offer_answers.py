@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,8 +24,7 @@ from sqlalchemy import Engine, text
 from api.main import create_app
 from layers.access import auth
 from layers.db import make_engine
-from layers.offers.residents import Lookups
-from layers.settings import AccessSettings, Settings, SubmissionSettings
+from layers.settings import AccessSettings, PeopleSettings, Settings, SubmissionSettings
 from tests.conftest import SUITE_LOG
 from tests.layers.messages.mailroom import WAIT_S, Inbox, SmtpServer
 from tests.live_app import demo_database
@@ -76,6 +76,7 @@ def own_settings(server_url: str, smtp_server: SmtpServer) -> Iterator[Settings]
         submissions=SubmissionSettings(submission_secret="a test secret", submission_limit=1000),
         mail=smtp_server.mail(mail_interval_s=0.05),
         access=AccessSettings(secure_cookies=False),
+        people=PeopleSettings(status_lookup_limit=10_000),
     ) as s:
         yield s
 
@@ -92,7 +93,6 @@ def own_engine(own_settings: Settings) -> Iterator[Engine]:
 def api(own_settings: Settings) -> Iterator[TestClient]:
     """A client on the app (status lookups effectively unlimited: one test checks the limit on its own app)."""
     with TestClient(create_app(own_settings)) as c:
-        c.app.state.offer_lookups = Lookups(limit=10_000)  # type: ignore[attr-defined]
         yield c
 
 
@@ -277,7 +277,14 @@ def test_each_decision_sends_its_message(
                     json={"question": question}).status_code == 200  # fmt: skip
 
     yes = body_of(mail_to(smtp_server, accepted, "has been accepted")[0])
-    assert refs[accepted] in yes and f"/{record.split('/')[0]}s/{record.split('/')[1]}" in yes
+    assert refs[accepted] in yes
+    # the link is the residents' map, searching where the group is for its name (not a JSON record)
+    link = re.search(r"(https?://\S+/\?where=\S+)", yes)
+    assert link, yes
+    asked_for = parse_qs(urlsplit(link.group(1)).query)
+    name, ward = scalar(own_engine, "SELECT g.name || '|' || w.name FROM groups g JOIN areas w ON w.kind = 'ward' "
+                        "AND w.code = g.ward_code WHERE g.id = :i", i=int(record.split("/")[1])).split("|")  # fmt: skip
+    assert asked_for == {"where": [ward], "q": [name]}
     no = body_of(mail_to(smtp_server, rejected, "was not accepted")[0])
     assert f"The reason: {reason}" in no and CONTACT_ROLE in no
     q = body_of(mail_to(smtp_server, asked, "A question about")[0])
@@ -410,13 +417,19 @@ def test_status_by_reference_and_email(
 
 
 def test_status_lookups_are_limited_per_client(own_settings: Settings) -> None:
-    with TestClient(create_app(own_settings)) as c:
-        c.app.state.offer_lookups = Lookups(limit=3)  # type: ignore[attr-defined]
-        codes = [c.post("/offers/status", data={"reference": "PM-ZZZZZZZZ", "email": "a@example.org"}).status_code
-                 for _ in range(4)]  # fmt: skip
+    """The limit is kept in the database: a second app (another worker, or after a restart) counts on; another
+    client is not limited."""
+    limited_settings = own_settings.model_copy(update={"people": PeopleSettings(status_lookup_limit=3)})
+    form = {"reference": "PM-ZZZZZZZZ", "email": "a@example.org"}
+    with TestClient(create_app(limited_settings), client=("198.51.100.7", 50000)) as c:
+        codes = [c.post("/offers/status", data=form).status_code for _ in range(2)]
+    with TestClient(create_app(limited_settings), client=("198.51.100.7", 50000)) as c:
+        codes += [c.post("/offers/status", data=form).status_code for _ in range(2)]
         assert codes == [404, 404, 404, 429]
-        limited = c.post("/offers/status", data={"reference": "PM-ZZZZZZZZ", "email": "a@example.org"})
+        limited = c.post("/offers/status", data=form)
         assert int(limited.headers["retry-after"]) > 0 and "try again" in limited.text
+    with TestClient(create_app(limited_settings), client=("198.51.100.8", 50000)) as other:
+        assert other.post("/offers/status", data=form).status_code == 404
 
 
 # ---------------------------------------------------------------- withdraw

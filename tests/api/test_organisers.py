@@ -351,3 +351,36 @@ def test_links_and_addresses_never_reach_the_log(web: TestClient, db: Any, recor
     log = SUITE_LOG.read_text(encoding="utf-8", errors="replace")
     for secret in (token, csrf, ORGANISER, "nobody.known@example.org", PHONE):
         assert secret not in log
+
+
+def test_an_approved_new_postcode_moves_the_point(web: TestClient, db: Any, records: dict[str, int]) -> None:
+    """A group meeting at its own venue that moves: the new postcode waits for the co-ordinator, and once
+    approved the map's point (and the ward it is counted in) is the postcode's."""
+    gid = records["norwich"]
+    target = one(db, "SELECT postcode, ST_X(geom), ST_Y(geom) FROM postcodes WHERE postcode = 'NR3 2AD'")
+    assert target is not None
+    before = one(db, "SELECT ST_X(geom), ST_Y(geom), ward_code FROM groups WHERE id = :i", i=gid)
+    csrf = signed_in(web, db, gid)
+    pending = "SELECT count(*) FROM listing_changes WHERE object_id = :i AND status = 'pending'"
+    waiting = one(db, pending, i=gid)[0]
+    bad = web.post(
+        f"/organisers/listing/group/{gid}", data={"csrf_token": csrf, "postcode": "not a postcode"}
+    )
+    assert bad.status_code == 422 and "Give a postcode such as NR2 1AW" in bad.text
+    assert one(db, pending, i=gid)[0] == waiting
+    r = web.post(f"/organisers/listing/group/{gid}", data={"csrf_token": csrf, "postcode": "nr3 2ad"},
+                 follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303, r.text
+    change = one(db, "SELECT id, changes FROM listing_changes WHERE object_id = :i AND object_type = 'group' "
+                     "AND status = 'pending' ORDER BY id DESC LIMIT 1", i=gid)  # fmt: skip
+    assert change is not None and change.changes["postcode"][1] == "NR3 2AD", change
+    assert one(db, "SELECT ST_X(geom) FROM groups WHERE id = :i", i=gid)[0] == before[0]  # not yet
+    csrf_n = council(web, "norwich")
+    r = web.post(f"/patch/{NORWICH}/listing-changes/{change.id}/approve", data={"csrf_token": csrf_n},
+                 follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303, r.text
+    after = one(db, "SELECT ST_X(geom), ST_Y(geom), ward_code, postcode FROM groups WHERE id = :i", i=gid)
+    assert (after[0], after[1], after[3]) == (target[1], target[2], "NR3 2AD")
+    assert after[2] == one(db, "SELECT code FROM areas WHERE kind = 'ward' AND ST_Intersects(geom, "
+                               "ST_SetSRID(ST_MakePoint(:x, :y), 4326))", x=target[1], y=target[2])[0]  # fmt: skip
+    assert (after[0], after[1]) != (before[0], before[1])
