@@ -7,11 +7,20 @@ requests from one client cannot both slip under the limit.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from sqlalchemy import Connection, text
 
 from layers.errors import RateLimited
 
-__all__ = ["count_or_refuse"]
+__all__ = ["client_key", "count_or_refuse"]
+
+
+def client_key(secret: bytes, purpose: str, client: str) -> str:
+    """The keyed hash (HMAC-SHA256, hex) standing for a client's address doing ``purpose``; the address is
+    never stored, and one client's keys for two purposes differ."""
+    return hmac.new(secret, f"{purpose}\x00{client}".encode(), hashlib.sha256).hexdigest()
 
 
 def count_or_refuse(

@@ -51,7 +51,7 @@ ROW: Final = (
 
 def lookup_key(secret: bytes, client: str) -> str:
     """The keyed hash standing for a client looking up offers (kept in login_attempts; no address stored)."""
-    return hmac.new(secret, f"offer-status\x00{client}".encode(), hashlib.sha256).hexdigest()
+    return limits.client_key(secret, "offer-status", client)
 
 
 def count_lookup(conn: Connection, key: str, limit: int = LOOKUP_LIMIT, window_minutes: int = LOOKUP_WINDOW_MIN) -> None:  # fmt: skip

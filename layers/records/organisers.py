@@ -144,7 +144,7 @@ def _rate_limit(conn: Connection, key: str, limit: int, window_minutes: int) -> 
 
 def client_key(secret: bytes, client: str) -> str:
     """The keyed hash standing for a client asking for organiser links (kept in login_attempts)."""
-    return hmac.new(secret, f"organiser-link\x00{client}".encode(), hashlib.sha256).hexdigest()
+    return limits.client_key(secret, "organiser-link", client)
 
 
 def request_links(
