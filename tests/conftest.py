@@ -22,6 +22,7 @@ from api.main import create_app
 from layers.db import make_engine
 from layers.settings import DatabaseSettings, Settings
 from tests import log_scan
+from tests.layers.messages import mailroom
 from tests.live_app import create_database, demo_database, drop_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,3 +132,15 @@ def artifacts() -> Path:
     """Where tests keep screenshots for a person to look at."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def smtp_server() -> Iterator[mailroom.SmtpServer]:
+    """A local SMTP server for a whole module (its own log kept quiet), stopped at the module's end."""
+    with mailroom.quiet_mail_log():
+        server = mailroom.SmtpServer(mailroom.Inbox())
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()

@@ -26,7 +26,7 @@ from layers.access import auth
 from layers.db import make_engine
 from layers.settings import AccessSettings, PeopleSettings, Settings, SubmissionSettings
 from tests.conftest import SUITE_LOG
-from tests.layers.messages.mailroom import WAIT_S, Inbox, SmtpServer
+from tests.layers.messages.mailroom import WAIT_S, SmtpServer
 from tests.live_app import demo_database
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
@@ -39,19 +39,6 @@ NOT_FOUND = "We couldn&#39;t find an offer with that reference and email address
 
 
 # ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpServer]:
-    """A local SMTP server for the whole module (its own log kept to warnings: it names addresses)."""
-    logger = logging.getLogger("mail.log")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    server = SmtpServer(Inbox())
-    server.start()
-    yield server
-    server.stop()
-    logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")

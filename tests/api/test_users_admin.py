@@ -12,7 +12,6 @@ commit; the sender sends to a module-scoped SMTP server.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -26,7 +25,7 @@ from api.main import create_app
 from layers.access import auth, links
 from layers.access.users import NO_PASSWORD
 from layers.settings import AccessSettings, Settings
-from tests.layers.messages.mailroom import Inbox, SmtpServer
+from tests.layers.messages.mailroom import SmtpServer
 from tests.live_app import demo_database
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
@@ -39,19 +38,6 @@ USERS = {
     "breckland": ("users.breckland@example.gov.uk", "coordinator", [BRECKLAND]),
 }
 LINK = re.compile(r"(https?://\S+/set-password\?token=(\S+))")
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpServer]:
-    """A local SMTP server for the module (aiosmtpd's own envelope log kept to warnings)."""
-    logger = logging.getLogger("mail.log")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    server = SmtpServer(Inbox())
-    server.start()
-    yield server
-    server.stop()
-    logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")

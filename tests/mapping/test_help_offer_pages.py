@@ -11,7 +11,6 @@ to tests/artifacts/ for a person to look at.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,21 +38,6 @@ GARDENS = "City Centre Garden Volunteers (sample group)"  # has not agreed to in
 WAIT_S = 60.0
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpServer]:
-    """A local SMTP server for the whole module (its own log kept to warnings: it logs addresses)."""
-    logger = logging.getLogger("mail.log")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    server = SmtpServer(Inbox())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ commits; it is dropped at the end.
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from sqlalchemy import text
 
 from layers.access import auth
 from layers.settings import AccessSettings, Settings, SubmissionSettings
-from tests.layers.messages.mailroom import WAIT_S, Inbox, SmtpServer
+from tests.layers.messages.mailroom import WAIT_S, SmtpServer
 from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import DESKTOP, PHONE, Watch, axe, fill_offer_form, open_page
 
@@ -32,19 +31,6 @@ NORWICH = "E07000148"
 PASSWORD = "correct horse battery staple"
 COORDINATOR = "offers.norwich@example.gov.uk"
 CONTACT_ROLE = "Community Connector, Norwich"
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpServer]:
-    """A local SMTP server for the module (its own log kept to warnings: it names addresses)."""
-    logger = logging.getLogger("mail.log")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    server = SmtpServer(Inbox())
-    server.start()
-    yield server
-    server.stop()
-    logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ ORGANISER), served by uvicorn with the app's mail sender pointed at the test SMT
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from sqlalchemy import Connection, text
 
 from layers.access import auth
 from layers.settings import AccessSettings, Settings
-from tests.layers.messages.mailroom import Inbox, SmtpServer
+from tests.layers.messages.mailroom import SmtpServer
 from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import (
     AXE,
@@ -50,19 +49,6 @@ OLD_NAME, NEW_NAME = "Mile Cross Knit and Natter", "Mile Cross Knit, Natter & Ca
 def browser() -> Iterator[Browser]:
     with chromium() as b:
         yield b
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpServer]:
-    """A local SMTP server for the module (aiosmtpd's own envelope log kept to warnings: it names addresses)."""
-    logger = logging.getLogger("mail.log")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    server = SmtpServer(Inbox())
-    server.start()
-    yield server
-    server.stop()
-    logger.setLevel(level)
 
 
 def _setup(conn: Connection) -> None:

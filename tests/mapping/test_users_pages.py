@@ -8,7 +8,6 @@ Its own database (the demo, an admin and an officer), served by uvicorn with its
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from sqlalchemy import Connection
 
 from layers.access import auth
 from layers.settings import AccessSettings, Settings
-from tests.layers.messages.mailroom import Inbox, SmtpServer
+from tests.layers.messages.mailroom import SmtpServer
 from tests.live_app import chromium, demo_database, served
 from tests.resident_browser import DESKTOP, PHONE, Watch, axe
 
@@ -31,19 +30,6 @@ OFFICER = ("pages.officer@example.gov.uk", "Olu Officer", "officer")
 NEW_EMAIL = "casey.new@example.gov.uk"
 NEW_PASSWORD = "kettle orchard bicycle lantern"
 LINK = re.compile(r"https?://\S+(/set-password\?token=\S+)")
-
-
-@pytest.fixture(scope="module")
-def smtp_server() -> Iterator[SmtpServer]:
-    """A local SMTP server for the module (aiosmtpd's own envelope log kept to warnings)."""
-    logger = logging.getLogger("mail.log")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    server = SmtpServer(Inbox())
-    server.start()
-    yield server
-    server.stop()
-    logger.setLevel(level)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -106,15 +107,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def quiet_smtp_log() -> Iterator[None]:
+@contextmanager
+def quiet_mail_log() -> Iterator[None]:
     """aiosmtpd logs every envelope's addresses at INFO (logger ``mail.log``): this is the test server's
     own log, not Patchmap's, so keep it to warnings while a test server runs (the suite's log is scanned)."""
     logger = logging.getLogger("mail.log")
     level = logger.level
     logger.setLevel(logging.WARNING)
-    yield
-    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@pytest.fixture
+def quiet_smtp_log() -> Iterator[None]:
+    """``quiet_mail_log`` for one test."""
+    with quiet_mail_log():
+        yield
 
 
 @pytest.fixture
