@@ -204,6 +204,19 @@ def axe(page: Page) -> list[dict[str, Any]]:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
+def counts_that_disagree(page: Page) -> dict[str, list[int]]:
+    """Every count (``.pm-count[data-count-of]``) on the page as it is now, after any in-page action, whose
+    number differs from the length of the list it names: list id -> [shown, listed]. Empty when all agree."""
+    return dict(
+        page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll('.pm-count[data-count-of]')]
+                .map(c => [c.dataset.countOf, [parseInt(c.textContent, 10),
+                           (document.getElementById(c.dataset.countOf) || {children: []}).children.length]])
+                .filter(([, v]) => v[0] !== v[1]))"""
+        )
+    )
+
+
 def marker_counts(page: Page) -> dict[str, int]:
     return dict(
         page.evaluate(

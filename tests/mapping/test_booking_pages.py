@@ -28,7 +28,17 @@ from layers.booking.rules import LONDON
 from layers.settings import AccessSettings, BookingSettings, Settings
 from tests.conftest import SUITE_LOG
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import AXE, DESKTOP, HOSTILE, PHONE, Watch, axe, wait_for, wait_until_still
+from tests.resident_browser import (
+    AXE,
+    DESKTOP,
+    HOSTILE,
+    PHONE,
+    Watch,
+    axe,
+    counts_that_disagree,
+    wait_for,
+    wait_until_still,
+)
 
 NORWICH, BRECKLAND = "E07000148", "E07000143"
 PASSWORD = "correct horse battery staple"
@@ -371,6 +381,8 @@ def test_find_book_confirm_and_cancel(
     item.get_by_role("button", name=re.compile("^Confirm")).click()
     expect(item.locator(".pm-mod-status")).to_contain_text("Confirmed")
     expect(item.locator(".pm-mod-status")).to_be_focused()
+    expect(staff.locator("#pm-book-requests-list-done > li")).to_have_count(1)  # moved out of the requests
+    assert counts_that_disagree(staff) == {}
     assert axe_in(staff, "#pm-book-requests") == []
 
     # The booker sees it confirmed and cancels it from the manage link.

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import Connection
 
 from layers.access import auth
@@ -24,7 +24,16 @@ from layers.importers.demo_volunteering import add_sample_volunteering
 from layers.settings import AccessSettings, Settings, SubmissionSettings
 from tests.layers.messages.mailroom import Arrived, Inbox, SmtpServer
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import DESKTOP, PHONE, Watch, axe, fill_offer_form, open_page, wait_for
+from tests.resident_browser import (
+    DESKTOP,
+    PHONE,
+    Watch,
+    axe,
+    counts_that_disagree,
+    fill_offer_form,
+    open_page,
+    wait_for,
+)
 
 NORWICH = "E07000148"
 PASSWORD = "correct horse battery staple"
@@ -136,6 +145,8 @@ def test_an_offer_of_help_is_introduced_to_a_matching_group(
     with page.expect_response(lambda r: r.url.endswith(f"/moderation/{submission_id}/approve")) as sent:
         pending.get_by_role("button", name=f"Approve {reference}").click()
     assert sent.value.status == 200
+    expect(page.locator(f'#pm-mod-list-done > li[data-reference="{reference}"]')).to_have_count(1)
+    assert counts_that_disagree(page) == {}
 
     # Reloaded, the patch page lists it to follow up, with matching groups and their reasons.
     sign_in(page, live_url)

@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from layers.access import auth
 from layers.settings import AccessSettings, Settings
 from tests.live_app import chromium, demo_database, served
-from tests.resident_browser import DESKTOP, HOSTILE, Watch, axe, wait_for
+from tests.resident_browser import DESKTOP, HOSTILE, Watch, axe, counts_that_disagree, wait_for
 
 NORWICH = "E07000148"
 EMAIL = "norwich.actions@example.gov.uk"
@@ -115,6 +115,11 @@ def test_confirm_history_restore_and_partners(
     status.get_by_text("Confirmed today").wait_for()
     assert page.evaluate("document.activeElement.classList.contains('pm-record-status')")
     assert int(page.locator("#pm-stale-count").inner_text()) == count - 1
+    # The confirmed row moves to "Done just now" under the list, so the count still equals the list.
+    expect(page.locator("#pm-stale-list-done > li")).to_have_count(1)
+    assert page.locator("#pm-stale-list-done").get_attribute("aria-labelledby") == "pm-stale-list-done-title"
+    assert page.locator("#pm-stale-list > li").count() == count - 1
+    assert counts_that_disagree(page) == {}
     assert row.get_by_role("button", name=re.compile("^Confirm still right")).count() == 0
     with psycopg.connect(db) as conn:
         fresh = conn.execute(

@@ -116,16 +116,37 @@
     parts.forEach(function (part) { node.appendChild(typeof part === "string" ? document.createTextNode(part) : part); });
   }
 
-  /* One fewer in the count shown in #id (never below nought), if the page has one. */
-  function countDown(id) {
-    var count = $(id);
-    if (count) count.textContent = String(Math.max(0, (parseInt(count.textContent, 10) || 1) - 1));
+  /* Moves an item that has just been dealt with (confirmed, decided) out of its list into a "Done just now"
+     list after it (made on first use), keeping the focus where it was, and sets every count of the list
+     (data-count-of) to the number of items left: a count always equals the length of its list. */
+  function settle(li) {
+    var list = li.parentNode;
+    if (!list || !list.id) return;
+    var doneId = list.id + "-done";
+    var done = document.getElementById(doneId);
+    if (!done) {
+      var heading = document.createElement("h3");
+      heading.className = "pm-done-title";
+      heading.id = doneId + "-title";
+      heading.textContent = "Done just now";
+      done = document.createElement(list.tagName);
+      done.id = doneId;
+      done.className = "pm-done-list " + list.className.replace(/\bpm-actionable\b/, "").trim();
+      done.setAttribute("aria-labelledby", heading.id);
+      list.after(heading, done);
+    }
+    var focused = document.activeElement;
+    done.prepend(li);
+    if (focused && li.contains(focused)) focused.focus();
+    document.querySelectorAll('[data-count-of="' + list.id + '"]').forEach(function (count) {
+      count.textContent = String(list.children.length);
+    });
   }
 
   window.Patchmap = window.Patchmap || {};
   window.Patchmap.core = {
     $: $, reduced: reduced, withParams: withParams, problemText: problemText, fetchJSON: fetchJSON, getJSON: getJSON,
     sendJSON: sendJSON, bboxOf: bboxOf, bboxParam: bboxParam, debounce: debounce, latestOnly: latestOnly,
-    zoomInMarker: zoomInMarker, noteTileErrors: noteTileErrors, say: say, countDown: countDown,
+    zoomInMarker: zoomInMarker, noteTileErrors: noteTileErrors, say: say, settle: settle,
   };
 })();

@@ -92,7 +92,7 @@
         if (words) words.textContent = "confirmed today";
         say(self.status, [el("strong", null, "Confirmed today"), ": " + self.name + " no longer needs checking."], "pm-record-status--done");
         self.status.focus();
-        C.countDown("pm-stale-count");
+        C.settle(self.li);
         if (!self.box.hidden) self.loadHistory();
       });
     });

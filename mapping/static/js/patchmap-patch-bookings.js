@@ -65,7 +65,7 @@
         ? ["Confirmed", ": the booker is told, and the time is theirs."]
         : ["Declined", ": the booker is told why, and the time is free again."], "pm-mod-status--done");
       self.status.focus();
-      C.countDown("pm-book-requests-count");
+      C.settle(self.li);
     }).catch(function (e) {
       button.disabled = false;
       self.say([(decision === "confirm" ? "Not confirmed" : "Not declined") + ": ", e.message], "pm-error");

@@ -173,7 +173,7 @@
     this.li.dataset.status = d.status;
     this.say(parts, "pm-mod-status--done");
     this.status.focus();
-    C.countDown("pm-pending-count");
+    C.settle(this.li);
   };
 
   Offer.prototype.start = function () {
