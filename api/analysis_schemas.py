@@ -24,6 +24,26 @@ class NeedMeasure(BaseModel):
     higher_is_more_need: bool
 
 
+class MappedArea(BaseModel):
+    """A district or locality whose asset register is complete for some kinds: who said so, and when."""
+
+    code: str
+    name: str
+    kind: Literal["district", "locality"]
+    kinds: list[Literal["group", "hub", "space"]]
+    mapped_by: str
+    source: str | None
+    note: str | None
+    mapped_at: str = Field(description="ISO 8601")
+
+
+class ClassWords(BaseModel):
+    """How the 3×3 need × provision classes are made, and every class in words."""
+
+    rule: str
+    words: dict[str, str] = Field(description="class (need-provision, e.g. high-low) → what it means")
+
+
 class OverlaySettings(BaseModel):
     """What an overlay was computed with."""
 
@@ -33,10 +53,17 @@ class OverlaySettings(BaseModel):
     category: str | None
     radius_m: float = Field(description="coverage: straight-line distance from each LSOA's point, metres")
     catchment_m: float = Field(description="2SFCA and E2SFCA catchment, metres")
-    capacity: Literal["one", "rooms"]
+    capacity: Literal["one", "rooms", "hours"] = Field(
+        description="2SFCA capacity: 1 per asset, a hub's rooms, or bookable room-hours a week (else rooms)"
+    )
     need: NeedMeasure
     provision: Literal["per_1000", "coverage", "access"]
-    notes: list[str]
+    counting: Literal["provision", "potential", "both"] = Field(
+        description="provision: active groups, hubs and bookable spaces; potential: spaces empty and offered"
+    )
+    notes: list[str] = Field(description="what to know before reading the table: what is not scored and why")
+    mapped_extent: list[MappedArea] = Field(description="where the asset register is complete")
+    classes: ClassWords
 
 
 class OverlayRow(BaseModel):
@@ -52,11 +79,17 @@ class OverlayRow(BaseModel):
     deprivation: dict[str, float | None] = Field(
         description="IoD2019 ranks and deciles: population-weighted means of the area's LSOAs (1 = most deprived)"
     )
-    groups: int
-    hubs: int
-    spaces: int
-    assets: int = Field(description="groups + hubs + spaces counted")
-    by_category: dict[str, int]
+    groups: float = Field(
+        description="groups counted: 1 each with a place here; a share of each serving several areas"
+    )
+    hubs: float
+    spaces: float = Field(description="spaces counted as provision (bookable here), unless counting says")
+    assets: float = Field(description="groups + hubs + spaces counted; each asset counts once over all areas")
+    potential: float = Field(description="potential spaces here: empty and offered, not bookable here")
+    groups_area_wide: float = Field(
+        description="groups with no single place that serve this area, in full (not shared; does not add up)"
+    )
+    by_category: dict[str, float]
     groups_per_1000: float | None
     hubs_per_1000: float | None
     spaces_per_1000: float | None
@@ -74,8 +107,16 @@ class OverlayRow(BaseModel):
     need_class: Third | None
     provision_class: Third | None
     bivariate_class: str | None = Field(description="need-provision, e.g. high-low")
-    priority: int | None = Field(description="1 = largest gap; null without residents")
-    explanation: str
+    priority: int | None = Field(description="1 = largest gap; null when not scored")
+    rank_low: int | None = Field(description="best priority across the reasonable choices (see notes)")
+    rank_high: int | None = Field(description="worst priority across the reasonable choices")
+    rank_stable: bool = Field(description="the rank moves by at most the places the notes give")
+    scored: bool = Field(
+        description="ranked and classed: residents, inside the mapped extent, assets to compare"
+    )
+    not_scored: str | None = Field(description="why not, when not scored")
+    counted: Literal["provision", "potential", "both"]
+    explanation: str = Field(description="why it ranks where it does, with the numbers used")
 
 
 class OverlayTable(OverlaySettings):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from layers.analysis.gaps import CLASS_WORDS
 from layers.taxonomy import HUB_KINDS, SPACE_KINDS
 
 #: Shown behind the map, so boundaries and markers still read when base-map tiles cannot load.
@@ -232,13 +233,8 @@ BIVARIATE: tuple[BivariateClass, ...] = tuple(
     for need in reversed(THIRDS)
     for provision in THIRDS
 )
-#: What the corners of the key mean, in plain words (printed under it): (class, sentence).
-BIVARIATE_NOTES: tuple[tuple[str, str], ...] = (
-    ("high-low", "High need, low provision: look here first"),
-    ("high-high", "High need, high provision: well served"),
-    ("low-high", "Low need, high provision"),
-    ("low-low", "Low need, low provision"),
-)
+#: Every class of the key in plain words (printed under it): (class, sentence), in the key's order.
+BIVARIATE_NOTES: tuple[tuple[str, str], ...] = tuple((c.key, CLASS_WORDS[c.key]) for c in BIVARIATE)
 #: Areas without residents: no need or provision is scored, so no class.
 UNSCORED = AreaStyle(color="#4a5561", weight=1, opacity=0.9, fill_color="#ffffff", fill_opacity=0.6)
 #: Every scored area's outline and fill opacity (its fill is its class's colour).
@@ -253,7 +249,7 @@ def officer_js_styles() -> dict[str, Any]:
     return {
         "classes": {c.key: {"fill": c.fill, "label": c.label} for c in BIVARIATE},
         "area": AREA_OUTLINE.leaflet(),
-        "unscored": {**UNSCORED.leaflet(), "dashArray": "4 3", "label": "Not scored: no residents"},
+        "unscored": {**UNSCORED.leaflet(), "dashArray": "4 3", "label": "Not scored"},
         "selected": {"line": SELECTED_LINE, "halo": SELECTED_HALO},
         "markers": {m.key: {"label": m.label, "shape": m.shape} for m in RESIDENT_MARKERS},
     }

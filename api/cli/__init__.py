@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import analyse, db, demo, imports, messages, moderation, people, serve, users
+from api.cli import analyse, db, demo, imports, mapped, messages, moderation, people, serve, users
 
 __all__ = ["app"]
 
@@ -19,6 +19,7 @@ app.command("serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(imports.app, name="import")
 app.add_typer(analyse.app, name="analyse")
+app.add_typer(mapped.app, name="mapped")
 app.add_typer(users.app, name="users")
 app.add_typer(moderation.app, name="moderation")
 app.add_typer(messages.app, name="messages")

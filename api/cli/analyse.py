@@ -35,7 +35,20 @@ def analyse_overlay_cmd(
     catchment_m: Annotated[
         float, option("METRES", "The catchment of the accessibility (2SFCA) measure, in metres.")
     ] = 2000.0,
-    capacity: Annotated[str, option("CAPACITY", "What an asset offers: one (1 per asset) or rooms.")] = "one",
+    capacity: Annotated[
+        str,
+        option(
+            "CAPACITY",
+            "What an asset offers: one (1 per asset), rooms, or hours (bookable room-hours a week).",
+        ),
+    ] = "one",
+    counting: Annotated[
+        str,
+        option(
+            "WHAT",
+            "What counts: provision (groups, hubs, bookable spaces), potential (empty spaces) or both.",
+        ),
+    ] = "provision",
     need: Annotated[
         str, option("MEASURE", "The need measure: imd, an IoD domain (e.g. income) or an imported indicator.")
     ] = "imd",
@@ -48,7 +61,7 @@ def analyse_overlay_cmd(
 ) -> None:
     """Compute the overlay (need, provision, gap, explanation per area) and write it to a file."""
     from layers.analysis import export
-    from layers.analysis.overlay import OverlayOptions
+    from layers.analysis.overlay import COUNTING, OverlayOptions
     from layers.analysis.tables import area_geometries, overlay_table
 
     if out.suffix.lower() not in SUFFIXES:
@@ -56,11 +69,13 @@ def analyse_overlay_cmd(
     settings = Settings()
     with database(settings) as engine:
         with terminal().status("Computing the overlay"), engine.connect() as conn:
-            if capacity not in ("one", "rooms"):
-                raise InvalidInput(f"Unknown capacity {capacity!r}", "Use one or rooms.")
+            if capacity not in ("one", "rooms", "hours"):
+                raise InvalidInput(f"Unknown capacity {capacity!r}", "Use one, rooms or hours.")
+            if counting not in COUNTING:
+                raise InvalidInput(f"Unknown counting {counting!r}", "Use provision, potential or both.")
             options = OverlayOptions(
                 tuple(k.strip() for k in kinds.split(",") if k.strip()), category, radius_m, catchment_m,
-                "rooms" if capacity == "rooms" else "one",
+                capacity, counting,  # type: ignore[arg-type]
             )  # fmt: skip
             result = overlay_table(
                 conn, level=level, within=within, options=options, need=need,
@@ -71,5 +86,7 @@ def analyse_overlay_cmd(
     ranked = result.table.sort_values("priority").dropna(subset=["priority"])
     place = f" in {result.within_name}" if within else ""
     terminal().print(f"{len(result.table)} {level} areas{place}: {written} written to {out}", highlight=False)
+    for note in result.notes:
+        terminal().print(f"  Note: {note}.", highlight=False, markup=False)
     for _, row in ranked.head(3).iterrows():
         terminal().print(f"  {int(row['priority'])}. {row['explanation']}", highlight=False, markup=False)

@@ -31,6 +31,26 @@ def _column(what: str) -> Any:
     return option("COLUMN", f"The column of {what}.")
 
 
+Covers = Annotated[
+    list[str] | None,
+    option(
+        "CODE",
+        "A district or locality this file covers completely: mark it as mapped for the kinds imported, so the "
+        "analysis scores it (repeatable).",
+    ),
+]
+
+
+def _covers(
+    conn: Connection, report: ImportReport, codes: list[str] | None, kinds: list[str], what: str
+) -> None:
+    """Mark what an import covers as mapped (in its transaction), noting it in its report."""
+    from layers.analysis.mapped import mark_covered
+
+    if codes:
+        report.notes.extend(mark_covered(conn, codes, kinds, mapped_by=f"{what} import", source=what))
+
+
 def _rollup(conn: Connection, progress: Progress, settings: Settings) -> ImportReport:
     """Roll LSOA indicators up to wards and districts (population-weighted)."""
     from layers.importers.iod import rollup_indicators
@@ -145,6 +165,7 @@ def import_osm_cmd(
     postcodes: Annotated[
         bool, typer.Option(help="Also build approximate postcodes from the features' addr:postcode.")
     ] = False,
+    covers: Covers = None,
 ) -> None:
     """Import hubs and spaces from OpenStreetMap features (by their tags); re-imports update by OSM id."""
     from layers.importers.osm import import_osm
@@ -152,6 +173,7 @@ def import_osm_cmd(
 
     def step(conn: Connection, progress: Progress) -> list[ImportReport]:
         reports = [import_osm(conn, paths, allow_rejects=allow_rejects, progress=progress)]
+        _covers(conn, reports[0], covers, ["hub", "space"], "OpenStreetMap")
         if postcodes:
             reports.append(build_approximate_postcodes(conn, paths, progress=progress))
         return reports
@@ -184,13 +206,16 @@ def import_groups_cmd(
         option("SOURCE", "Source of rows whose source column is blank (default: the file's name)."),
     ] = None,
     allow_rejects: AllowRejects = False,
+    covers: Covers = None,
 ) -> None:
     """Import groups from CSV (name and any known fields; a venue point, a postcode or areas served)."""
     from layers.importers.groups import import_groups
 
-    run_import(
-        Settings(),
-        lambda conn, progress: import_groups(
+    def step(conn: Connection, progress: Progress) -> ImportReport:
+        report = import_groups(
             conn, path, serves=serves, source=source, allow_rejects=allow_rejects, progress=progress
-        ),
-    )
+        )
+        _covers(conn, report, covers, ["group"], "groups")
+        return report
+
+    run_import(Settings(), step)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.analysis_schemas import AreaProfile, OverlayTable
+from api.access import CurrentActor
+from api.analysis_schemas import AreaProfile, MappedArea, OverlayTable
 from api.deps import Work
 from api.formats import CSV, GEOJSON, file_response, negotiate
+from layers.analysis import mapped
 from layers.analysis.export import overlay_answer, profile_answer
 from layers.analysis.overlay import DEFAULT_CATCHMENT_M, DEFAULT_RADIUS_M, KINDS, OverlayOptions
 from layers.errors import InvalidInput
@@ -39,7 +42,13 @@ class AnalysisQuery(BaseModel):
     catchment_m: float = Field(
         default=DEFAULT_CATCHMENT_M, gt=0, le=20_000, description="2SFCA catchment, metres"
     )
-    capacity: Literal["one", "rooms"] = Field(default="one", description="1 per asset, or a hub's rooms")
+    capacity: Literal["one", "rooms", "hours"] = Field(
+        default="one", description="2SFCA capacity: 1 per asset, a hub's rooms, or bookable room-hours a week"
+    )
+    counting: Literal["provision", "potential", "both"] = Field(
+        default="provision",
+        description="what counts: provision (groups, hubs, bookable spaces), potential (empty spaces offered) or both",
+    )
     need: str = Field(
         default="imd", max_length=64, pattern=r"^[a-z0-9_]+$",
         description="imd, a domain (income, health, ...) or an imported indicator key",
@@ -56,7 +65,9 @@ class AnalysisQuery(BaseModel):
             raise InvalidInput(
                 f"Unknown or repeated kinds in {self.kinds!r}", "Use a comma list of group, hub, space."
             )
-        return OverlayOptions(kinds, self.category, self.radius_m, self.catchment_m, self.capacity)
+        return OverlayOptions(
+            kinds, self.category, self.radius_m, self.catchment_m, self.capacity, self.counting
+        )
 
     def measures(self) -> dict[str, Any]:
         """The keyword arguments of overlay_table for the need and provision measures."""
@@ -103,3 +114,53 @@ async def read_area_profile(
 ) -> Any:
     """One area's measures, its rank among its siblings, its assets and its neighbours."""
     return await work.run(profile_answer, code, **query.measures())
+
+
+CODE = Path(max_length=32, pattern=r"^[A-Za-z0-9_-]+$", examples=["E07000148"])
+MAPPED_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in"},
+    403: {"description": "Not an officer or admin, or the CSRF token is missing"},
+    404: {"description": "No such area (or, to remove, it is not marked)"},
+    422: {"description": "Not a district or locality, or unknown kinds: the body says which"},
+}
+
+
+class MarkMapped(BaseModel):
+    """Mark a district or locality as mapped: its register holds every asset of these kinds."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kinds: list[Literal["group", "hub", "space"]] = Field(
+        default=["group", "hub", "space"], min_length=1, max_length=3
+    )
+    source: str | None = Field(default=None, max_length=500, examples=["Ward walk, November 2026"])
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _mapped_list(conn: Any) -> list[dict[str, Any]]:
+    return [mapped.as_json(m) for m in mapped.mapped_areas(conn)]
+
+
+@router.get("/mapped", response_model=list[MappedArea])
+async def read_mapped(work: Work) -> Any:
+    """Where the asset register is complete: the analysis ranks only areas inside this extent."""
+    return await work.run(_mapped_list)
+
+
+@router.put("/mapped/{code}", response_model=MappedArea, responses=MAPPED_ERRORS)
+async def mark_mapped(work: Work, actor: CurrentActor, code: Annotated[str, CODE], body: MarkMapped) -> Any:
+    """Mark a district or locality as mapped for some kinds (an officer or admin; replaces an earlier mark)."""
+
+    def mark(conn: Any) -> dict[str, Any]:
+        return mapped.as_json(
+            mapped.mark_as(conn, actor, code, body.kinds, source=body.source, note=body.note)
+        )
+
+    return await work.run(mark)
+
+
+@router.delete("/mapped/{code}", status_code=204, responses=MAPPED_ERRORS)
+async def unmark_mapped(work: Work, actor: CurrentActor, code: Annotated[str, CODE]) -> Response:
+    """Take away a district's or locality's mark (an officer or admin): it is no longer scored."""
+    await work.run(mapped.unmark_as, actor, code)
+    return Response(status_code=204)

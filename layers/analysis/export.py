@@ -13,6 +13,8 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection
 
+from layers.analysis.gaps import CLASS_RULE, CLASS_WORDS
+from layers.analysis.mapped import as_json
 from layers.analysis.overlay import CATEGORY_PREFIX, POPULATION
 from layers.analysis.tables import OverlayResult, area_geometries, area_profile, overlay_table
 from layers.formats import format_of_path
@@ -21,6 +23,8 @@ from layers.formats.geopackage import write_geopackage
 from layers.formats.tables import csv_text
 
 COUNTS = ("groups", "hubs", "spaces", "assets")
+#: Counts beside the counted ones: potential spaces, and groups with no single place serving the area, in full.
+ALSO_COUNTED = ("potential", "groups_area_wide")
 MEASURES = (
     *(f"{c}_per_1000" for c in COUNTS),
     "coverage",
@@ -54,6 +58,12 @@ def ordered(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _count(v: Any) -> float | int:
+    """A count as JSON: an integer when whole, else a share to 4 places (groups serving several areas)."""
+    x = round(float(v), 4)
+    return int(x) if x.is_integer() else x
+
+
 def records(result: OverlayResult) -> list[dict[str, Any]]:
     """One dict per area, priority order; NaN as None; deprivation and categories nested."""
     table = ordered(result.table)
@@ -68,10 +78,16 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
             "parent_code": _value(row["parent_code"]),
             **{c: _value(row[c]) for c in POPULATION},
             "deprivation": {c: _value(row[c]) for c in deprivation},
-            **{c: int(row[c]) for c in COUNTS},
-            "by_category": {c[len(CATEGORY_PREFIX) :]: int(row[c]) for c in categories if row[c]},
+            **{c: _count(row[c]) for c in COUNTS + ALSO_COUNTED},
+            "by_category": {c[len(CATEGORY_PREFIX) :]: _count(row[c]) for c in categories if row[c]},
             **{c: _value(row[c]) for c in MEASURES + SCORES + CLASSES},
             "priority": None if pd.isna(row["priority"]) else int(row["priority"]),
+            "rank_low": None if pd.isna(row["rank_low"]) else int(row["rank_low"]),
+            "rank_high": None if pd.isna(row["rank_high"]) else int(row["rank_high"]),
+            "rank_stable": bool(row["rank_stable"]),
+            "scored": bool(row["scored"]),
+            "not_scored": _value(row["not_scored"]),
+            "counted": result.options.counting,
             "explanation": row["explanation"],
         }
         out.append(record)
@@ -121,7 +137,10 @@ def summary(result: OverlayResult) -> dict[str, Any]:
         "capacity": o.capacity,
         "need": {"measure": result.need.label, "higher_is_more_need": result.need.higher_is_more_need},
         "provision": result.provision,
+        "counting": o.counting,
         "notes": result.notes,
+        "mapped_extent": [as_json(m) for m in result.extent],
+        "classes": {"rule": CLASS_RULE, "words": CLASS_WORDS},
     }
 
 

@@ -7,7 +7,9 @@
   1 = most provision.
 - gap = need percentile − provision percentile, from −1 to 1; the priority list runs from the largest gap.
 - class: each percentile in thirds (low ≤ 1/3 < medium ≤ 2/3 < high), giving a 3×3 bivariate class.
-Areas with no residents get no percentiles, no class and no rank, and say so.
+Only areas that can be scored are compared (``scorable``: with residents, inside the mapped extent, in a
+comparison set holding some assets; ``layers.analysis.tables`` decides); the others get no percentiles, no
+class and no rank, and say why.
 """
 
 from __future__ import annotations
@@ -24,6 +26,25 @@ PROVISION = {
     "coverage": ("coverage", "share of residents within reach"),
     "access": ("access_e2sfca", "E2SFCA accessibility per 1,000 residents"),
 }
+
+
+#: Every class of the 3×3 key in words, high need first: what an officer may read into it.
+CLASS_WORDS: dict[str, str] = {
+    "high-low": "High need, low provision: look here first",
+    "high-medium": "High need, medium provision: look here next",
+    "high-high": "High need, high provision: well served for its need",
+    "medium-low": "Medium need, low provision: thin support for its need",
+    "medium-medium": "Medium need, medium provision: about the middle on both",
+    "medium-high": "Medium need, high provision: well served",
+    "low-low": "Low need, low provision: little of either",
+    "low-medium": "Low need, medium provision",
+    "low-high": "Low need, high provision: more provision than need suggests",
+}
+#: How the classes are made, in words.
+CLASS_RULE = (
+    "Need and provision are each split into thirds of the areas scored: low is the third with least, high "
+    "the third with most. The class is need, then provision."
+)
 
 
 @dataclass(frozen=True)
@@ -50,11 +71,16 @@ def third(p: pd.Series) -> pd.Series:
     return pd.Series(labels, index=p.index, dtype=object)
 
 
-def score_gaps(table: pd.DataFrame, need: Need, provision: str) -> pd.DataFrame:
-    """The table with need/provision percentiles, gap, classes and priority rank (1 = largest gap)."""
+def score_gaps(
+    table: pd.DataFrame, need: Need, provision: str, scorable: pd.Series | None = None
+) -> pd.DataFrame:
+    """The table with need/provision percentiles, gap, classes and priority rank (1 = largest gap), among the
+    rows with residents (and ``scorable``, when given)."""
     column = PROVISION[provision][0]
     out = table.copy()
     has_people = out["population_total"] > 0
+    if scorable is not None:
+        has_people &= scorable.reindex(out.index).fillna(False).astype(bool)
     need_values = out[need.column].where(has_people)
     provision_values = out[column].where(has_people & need_values.notna())
     need_values = need_values.where(provision_values.notna())

@@ -13,7 +13,7 @@ reported key to its code and name. Hand-built inputs (tests) may use the codes t
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,22 @@ LEVELS = ("ward", "district", "lsoa", "locality")
 LSOA_KEYS = (
     *SUM_KEYS,
     *(f"{domain}_{measure}" for domain, _, _ in DOMAINS for measure in ("rank", "decile")),
+)
+
+
+#: The columns of analysis_assets.sql, in order.
+ASSET_COLUMNS = (
+    "kind",
+    "id",
+    "name",
+    "categories",
+    "rooms",
+    "x",
+    "y",
+    "ward_key",
+    "lsoa_key",
+    "role",
+    "room_hours",
 )
 
 
@@ -55,6 +71,7 @@ class OverlayInputs:
     assets: pd.DataFrame
     served: pd.DataFrame
     members: pd.DataFrame
+    ward_districts: pd.Series = field(default_factory=lambda: pd.Series(dtype="Int64"))
 
 
 def check_level(level: str) -> None:
@@ -89,14 +106,20 @@ def overlay_inputs(
     near = {"near_code": within, "reach_m": float(reach_m)}
     lsoas = _lsoas(conn, near)
     assets = pd.DataFrame(conn.execute(text(sql("analysis_assets.sql")), near).all(),
-                          columns=["kind", "id", "name", "categories", "rooms", "x", "y", "ward_key", "lsoa_key"])  # fmt: skip
+                          columns=list(ASSET_COLUMNS))  # fmt: skip
     assets[["ward_key", "lsoa_key"]] = assets[["ward_key", "lsoa_key"]].astype("Int64")
     assets["kind"] = pd.Categorical(assets["kind"], categories=["group", "hub", "space"])
+    assets["room_hours"] = assets["room_hours"].astype(float)
     served = pd.DataFrame(conn.execute(text(sql("analysis_served.sql")), params).all(),
-                          columns=["id", "area_key", "categories"])  # fmt: skip
+                          columns=["id", "area_key", "categories", "weight", "population"])  # fmt: skip
+    served["weight"] = served["weight"].astype(float)
     members = pd.DataFrame(conn.execute(text(sql("analysis_members.sql"))).all(),
                            columns=["locality_key", "member_key"])  # fmt: skip
-    return OverlayInputs(level, within, areas, lsoas, links, assets, served, members)
+    wards = conn.execute(text(
+        "SELECT w.id, d.id FROM areas w JOIN areas d ON d.code = w.parent_code AND d.kind = 'district' "
+        "WHERE w.kind = 'ward'")).all()  # fmt: skip
+    ward_districts = pd.Series({w: d for w, d in wards}, dtype="Int64")
+    return OverlayInputs(level, within, areas, lsoas, links, assets, served, members, ward_districts)
 
 
 def _lsoas(conn: Connection, near: Mapping[str, Any]) -> pd.DataFrame:

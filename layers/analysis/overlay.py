@@ -8,10 +8,19 @@ How LSOA figures reach an area
     in a ward, 1 for its district or itself, a locality's member wards' shares). An area's population is
     Σ pop(l)·s(l, a); any other LSOA value v (a rank, a decile, coverage, accessibility) becomes the
     population-weighted mean Σ pop(l)·s(l, a)·v(l) / Σ pop(l)·s(l, a), leaving out LSOAs without a value.
-Assets
-    A group, hub or space with a point counts in the area holding its point: its ward (``ward_key``), its
-    LSOA, the district holding that LSOA (LSOAs nest in districts), or a locality with that ward or LSOA as a
-    member. A group with no point counts once in each area it serves (``served``, see analysis_served.sql).
+Assets (provision and potential)
+    Provision is what serves people now: active groups, hubs, and available spaces bookable through Patchmap.
+    Potential is a space offered (available or under offer) that cannot be booked here, such as a vacant shop:
+    somewhere a service could be, not one. ``OverlayOptions.counting`` says which count (default provision);
+    potential spaces are counted in their own column (``potential``) whatever is chosen.
+Counts that conserve
+    Every asset counts once in total at every level. One with a point counts 1 in the area holding it: its
+    LSOA, its ward, the district holding that ward (else its LSOA's district), so a district's wards add up
+    to the district; in a custom locality holding it, 1/k each when k overlapping localities hold it. A group
+    with no point is shared among the areas of the level it serves by their share of its residents
+    (``served``, see analysis_served.sql): a group serving all Norwich counts 1 in Norwich and 1 across its 13
+    wards together, not 1 in each. ``groups_area_wide`` counts such groups in full in each area they serve,
+    so that nothing is hidden; it is not a share and does not add up.
 Coverage
     An LSOA is covered when an asset of the chosen kinds lies within ``radius_m`` metres (straight line) of
     its point; an area's coverage is the share of its residents in covered LSOAs.
@@ -35,6 +44,8 @@ from layers.errors import InvalidInput
 from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
 
 KINDS = ("group", "hub", "space")
+#: What the measures count: provision (the default), potential, or both.
+COUNTING = ("provision", "potential", "both")
 PLURAL = {"group": "groups", "hub": "hubs", "space": "spaces"}
 POPULATION = ("population_total", "population_0_15", "population_60_plus")
 DEFAULT_RADIUS_M = 800.0
@@ -49,7 +60,8 @@ class OverlayOptions:
     category: str | None = None
     radius_m: float = DEFAULT_RADIUS_M
     catchment_m: float = DEFAULT_CATCHMENT_M
-    capacity: Literal["one", "rooms"] = "one"
+    capacity: Literal["one", "rooms", "hours"] = "one"
+    counting: Literal["provision", "potential", "both"] = "provision"
 
     def __post_init__(self) -> None:
         bad = [k for k in self.kinds if k not in KINDS]
@@ -66,6 +78,8 @@ class OverlayOptions:
                 f"Unknown category {self.category!r}",
                 "Give a group category, or a hub or space kind, from /docs (see docs/taxonomy.md).",
             )
+        if self.counting not in COUNTING:
+            raise InvalidInput(f"Unknown counting {self.counting!r}", "Use provision, potential or both.")
         if not (0 < self.radius_m <= 20_000 and 0 < self.catchment_m <= 20_000):
             raise InvalidInput(
                 "radius_m or catchment_m out of range", "Give metres, more than 0, at most 20000."
@@ -82,12 +96,30 @@ class OverlayOptions:
         return tuple(k for k in self.kinds if k == owner)
 
 
-def chosen(assets: pd.DataFrame, options: OverlayOptions) -> pd.DataFrame:
-    """The assets of the counted kinds (and category, when one is given)."""
+def chosen(assets: pd.DataFrame, options: OverlayOptions, *, counting: str | None = None) -> pd.DataFrame:
+    """The assets of the counted kinds (and category, when one is given) and role (``counting``, by default
+    the options'); a frame without a role column (groups with no point) is provision."""
     keep = assets["kind"].isin(options.counted_kinds)
     if options.category is not None:
         keep &= assets["categories"].map(lambda c: options.category in (c or ()))
+    counting = counting or options.counting
+    if counting != "both":
+        if "role" in assets.columns:
+            keep &= assets["role"] == counting
+        elif counting != "provision":
+            keep &= False
     return assets[keep]
+
+
+def capacity_of(assets: pd.DataFrame, options: OverlayOptions) -> np.ndarray:
+    """Each asset's capacity for 2SFCA: 1; or its rooms; or its bookable room-hours a week, else its rooms."""
+    if options.capacity == "one":
+        return np.ones(len(assets))
+    rooms = assets["rooms"].to_numpy(float)
+    if options.capacity == "rooms":
+        return rooms
+    hours = assets["room_hours"].to_numpy(float) if "room_hours" in assets.columns else np.zeros(len(assets))
+    return np.where(hours > 0, hours, rooms)
 
 
 @dataclass(frozen=True)
@@ -140,10 +172,11 @@ def populations(lsoas: pd.DataFrame, links: pd.DataFrame | Apportion) -> pd.Data
 
 
 def asset_area(inputs: OverlayInputs, assets: pd.DataFrame) -> pd.DataFrame:
-    """The reported area(s) holding each asset's point: (kind, categories, area_key), one row per pair.
+    """The reported area(s) holding each asset's point: (kind, categories, area_key, weight), one row per pair.
 
-    One area per asset, except custom localities, which may overlap. Assets outside every reported area
-    (read because they lie within reach of it) are left out.
+    One area per asset with weight 1, except custom localities, which may overlap: an asset in k of them
+    counts 1/k in each. A district holds the assets of its wards (else of its LSOAs), so its wards add up to
+    it. Assets outside every reported area (read because they lie within reach of it) are left out.
     """
     level, codes = inputs.level, inputs.areas[area_key(inputs.areas)]
     keep = assets[["kind", "categories"]]
@@ -155,39 +188,68 @@ def asset_area(inputs: OverlayInputs, assets: pd.DataFrame) -> pd.DataFrame:
                 for column in ("ward_key", "lsoa_key")
             ]
         ).drop_duplicates(["index", "locality_key"])
-        return pairs.rename(columns={"locality_key": "area_key"})[["kind", "categories", "area_key"]]
+        pairs["weight"] = 1.0 / pairs.groupby("index")["locality_key"].transform("size")
+        return pairs.rename(columns={"locality_key": "area_key"})[
+            ["kind", "categories", "area_key", "weight"]
+        ]
     if level == "ward":
         area = assets["ward_key"]
     elif level == "lsoa":
         area = assets["lsoa_key"]
-    else:  # district: LSOAs nest in districts
-        area = assets["lsoa_key"].map(inputs.lsoas["district_key"])
-    return keep.assign(area_key=area)[area.isin(codes)]
+    else:  # district: the district of its ward, else of its LSOA (LSOAs nest in districts)
+        by_lsoa = assets["lsoa_key"].map(inputs.lsoas["district_key"])
+        by_ward = assets["ward_key"].map(inputs.ward_districts) if len(inputs.ward_districts) else by_lsoa
+        area = by_ward.fillna(by_lsoa)
+    return keep.assign(area_key=area, weight=1.0)[area.isin(codes)]
 
 
 CATEGORY_PREFIX = "category:"
+#: The count columns of the overlay: shares add up across areas (floats), groups_area_wide does not.
+COUNT_COLUMNS = ("groups", "hubs", "spaces", "assets", "potential", "groups_area_wide")
 
 
-def asset_counts(inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
-    """Counts per area by kind (groups, hubs, spaces, assets) and by category (``category:<name>`` columns)."""
-    placed = asset_area(inputs, chosen(inputs.assets, options))
-    served = chosen(inputs.served.assign(kind="group"), options)[["kind", "categories", "area_key"]]
-    rows = pd.concat([placed, served], ignore_index=True)
-    area, areas = pd.factorize(rows["area_key"])
+def _tally(rows: pd.DataFrame, areas: pd.Index) -> pd.DataFrame:
+    """Weighted counts by kind and by category (``category:<name>``) of rows (kind, categories, area_key,
+    weight) per area of ``areas``."""
+    area = areas.get_indexer(pd.Index(rows["area_key"]))
+    weight = rows["weight"].to_numpy(float)
     kind = pd.Categorical(rows["kind"], categories=list(KINDS)).codes
-    tally = np.bincount(area * len(KINDS) + kind, minlength=len(areas) * len(KINDS)).reshape(-1, len(KINDS))
-    counts = pd.DataFrame(tally, index=pd.Index(areas, name="area_key"), columns=[PLURAL[k] for k in KINDS])
+    tally = np.bincount(area * len(KINDS) + kind, weights=weight, minlength=len(areas) * len(KINDS))
+    tally = tally.reshape(-1, len(KINDS))
+    counts = pd.DataFrame(tally, index=areas, columns=[PLURAL[k] for k in KINDS])
     counts["assets"] = tally.sum(axis=1)
-    # by category: one (area, category) key per asset and category, counted with bincount
     exploded = rows["categories"].explode()
     exploded = exploded[exploded.notna()]
     category, names = pd.factorize(exploded)
-    width = len(names)
-    if width:
-        keys = area[exploded.index.to_numpy()] * width + category
-        by = np.bincount(keys, minlength=len(areas) * width).reshape(-1, width)
+    if len(names):
+        width = len(names)
+        positions = rows.index.get_indexer(exploded.index)
+        keys = area[positions] * width + category
+        by = np.bincount(keys, weights=weight[positions], minlength=len(areas) * width).reshape(-1, width)
         columns = [f"{CATEGORY_PREFIX}{n}" for n in names]
-        counts = counts.join(pd.DataFrame(by, index=counts.index, columns=columns)[sorted(columns)])
+        counts = counts.join(pd.DataFrame(by, index=areas, columns=columns)[sorted(columns)])
+    return counts
+
+
+def asset_counts(inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
+    """Counts per area by kind (groups, hubs, spaces, assets) and by category (``category:<name>`` columns),
+    each asset counting once in total (see the module docstring); and ``potential`` (potential spaces) and
+    ``groups_area_wide`` (groups with no point serving the area, in full)."""
+    placed = asset_area(inputs, chosen(inputs.assets, options))
+    served_all = chosen(inputs.served.assign(kind="group"), options)
+    served = served_all[["kind", "categories", "area_key", "weight"]]
+    rows = pd.concat([placed, served], ignore_index=True)
+    areas = pd.Index(
+        pd.unique(pd.concat([rows["area_key"], inputs.areas[area_key(inputs.areas)]])), name="area_key"
+    )
+    counts = _tally(rows, areas)
+    potential = asset_area(inputs, chosen(inputs.assets, options, counting="potential"))
+    counts["potential"] = np.bincount(
+        areas.get_indexer(pd.Index(potential["area_key"])), weights=potential["weight"].to_numpy(float),
+        minlength=len(areas),
+    )  # fmt: skip
+    wide = served_all["area_key"].value_counts()
+    counts["groups_area_wide"] = wide.reindex(areas).fillna(0).to_numpy(float)
     return counts
 
 
@@ -208,7 +270,7 @@ def accessibility(lsoas: pd.DataFrame, assets: pd.DataFrame, options: OverlayOpt
         lsoas[["x", "y"]].to_numpy(float), assets[["x", "y"]].to_numpy(float), options.catchment_m
     )
     population = np.nan_to_num(lsoas["population_total"].to_numpy(float))
-    capacity = assets["rooms"].to_numpy(float) if options.capacity == "rooms" else np.ones(len(assets))
+    capacity = capacity_of(assets, options)
     return pd.DataFrame(
         {
             "access_2sfca": 1000 * two_sfca(population, capacity, pairs, options.catchment_m),
@@ -258,9 +320,7 @@ def overlay(
         per_lsoa = lsoa_measures(inputs, options, with_access=with_access)
     table = table.join(weighted_by_population(inputs.lsoas, ap, per_lsoa))
     counts = asset_counts(inputs, options)
-    table = table.join(counts).fillna({c: 0 for c in counts.columns})
-    for column in counts.columns:
-        table[column] = table[column].astype(int)
+    table = table.join(counts).fillna({c: 0.0 for c in counts.columns})
     for column in ("groups", "hubs", "spaces", "assets"):
         table[f"{column}_per_1000"] = (
             1000 * table[column] / table["population_total"].where(table["population_total"] > 0)

@@ -14,8 +14,10 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from layers.analysis.confidence import rank_ranges
 from layers.analysis.gaps import PROVISION, Need, score_gaps
-from layers.analysis.inputs import LEVELS, indicator_values, overlay_inputs
+from layers.analysis.inputs import LEVELS, OverlayInputs, indicator_values, overlay_inputs
+from layers.analysis.mapped import Mapped, covered_kinds, extent_words, mapped_areas
 from layers.analysis.overlay import OverlayOptions, area_key, overlay, weighted_by_population
 from layers.errors import InvalidInput, NotFound
 from layers.sql import sql
@@ -38,6 +40,7 @@ class OverlayResult:
     need: Need
     provision: str
     notes: list[str] = field(default_factory=list)
+    extent: list[Mapped] = field(default_factory=list)
 
 
 def overlay_table(
@@ -60,11 +63,111 @@ def overlay_table(
         raise NotFound(f"No {level} areas{f' in {within}' if within else ''}", "Import boundaries first.")
     table = overlay(inputs, options)
     measure, notes = _need(conn, inputs, table, need, need_higher_is_more)
-    scored = score_gaps(table, measure, provision)
+    extent = mapped_areas(conn)
+    scorable, more = scoring_rule(
+        table, inputs, options, covered_kinds(conn, level=level, within=within), extent
+    )
+    scored = score_gaps(table, measure, provision, scorable)
+    own = (measure.column, measure.higher_is_more_need) if measure.column == "need_indicator" else None
+    ranges, allowed = rank_ranges(scored, inputs, options, scorable, own)
+    scored = scored.join(ranges)
+    if scorable.any() and scored["priority"].notna().any():
+        more.append(
+            f"Rank ranges: each area's rank across {int(ranges['rank_choices'].iloc[0])} reasonable choices (need: "
+            "the IMD or one of its 7 domains; provision: per 1,000 residents, 2SFCA, or coverage within 400, 800 or "
+            f"1,600 m); a rank is stable when it moves by at most {allowed} places"
+        )
     within_name = _name(conn, within) if within else None
-    result = OverlayResult(scored, level, within, within_name, options, measure, provision, notes)
+    result = OverlayResult(
+        scored, level, within, within_name, options, measure, provision, more + notes, extent
+    )
     scored["explanation"] = explanations(result)
     return result
+
+
+def scoring_rule(
+    table: pd.DataFrame,
+    inputs: OverlayInputs,
+    options: OverlayOptions,
+    covered: pd.Series,
+    extent: list[Mapped],
+) -> tuple[pd.Series, list[str]]:
+    """Which rows are scored (ranked and classed), each other row's reason (``not_scored``, set in table) and
+    the notes that say so: an area is scored when it has residents, lies inside the mapped extent for every
+    kind counted, and the comparison set holds some counted assets."""
+    key = area_key(inputs.areas)
+    by_code = inputs.areas.set_index("code")[key]
+    kinds_here = by_code.map(lambda k: covered.get(k, ())).reindex(table.index)
+    needed = options.counted_kinds
+    level = _level_words(inputs.level, 2)
+    people = table["population_total"] > 0
+    missing = kinds_here.map(lambda have: [k for k in needed if k not in (have or ())])
+    outside = missing.map(bool)
+    reason = pd.Series(None, index=table.index, dtype=object)
+    reason[outside] = missing[outside].map(
+        lambda m: (
+            f"outside the mapped extent: Patchmap's register of {_and(KIND_WORDS[k] for k in m)} is not "
+            "known to be complete here, so few assets may only mean little data"
+        )
+    )
+    reason[~people] = "no residents in the population data"
+    scorable = people & ~outside
+    notes: list[str] = []
+    counted = table.loc[scorable, "assets"].sum() if scorable.any() else 0.0
+    if scorable.any() and not counted > 0:
+        what, _ = _assets_word(needed or options.kinds, options.category)
+        notes.append(
+            f"No {what} are recorded in any {_level_words(inputs.level, 1)} that could be scored here, so nothing "
+            "is ranked or classed: no data is not the same as no provision"
+        )
+        reason[scorable] = f"no {what} recorded in the areas compared"
+        scorable = scorable & False
+    elif not scorable.any() and len(table):
+        notes.append(f"No {level} here can be scored, so nothing is ranked or classed")
+    elif scorable.sum() < 3:
+        notes.append(
+            f"Only {int(scorable.sum())} {_level_words(inputs.level, int(scorable.sum()))} can be scored: "
+            "thirds of so few say little"
+        )
+    if outside.any():
+        notes.append(
+            f"{int(outside.sum())} of {len(table)} {level} lie outside the mapped extent and are not scored. "
+            f"Patchmap's register is complete for: {extent_words(extent)}. Mark more with "
+            "`patchmap mapped add CODE` or POST /analysis/mapped"
+        )
+    if (~people).any():
+        notes.append(
+            f"{int((~people).sum())} of {len(table)} {level} have no residents in the population data and are not scored"
+        )
+    notes.append(
+        f"Counted: {COUNTING_WORDS[options.counting]}; potential spaces (empty and offered) are in their own column"
+    )
+    if table["groups_area_wide"].any():
+        notes.append(
+            "Groups with no single place are shared among the areas they serve, by residents, so every area's "
+            "counts add up to its parent's; groups_area_wide shows them in full in each area"
+        )
+    table["scored"] = scorable
+    table["not_scored"] = reason.where(~scorable, None)
+    return scorable, notes
+
+
+COUNTING_WORDS = {
+    "provision": "provision (active groups, hubs, and spaces bookable here)",
+    "potential": "potential only (spaces empty and offered, not yet a service)",
+    "both": "provision and potential together",
+}
+
+
+def _level_words(level: str, n: int) -> str:
+    if n == 1:
+        return {"lsoa": "LSOA"}.get(level, level)
+    return {"lsoa": "LSOAs", "locality": "localities"}.get(level, f"{level}s")
+
+
+def _and(words: Any) -> str:
+    items = [str(w) for w in words]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _need(
@@ -114,47 +217,83 @@ def _assets_word(kinds: tuple[str, ...], category: str | None) -> tuple[str, str
 
 
 def explanations(result: OverlayResult) -> list[str]:
-    """One plain-English sentence per row saying why it ranks where it does."""
+    """One plain-English sentence per row saying why it ranks where it does, with every number it used: the
+    need measure, the counts and residents behind the provision measure, the median compared with, both
+    percentiles and the gap; or why it is not scored."""
     t, o = result.table, result.options
-    plural, one = _assets_word(o.counted_kinds or o.kinds, o.category)
-    level = {"lsoa": "LSOAs", "locality": "localities"}.get(result.level, f"{result.level}s")
+    _, one = _assets_word(o.counted_kinds or o.kinds, o.category)
     column = PROVISION[result.provision][0]
-    median = t.loc[t["population_total"] > 0, column].median()
+    scored = t["scored"] if "scored" in t.columns else t["population_total"] > 0
+    median = t.loc[scored, column].median()
+    level = _level_words(result.level, 2)
 
     def against(value: str) -> str:
         if result.within_name:
-            return f"against a {result.within_name} median of {value}"
-        return f"against a median of {value} across the {len(t)} {level}"
+            return f"against a median of {value} across the {int(scored.sum())} {level} of {result.within_name} scored"
+        return f"against a median of {value} across the {int(scored.sum())} {level} scored"
 
     out = []
-    for _, row in t.iterrows():
-        if not row["population_total"] > 0:
-            out.append(
-                f"{row['name']}: no residents in the population data, so no need or provision is scored."
-            )
+    for is_scored, (_, row) in zip(scored.to_numpy(bool), t.iterrows(), strict=True):
+        counts = _counts_words(row)
+        if not is_scored:
+            why = row.get("not_scored") or "no residents in the population data"
+            out.append(f"{row['name']}: not scored ({why}); {counts}.")
             continue
         parts = [f"{row['name']}: {_need_phrase(result.need, row)}"]
+        residents = f"{_int(row['population_total'])} residents"
         if result.provision == "per_1000":
-            parts.append(f"{_num(row[column])} {plural} per 1,000 residents {against(_num(median))}")
+            parts.append(f"{counts} for {residents}: {_num(row[column])} per 1,000 {against(_num(median))}")
         elif result.provision == "access":
-            parts.append(f"E2SFCA accessibility {_num(row[column])} per 1,000 {against(_num(median))}")
+            parts.append(
+                f"{counts}; E2SFCA accessibility {_num(row[column])} per 1,000 {against(_num(median))}"
+            )
         else:
             parts.append(
-                f"{_pct(row['coverage'])} of residents within {o.radius_m:g} m of {one} {against(_pct(median))}"
+                f"{counts}; {_pct(row['coverage'])} of residents within {o.radius_m:g} m of {one} {against(_pct(median))}"
             )
         if result.provision != "coverage":
             parts.append(f"{_pct(row['coverage'])} of residents within {o.radius_m:g} m of {one}")
+        parts.append(
+            f"need percentile {_pct(row['need_percentile'])}, provision percentile "
+            f"{_pct(row['provision_percentile'])}: gap {row['gap']:+.2f}"
+        )
+        if "rank_low" in row and not _nan(row["rank_low"]):
+            steady = "stable" if row["rank_stable"] else "not stable"
+            parts.append(
+                f"ranked {_int(row['priority'])}; from {_int(row['rank_low'])} to {_int(row['rank_high'])} "
+                f"across {int(row['rank_choices'])} reasonable choices ({steady})"
+            )
         out.append("; ".join(parts) + ".")
     return out
+
+
+def _counts_words(row: pd.Series) -> str:
+    """ "3.4 groups, 2 hubs, 0 spaces counted (1 potential space; 70 groups serving wider areas, shared)"."""
+    words = f"{_num(row['groups'])} groups, {_num(row['hubs'])} hubs, {_num(row['spaces'])} spaces counted"
+    extra = []
+    if row.get("potential", 0):
+        extra.append(f"{_num(row['potential'])} potential spaces")
+    if row.get("groups_area_wide", 0):
+        extra.append(f"{_num(row['groups_area_wide'])} groups serving wider areas, shared out")
+    return words + (f" ({'; '.join(extra)})" if extra else "")
 
 
 def _need_phrase(need: Need, row: pd.Series) -> str:
     if need.column.endswith("_rank"):
         decile = row[need.column.replace("_rank", "_decile")]
-        return f"{need.label} decile {_num(decile)}" if not _nan(decile) else f"no {need.label} data"
+        if _nan(decile):
+            return f"no {need.label} data"
+        return (
+            f"{need.label} decile {_num(decile)} (population-weighted mean LSOA rank {_int(row[need.column])} "
+            "of 32,844 in England; 1 is the most deprived)"
+        )
     return (
         f"{need.label} {_num(row[need.column])}" if not _nan(row[need.column]) else f"no {need.label} value"
     )
+
+
+def _int(v: Any) -> str:
+    return "n/a" if _nan(v) else f"{v:,.0f}"
 
 
 def _nan(v: Any) -> bool:
@@ -164,7 +303,10 @@ def _nan(v: Any) -> bool:
 def _num(v: Any) -> str:
     if _nan(v):
         return "n/a"
-    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+    x = float(v)
+    if round(x, 2).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:.2f}" if abs(x) < 1 else f"{x:,.1f}"
 
 
 def _pct(v: Any) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, text
 
+from layers.analysis.mapped import mark_covered
 from layers.importers.boundaries import import_boundaries
 from layers.importers.demo_contacts import add_sample_contacts
 from layers.importers.demo_groups import place_demo_groups
@@ -81,6 +82,16 @@ def load_demo(
             add_sample_contacts(conn, progress=progress),
             *([add_sample_volunteering(conn, progress=progress)] if volunteering else []),
         ]
+        # The demo's register is complete for Norwich only: its OpenStreetMap features and the review's groups.
+        reports[-1].notes.extend(
+            mark_covered(
+                conn,
+                [NORWICH],
+                ["group", "hub", "space"],
+                mapped_by="demo import",
+                source="OpenStreetMap features of Norwich; the review's 70 Norwich groups",
+            )
+        )
     return reports
 
 

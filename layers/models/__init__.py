@@ -16,6 +16,7 @@ from layers.models.access import (
     UserDistrict,
     WebSession,
 )
+from layers.models.analysis import MappedArea
 from layers.models.base import Base, Timestamped, table_of
 from layers.models.booking import (
     Booking,
@@ -71,6 +72,7 @@ __all__ = [
     "ListingChange",
     "LocalityMember",
     "LoginAttempt",
+    "MappedArea",
     "OutboxMessage",
     "Partner",
     "Postcode",

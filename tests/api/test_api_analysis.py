@@ -80,7 +80,9 @@ def test_area_profile(client: TestClient) -> None:
     assert any(a["kind"] == "group" and not a["serves_only"] for a in body["assets"])
     assert all(set(a) == {"kind", "id", "name", "subtype", "url", "serves_only"} for a in body["assets"])
     district = ok_body(client.get(f"/analysis/areas/{NORWICH}"), AreaProfile)
-    assert district["area"]["kind"] == "district" and district["siblings_ranked"] == 7
+    # only Norwich is inside the demo's mapped extent: the other six districts are shown but not scored
+    assert district["area"]["kind"] == "district" and district["siblings_ranked"] == 1
+    assert any("6 of 7 districts lie outside the mapped extent" in n for n in district["notes"])
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,12 @@ PUBLIC_FIELDS = {
     "price_per_hour", "rate_band", "book_url", "rooms_to_book", "currency", "approval", "resource", "timezone", "free", "busy",
     "closed", "date", "reason", "ward_code", "booking", "weekly_hours", "slot_minutes", "min_minutes",
     "max_minutes", "lead_minutes", "horizon_days", "buffer_minutes", "to", "start", "end",
+    # the overlay's evidence (issue 15): what counts, conserved shares, scoring and its reasons, rank ranges,
+    # the mapped extent (who marked it is public by design: it is the council's statement of completeness)
+    "counting", "counted", "potential", "groups_area_wide", "scored", "not_scored", "rank_low", "rank_high",
+    "rank_stable", "mapped_extent", "mapped_by", "mapped_at", "note", "classes", "rule", "words",
+    "high-low", "high-medium", "high-high", "medium-low", "medium-medium", "medium-high", "low-low",
+    "low-medium", "low-high",
 }  # fmt: skip
 #: A named council contact (layers.areas.contacts.PUBLIC_FIELDS) is public by design (a council role, a work
 #: email and phone), so its fields are allowed only as the whole ``contact`` object of these answers (or the
@@ -269,6 +275,7 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/help-offers/{offer_id}/close"): {"reason": "closed by the matrix"},
     ("POST", "/users"): {"name": "Matrix user", "email": "matrix.user@example.gov.uk", "role": "officer"},
     ("PATCH", "/users/{user_id}"): {"role": "admin"},
+    ("PUT", "/analysis/mapped/{code}"): {"kinds": ["hub"]},
 }
 #: A valid form for each of the patch page's form posts.
 FORMS: dict[str, dict[str, str]] = {

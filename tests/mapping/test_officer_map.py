@@ -317,6 +317,12 @@ def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], art
     assert sum(int(re.sub(r"\D", "", text)) for text in cells.values()) == NORWICH_WARDS
     assert page.get_by_role("table").get_by_role("rowheader").all_inner_texts() == ["High", "Medium", "Low"]
     assert "look here first" in page.locator("#pm-key-notes").inner_text()
+    # every one of the nine classes is described in words under the key
+    notes = page.locator("#pm-key-notes li")
+    described = [n.get_attribute("class") for n in notes.all()]
+    for c in styles.BIVARIATE:
+        assert page.locator(f"#pm-key-notes .pm-bv--{c.key}").count() == 1, c.key
+    assert len(described) >= 9
 
     status = page.locator("#pm-status")
     assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
@@ -325,8 +331,15 @@ def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], art
     assert entries.count() == NORWICH_WARDS
     first = entries.first
     assert first.locator(".pm-rank").inner_text().endswith("1")
-    assert re.search(r"IMD decile [\d.]+; [\d.]+ assets per 1,000 residents", first.inner_text())
+    assert re.search(
+        r"IMD decile [\d.]+ \(population-weighted mean LSOA rank [\d,]+.*per 1,000 against a median of",
+        first.inner_text(),
+    )
     assert re.search(r"(High|Medium|Low) need, (high|medium|low) provision", first.inner_text())
+    # the sentence above the list names the #1 row with the same class words as its entry
+    first_class = first.locator(".pm-class").inner_text().strip()
+    first_name = first.locator(".pm-item-name").inner_text().strip()
+    assert f"#1 is {first_name}: {first_class}." in status.inner_text(), (status.inner_text(), first_class)
 
     # seven districts, and all of them (the list loads after the page)
     expect(page.locator("#pm-within option")).to_have_count(8)
@@ -432,7 +445,10 @@ def test_selecting_an_area_shows_its_profile(desk: tuple[Page, Watch], artifacts
     assert page.evaluate("document.activeElement.id") == "pm-profile-title"
     text = profile.inner_text()
     assert "Ward in Norwich" in text and MILE_CROSS in text
-    assert re.search(r"IMD decile [\d.]+; [\d.]+ assets per 1,000 residents against a Norwich median", text)
+    assert re.search(
+        r"IMD decile [\d.]+ \(population-weighted mean LSOA rank [\d,]+.*per 1,000 against a median of [\d.]+ across the 13 wards of Norwich",
+        text,
+    )
     for term in ("Priority", "Residents", "IMD decile", "Counted", "Per 1,000 residents", "Coverage", "Gap"):
         assert profile.locator("dt", has_text=term).count() >= 1, term
     assert re.search(r"\d+ of 13 wards in Norwich", text)

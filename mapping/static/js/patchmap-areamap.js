@@ -41,10 +41,14 @@
     return text.indexOf(row.name + ": ") === 0 ? text.slice(row.name.length + 2) : text;
   }
 
-  /* "3 have high need and low provision." for the areas (rows) shown. */
-  function highLowWords(rows) {
+  /* What the list says first, in the same words as its #1 row: "#1 is Mile Cross: High need, medium provision.
+   * None has high need and low provision." (rows in priority order; unscored rows have no class). */
+  function highLowWords(rows, labels) {
+    var ranked = rows.filter(function (r) { return r.priority === 1; })[0];
     var n = rows.filter(function (r) { return r.bivariate_class === "high-low"; }).length;
-    return (n ? n + (n === 1 ? " has" : " have") : "None has") + " high need and low provision.";
+    var label = ranked && labels && labels[ranked.bivariate_class] ? labels[ranked.bivariate_class].label : null;
+    var first = ranked ? "#1 is " + ranked.name + (label ? ": " + label : "") + ". " : "None is ranked. ";
+    return first + (n ? n + (n === 1 ? " has" : " have") : "None has") + " high need and low provision.";
   }
 
   /* Groups, hubs and spaces on `map`, one layer per kind with a layer control; config gives markersUrl,
@@ -260,7 +264,7 @@
     var sw = el("span", "pm-swatch pm-bv--" + (c ? row.bivariate_class : "none"));
     sw.setAttribute("aria-hidden", "true");
     line.appendChild(sw);
-    line.appendChild(el("span", null, c ? c.label : this.styles.unscored.label));
+    line.appendChild(el("span", null, c ? c.label : this.styles.unscored.label + (row.not_scored ? ": " + row.not_scored : "")));
     return line;
   };
 

@@ -157,7 +157,7 @@
     var where = fc.within ? " in " + fc.within.name : s.level === "district" ? "" : " in all districts";
     var n = this.rows.length;
     var text = T.plural(n, levelWord(s.level, 1), levelWord(s.level, 2)) + where + " shown, largest gap first. " +
-      A.highLowWords(this.rows);
+      A.highLowWords(this.rows, this.styles ? this.styles.classes : null);
     if (fc.notes && fc.notes.length) text += " Note: " + fc.notes.join("; ") + ".";
     this.setStatus(text);
     if (this.selected && this.byCode[this.selected]) this.select(this.selected, "reload");

@@ -32,8 +32,10 @@ MILE_CROSS = "E05005883"
 
 @pytest.fixture(scope="module")
 def norwich(engine) -> OverlayResult:  # type: ignore[no-untyped-def]
+    """Norwich's wards counting provision and potential together: every hub, space and group, as the
+    independent computations below count them (the demo's spaces are all vacant units offered: potential)."""
     with engine.connect() as c:
-        return overlay_table(c, level="ward", within=NORWICH)
+        return overlay_table(c, level="ward", within=NORWICH, options=OverlayOptions(counting="both"))
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +99,7 @@ def test_counts_match_a_spatial_join_and_groups_count_where_they_serve(
         assert t.loc[code, "hubs"] == expected.get("hub", pd.Series(dtype=int)).get(code, 0)
         assert t.loc[code, "spaces"] == expected.get("space", pd.Series(dtype=int)).get(code, 0)
     # the demo's groups: one with a point (a venue or hub: layers/importers/demo_groups.py) counts in the ward
-    # holding it; one without serves Norwich and counts once in each of its wards
+    # holding it; one without serves Norwich and is shared among its wards by residents (once in total)
     with engine.connect() as c:
         placed = pd.DataFrame(
             c.execute(
@@ -118,8 +120,11 @@ def test_counts_match_a_spatial_join_and_groups_count_where_they_serve(
         predicate="within",
     )["WD13CD"].value_counts()
     assert len(placed) >= 30 and serving >= 1
+    share = t["population_total"] / t["population_total"].sum()
     for code in t.index:
-        assert t.loc[code, "groups"] == at.get(code, 0) + serving, code
+        assert t.loc[code, "groups"] == pytest.approx(at.get(code, 0) + serving * share[code], rel=1e-6), code
+        assert t.loc[code, "groups_area_wide"] == serving
+    assert t["groups"].sum() == pytest.approx(len(at.index) and at.sum() + serving)
     per_1000 = 1000 * t["assets"] / t["population_total"]
     assert np.allclose(t["assets_per_1000"], per_1000, rtol=1e-12)
 
@@ -141,7 +146,7 @@ def test_accessibility_matches_pysal_access_rolled_up(real, engine) -> None:  # 
     """2SFCA and E2SFCA per LSOA with pysal's access on the same points, then population-weighted to wards."""
     with engine.connect() as c:
         inputs = overlay_inputs(c, level="ward", within=NORWICH, reach_m=2000)
-        result = overlay_table(c, level="ward", within=NORWICH)
+        result = overlay_table(c, level="ward", within=NORWICH, options=OverlayOptions(counting="both"))
     lsoas = inputs.lsoas.reset_index()
     assets = inputs.assets.reset_index(drop=True)
     demand = gpd.GeoDataFrame(
@@ -199,7 +204,12 @@ def test_every_norwich_ward_is_ranked_and_explained(norwich: OverlayResult) -> N
     first = t.sort_values("priority").iloc[0]
     assert first["gap"] == t["gap"].max()
     assert first["explanation"].startswith(f"{first['name']}: IMD decile ")
-    assert "per 1,000 residents against a Norwich median of" in first["explanation"]
+    assert (
+        "per 1,000 against a median of" in first["explanation"]
+        and "wards of Norwich scored" in first["explanation"]
+    )
+    assert f"{first['population_total']:,.0f} residents" in first["explanation"]
+    assert "need percentile" in first["explanation"] and "gap +" in first["explanation"]
     assert "of residents within 800 m of an asset" in first["explanation"]
     assert set(t["bivariate_class"]) <= {
         f"{n}-{p}" for n in ("low", "medium", "high") for p in ("low", "medium", "high")
@@ -239,7 +249,9 @@ def _inputs(**overrides: pd.DataFrame) -> OverlayInputs:
         {"kind": ["hub"], "id": [1], "name": ["Hall"], "categories": [["community_centre"]], "rooms": [3],
          "x": [0.0], "y": [0.0], "ward_key": ["W1"], "lsoa_key": ["L1"]}
     )  # fmt: skip
-    served = pd.DataFrame({"id": [7, 7], "area_key": ["W1", "W2"], "categories": [["food"], ["food"]]})
+    # the group is shared by residents: W1 and W2 have 200 each
+    served = pd.DataFrame({"id": [7, 7], "area_key": ["W1", "W2"], "categories": [["food"], ["food"]],
+                           "weight": [0.5, 0.5]})  # fmt: skip
     members = pd.DataFrame(columns=["locality_key", "member_key", "member_kind"])
     parts = {
         "areas": areas,
@@ -261,12 +273,15 @@ def test_hand_case_population_split_by_share_and_counts() -> None:
     # IMD decile: population-weighted, L3 has no people and no value
     assert t.loc["W1", "imd_decile"] == pytest.approx((100 * 1 + 100 * 4) / 200)
     assert t.loc["W2", "imd_decile"] == pytest.approx(4.0)
-    # the group serving two wards counts once in each; the hub only where it stands
-    assert (t.loc["W1", ["groups", "hubs", "spaces", "assets"]].tolist()) == [1, 1, 0, 2]
-    assert (t.loc["W2", ["groups", "hubs", "spaces", "assets"]].tolist()) == [1, 0, 0, 1]
-    assert t.loc["W1", "assets_per_1000"] == pytest.approx(10.0)
-    assert t.loc["W1", ["category:community_centre", "category:food"]].tolist() == [1, 1]
-    assert t.loc["W2", ["category:community_centre", "category:food"]].tolist() == [0, 1]
+    # the group serving two wards is shared between them (once in total), and shown in full as area-wide;
+    # the hub counts only where it stands
+    assert (t.loc["W1", ["groups", "hubs", "spaces", "assets"]].tolist()) == [0.5, 1, 0, 1.5]
+    assert (t.loc["W2", ["groups", "hubs", "spaces", "assets"]].tolist()) == [0.5, 0, 0, 0.5]
+    assert t[["groups", "hubs", "assets"]].sum().tolist() == [1, 1, 2]
+    assert t.loc[["W1", "W2"], "groups_area_wide"].tolist() == [1, 1]
+    assert t.loc["W1", "assets_per_1000"] == pytest.approx(7.5)
+    assert t.loc["W1", ["category:community_centre", "category:food"]].tolist() == [1, 0.5]
+    assert t.loc["W2", ["category:community_centre", "category:food"]].tolist() == [0, 0.5]
     # coverage: L1 (0 m from the hub) covered, L2 (1000 m) not: W1 = 100/200, W2 = 0
     assert t.loc["W1", "coverage"] == pytest.approx(0.5)
     assert t.loc["W2", "coverage"] == pytest.approx(0.0)
@@ -294,7 +309,7 @@ def test_hand_case_no_assets_anywhere() -> None:
 
 def test_category_counts_only_its_kind() -> None:
     t = overlay(_inputs(), OverlayOptions(category="food"))
-    assert t.loc["W1", "groups"] == 1 and t.loc["W1", "hubs"] == 0
+    assert t.loc["W1", "groups"] == 0.5 and t.loc["W1", "hubs"] == 0
     t = overlay(_inputs(), OverlayOptions(category="community_centre"))
     assert t.loc["W1", "hubs"] == 1 and t.loc["W1", "groups"] == 0
 
