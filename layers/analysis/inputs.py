@@ -60,7 +60,9 @@ class OverlayInputs:
     - ``assets``: groups, hubs and spaces with a point in reach: kind, id, name, categories, rooms, x, y,
       ward_key, lsoa_key;
     - ``served``: groups with no point, and each reported area they count towards (id, area_key, categories);
-    - ``members``: custom localities' member wards and LSOAs (locality_key, member_key, member_kind).
+    - ``members``: custom localities' member wards and LSOAs (locality_key, member_key, member_kind);
+    - ``ward_districts``: each ward's district key;
+    - ``version``: see the field.
     """
 
     level: str
@@ -72,6 +74,9 @@ class OverlayInputs:
     served: pd.DataFrame
     members: pd.DataFrame
     ward_districts: pd.Series = field(default_factory=lambda: pd.Series(dtype="Int64"))
+    #: A token that changes whenever any data these inputs were read from changes (None: unknown, e.g. inputs
+    #: built by hand). Consumers may key caches of results on (version, options).
+    version: str | None = None
 
 
 def check_level(level: str) -> None:
