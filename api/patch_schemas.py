@@ -69,6 +69,7 @@ class RecordLink(BaseModel):
     address: str | None
     postcode: str | None
     url: str
+    sample: bool = False  # made up for the demo: shown with a "sample" badge
 
 
 class StaleRecord(RecordLink):

@@ -86,6 +86,7 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
         "address": record["address"],
         "postcode": record["postcode"],
         "url": f"/{record['kind']}s/{record['id']}",
+        "sample": bool(record.get("sample")),
     }
 
 

@@ -206,6 +206,10 @@ def test_norwich_coordinator_sees_the_patch_with_its_panels(web: TestClient) -> 
     )  # the area's named council contact (public)
     assert [link for link in links if link and not link.startswith(allowed)] == []
     assert "FeatureCollection" not in html  # wards load from the API
+    assert (
+        'pm-record" id="pm-stale-' in html
+        and '</a> <span class="pm-badge pm-badge--sample">sample</span>' in html
+    )
 
 
 def test_officer_sees_any_district(web: TestClient) -> None:
@@ -238,6 +242,9 @@ def test_summary_json_has_every_panel(web: TestClient) -> None:
     stale = summary.stale.records
     assert summary.stale.count == len(stale) > 100 and stale[-1].name == HOSTILE and stale[-1].ever_confirmed
     assert not any(r.ever_confirmed for r in stale[:-1])
+    # The demo's made-up venues are labelled sample here as on the map; the real records are not.
+    flagged = {r.name for r in stale if r.sample}
+    assert flagged and len(flagged) < len(stale) and HOSTILE not in flagged
     assert [p.reference for p in summary.pending.submissions] == ["PM-TESTPEND"]
     assert summary.spaces_available.count == kinds["space"] > 0
     assert [c.action for c in summary.recent_changes][:1] == ["approve"]
