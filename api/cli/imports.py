@@ -197,7 +197,9 @@ def import_postcodes_cmd(
 
 @app.command("groups")
 def import_groups_cmd(
-    path: Annotated[Path, _file("CSV with a name column and any other known fields.")],
+    path: Annotated[
+        Path, _file("CSV (any encoding or separator) or .xlsx with a name column and any other known fields.")
+    ],
     serves: Annotated[
         list[str] | None, option("CODE", "Area code served by groups that name none (repeatable).")
     ] = None,
@@ -207,13 +209,22 @@ def import_groups_cmd(
     ] = None,
     allow_rejects: AllowRejects = False,
     covers: Covers = None,
+    sheet: Annotated[
+        str | None, option("NAME", "The spreadsheet's sheet to read (default: the first).")
+    ] = None,
 ) -> None:
-    """Import groups from CSV (name and any known fields; a venue point, a postcode or areas served)."""
+    """Import groups from CSV or .xlsx (name and any known fields; a venue point, a postcode or areas served)."""
     from layers.importers.groups import import_groups
 
     def step(conn: Connection, progress: Progress) -> ImportReport:
         report = import_groups(
-            conn, path, serves=serves, source=source, allow_rejects=allow_rejects, progress=progress
+            conn,
+            path,
+            serves=serves,
+            source=source,
+            allow_rejects=allow_rejects,
+            progress=progress,
+            sheet=sheet,
         )
         _covers(conn, report, covers, ["group"], "groups")
         return report

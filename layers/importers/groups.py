@@ -23,6 +23,7 @@ from layers.areas.postcodes import normalise_postcode
 from layers.fields import Email, Name, Phone, Text, Url, checked
 from layers.importers.geometry import lonlat_problem, precheck
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.tabular import read_table
 from layers.importers.upsert import upsert
 from layers.models import Area, Group, GroupArea, Hub, Postcode
 from layers.records.versions import record_import
@@ -90,14 +91,18 @@ def import_groups(
     source: str | None = None,
     allow_rejects: bool = False,
     progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> ImportReport:
-    """Load groups from a CSV (upserting by source and id or name slug) in one savepoint; return a report.
+    """Load groups from a CSV or spreadsheet (upserting by source and id or name slug) in one savepoint;
+    return a report. The file is read by ``layers.importers.tabular``: any encoding, separator or .xlsx sheet,
+    common other column names, easting/northing.
 
     ``serves`` are area codes given to every group that has no ``areas_served`` of its own.
     """
     progress = progress or NoProgress()
-    df = _read(path)
+    df, notes = _read(path, sheet)
     report = ImportReport(what=WHAT, source=path.name, rows=len(df))
+    report.notes.extend(notes)
     ignored = sorted(set(df.columns) - KNOWN)
     if ignored:
         report.notes.append(f"columns not used: {', '.join(ignored)}")
@@ -133,24 +138,21 @@ def import_groups(
     return report
 
 
-def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise fail(WHAT, str(path), "file not found", "Check the path.")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception as exc:
-        raise fail(
-            WHAT, path.name, "the file could not be read as CSV", f"{type(exc).__name__}: {exc}"
-        ) from exc
-    df.columns = [str(c).strip().lower() for c in df.columns]
-    if "name" not in df.columns:
-        raise fail(
-            WHAT,
-            path.name,
-            "no name column",
-            f"A groups CSV needs at least a `name` column; found {', '.join(df.columns) or 'none'}.",
-        )
-    return df
+#: Other names councils' files give the groups' columns (after ``tabular.header_key``).
+ALIASES = {
+    **{k: "name" for k in ("group_name", "group", "organisation", "organisation_name", "organization",
+                           "organization_name", "name_of_group", "title")},
+    **{k: "categories" for k in ("category", "categories_", "activity_type")},
+    **{k: "contact_name" for k in ("contact", "contact_person", "main_contact")},
+    **{k: "areas_served" for k in ("area_served", "serves", "area_codes")},
+    **{k: "description" for k in ("about", "details", "summary")},
+    **{k: "venue_address" for k in ("venue", "address", "meeting_place", "where")},
+}  # fmt: skip
+
+
+def _read(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    table = read_table(path, WHAT, aliases=ALIASES, required=("name",), sheet=sheet)
+    return table.frame, table.notes
 
 
 class _Lookups:

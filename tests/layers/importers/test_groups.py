@@ -253,14 +253,14 @@ def test_bad_rows_are_rejected(conn: Connection, tmp_path: Path, bad: dict[str, 
 def test_file_level_failures(conn: Connection, tmp_path: Path) -> None:
     before = table_counts(conn)
     with pytest.raises(ImportFailed, match="no name column"):
-        import_groups(conn, _csv(tmp_path, [{"title": "A group"}]))
+        import_groups(conn, _csv(tmp_path, [{"label": "A group"}]))
     with pytest.raises(ImportFailed, match="unknown area code"):
         import_groups(conn, _csv(tmp_path, [{"name": "A group"}]), serves=["E07999999"])
     with pytest.raises(ImportFailed, match="file not found"):
         import_groups(conn, tmp_path / "missing.csv")
     empty = tmp_path / "empty.csv"
     empty.write_text("")
-    with pytest.raises(ImportFailed, match="could not be read"):
+    with pytest.raises(ImportFailed, match="the file is empty"):
         import_groups(conn, empty)
     assert table_counts(conn) == before
 
