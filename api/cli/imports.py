@@ -72,7 +72,7 @@ def import_boundaries_cmd(
     ] = None,
     crs: Annotated[str | None, option("CRS", "The file's CRS when it does not say, e.g. EPSG:27700.")] = None,
     layer: Annotated[
-        str | None, option("LAYER", "The GeoPackage layer to read (default: the first).")
+        str | None, option("LAYER", "The layer to read, for a file with several (a GeoPackage may have).")
     ] = None,
     allow_rejects: AllowRejects = False,
 ) -> None:

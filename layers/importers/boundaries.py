@@ -27,8 +27,21 @@ CODE_PREFIX = {"ward": "WD", "lsoa": "LSOA", "district": "LAD", "county": "CTY"}
 GSS = re.compile(r"^[EWSN]\d{8}$")
 
 
-def _field(columns: list[str], kind: str, suffix: str, given: str | None, what: str) -> str | None:
-    """The column holding codes (suffix CD) or names (NM): as given, else the ONS-style name for kind."""
+#: Plain column names (any case) for an area's own code and name, as OS Boundary-Line and others use.
+PLAIN_FIELDS = {"CD": ("code", "gss_code", "census_code", "id"), "NM": ("name",)}
+#: Plain column names for the district of a ward or LSOA; never the area's own CODE column.
+PARENT_FIELDS = {
+    "CD": ("district_code", "lad_code", "parent_code", "parent"),
+    "NM": ("district_name", "lad_name"),
+}
+DISTRICT_NAMES = Path(__file__).with_name("district_names_2013.csv")
+
+
+def _field(
+    columns: list[str], kind: str, suffix: str, given: str | None, what: str, *, parent: bool = False
+) -> str | None:
+    """The column holding codes (suffix CD) or names (NM): as given, else the ONS-style name for kind (such as
+    WD13CD), else a plain name (CODE, NAME; for a parent, DISTRICT_CODE and the like)."""
     if given:
         return given
     prefix = CODE_PREFIX.get(kind, "")
@@ -36,8 +49,18 @@ def _field(columns: list[str], kind: str, suffix: str, given: str | None, what: 
     found = [c for c in columns if pattern.match(c)]
     if found:
         return found[0]
-    plain = {"CD": ("code", "gss_code", "id"), "NM": ("name",)}[suffix]
+    plain = (PARENT_FIELDS if parent else PLAIN_FIELDS)[suffix]
     return next((c for c in columns if c.lower() in plain), None)
+
+
+def _district_names(conn: Connection, codes: list[str]) -> dict[str, str]:
+    """Names for district codes a file gives without names: the database's own, else ONS's 2013 list."""
+    rows = conn.execute(
+        text("SELECT code, name FROM areas WHERE kind = 'district' AND code = ANY(:c)"), {"c": codes}
+    ).all()
+    known: dict[str, str] = {r[0]: r[1] for r in rows}
+    shipped = pd.read_csv(DISTRICT_NAMES, dtype=str).set_index("code")["name"].to_dict()
+    return {c: known.get(c) or shipped.get(c, "") for c in codes}
 
 
 def import_boundaries(
@@ -79,15 +102,26 @@ def import_boundaries(
         )
     assert code_col is not None and name_col is not None
     parent_col = (
-        parent_field or _field(columns, "district", "CD", None, what)
+        parent_field or _field(columns, "district", "CD", None, what, parent=True)
         if kind in ("ward", "lsoa")
         else parent_field
     )
     if parent_col and parent_col not in gdf:
         raise fail(what, path.name, f"no column {parent_col!r}", f"Columns found: {', '.join(columns)}.")
+    if parent_col and parent_col == code_col:
+        raise fail(
+            what, path.name, f"{parent_col} cannot be both the {kind}'s code and its district's",
+            "Name the district code column with --parent-field, or leave it out.",
+        )  # fmt: skip
     parent_name_col = parent_name_field or (
-        _field(columns, "district", "NM", None, what) if parent_col and kind == "ward" else None
+        _field(columns, "district", "NM", None, what, parent=True) if parent_col and kind == "ward" else None
     )
+    if kind in ("ward", "lsoa") and not parent_col:
+        report.notes.append(
+            f"no district code column (such as LAD13CD or DISTRICT_CODE): these {kind}s have no district"
+            + (", and no districts were built from them" if kind == "ward" else "")
+            + ". Name the column with --parent-field, or import districts with --kind district"
+        )
 
     source_crs = _source_crs(gdf, crs, what, path)
     vintage = vintage or _vintage(code_col)
@@ -120,12 +154,29 @@ def _source_crs(gdf: gpd.GeoDataFrame, crs: str | None, what: str, path: Path) -
             raise fail(
                 what, path.name, f"unknown CRS {crs!r}", "Give an EPSG code such as EPSG:27700."
             ) from exc
-    if gdf.crs is not None:
-        return CRS.from_user_input(gdf.crs)
     problem = guess_crs_problem(gdf)
+    if gdf.crs is not None:
+        declared = CRS.from_user_input(gdf.crs)
+        if declared.is_geographic and problem and _metres(gdf):
+            # GeoJSON without a "crs" member is longitude/latitude by definition (RFC 7946), so GDAL reports
+            # EPSG:4326 even for a file written in British National Grid metres.
+            raise fail(
+                what,
+                path.name,
+                f"it says {declared.name} but its coordinates are not longitude/latitude",
+                problem,
+            )
+        return declared
     if problem:
         raise fail(what, path.name, "the file does not say its CRS", problem)
     return CRS.from_epsg(4326)
+
+
+def _metres(gdf: gpd.GeoDataFrame) -> bool:
+    """Whether a file's coordinates are plainly projected metres (beyond 1,000), not a few bad rows of
+    longitude/latitude, which are rejected row by row instead."""
+    bounds = gdf.geometry.total_bounds
+    return bool(abs(bounds).max() > 1_000)
 
 
 def _text(value: object) -> str:
@@ -160,7 +211,8 @@ def _check_rows(
         ok &= ~gdf["_wkt_unreadable"].astype(bool)
     projected = gpd.GeoSeries([None] * len(gdf), index=gdf.index, crs=4326)
     if ok.any():
-        projected[ok] = gpd.GeoSeries(geoms[ok], crs=source_crs).to_crs(4326)
+        # --crs overrides whatever the file says (GeoJSON always "says" EPSG:4326)
+        projected[ok] = gpd.GeoSeries(geoms[ok]).set_crs(source_crs, allow_override=True).to_crs(4326)
     rows: list[dict[str, Any]] = []
     parents: dict[str, str] = {}
     seen: set[str] = set()
@@ -206,10 +258,22 @@ def _derive_districts(
     conn: Connection, parents: dict[str, str], vintage: str | None, report: ImportReport
 ) -> list[int]:
     """Dissolve wards into their districts (in PostGIS); return ids of districts inserted or changed."""
+    missing = sorted(c for c, n in parents.items() if not n)
+    if missing:
+        named = _district_names(conn, missing)
+        parents = {**parents, **{c: n for c, n in named.items() if n}}
+        found = [c for c in missing if named.get(c)]
+        if found:
+            report.notes.append(
+                f"{len(found)} districts have no name in the file and were named from "
+                f"the database or ONS's list of districts: {', '.join(found[:10])}"
+                + (" ..." if len(found) > 10 else "")
+            )
     unnamed = sorted(c for c, n in parents.items() if not n)
     if unnamed:
         report.notes.append(
-            f"{len(unnamed)} districts have no name in the file and are named by their code: {', '.join(unnamed)}"
+            f"{len(unnamed)} districts have no name in the file or ONS's 2013 list and are named by their code: "
+            f"{', '.join(unnamed)}; give names with --parent-name-field"
         )
     rows = [{"code": c, "name": n or f"District {c}", "vintage": vintage} for c, n in sorted(parents.items())]
     result = conn.execute(text(sql("derive_districts.sql")), rows) if rows else None

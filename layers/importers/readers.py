@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 
 from layers.importers.report import fail
@@ -56,6 +57,8 @@ def read_spatial(
         if name.endswith((".csv", ".csv.gz")):
             return _read_wkt_csv(path, what)
         target = f"/vsigzip/{path}" if name.endswith(".gz") else str(path)
+        if layer is None:
+            _one_layer(target, path, what)
         gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
     except ImportError:
         raise
@@ -69,6 +72,17 @@ def read_spatial(
             f"{type(exc).__name__}: {exc}. Accepted: GeoJSON, GeoPackage, zipped Shapefile, CSV with a WKT column.",
         ) from exc
     return gdf
+
+
+def _one_layer(target: str, path: Path, what: str) -> None:
+    """Refuse to guess among a file's layers (a GeoPackage may hold several): name them and ask for one."""
+    layers = pyogrio.list_layers(target)
+    if len(layers) > 1:
+        named = ", ".join(f"{n} ({g or 'no geometry'})" for n, g in layers[:12])
+        raise fail(
+            what, path.name, f"it holds {len(layers)} layers: {named}",
+            f"Choose one with --layer, e.g. --layer {layers[0][0]}.",
+        )  # fmt: skip
 
 
 def _read_wkt_csv(path: Path, what: str) -> gpd.GeoDataFrame:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from sqlalchemy import Connection, text
@@ -322,3 +324,81 @@ def test_a_zip_bomb_and_a_zip_slip_are_refused_before_reading(conn: Connection, 
         z.writestr("../../etc/wards.geojson", "{}")
     with pytest.raises(ImportFailed, match="paths outside itself"):
         import_boundaries(conn, slip, kind="ward")
+
+
+# ------------------------------------------------- files councils really have (issue 16)
+
+
+def _norwich_wards() -> gpd.GeoDataFrame:
+    wards = gpd.read_file(WARDS)
+    return wards[wards.LAD13CD == "E07000148"].reset_index(drop=True)
+
+
+def test_geojson_in_british_national_grid_without_a_crs_member(conn: Connection, tmp_path: Path) -> None:
+    """GeoJSON with no "crs" member is lon/lat by definition, so GDAL says EPSG:4326; metres say otherwise."""
+    bng = _norwich_wards().to_crs(27700)
+    path = tmp_path / "wards_bng.geojson"
+    collection = json.loads(bng.to_json(drop_id=True))
+    collection.pop("crs", None)  # as many tools write it: British National Grid metres, no "crs" member
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    with pytest.raises(ImportFailed, match="coordinates are not longitude/latitude") as failed:
+        import_boundaries(conn, path, kind="ward")
+    assert "--crs EPSG:27700" in str(failed.value.detail)
+    report = import_boundaries(conn, path, kind="ward", crs="EPSG:27700")
+    assert report.rows == 13 and not report.rejected and report.loaded == 0
+    assert count(conn, "SELECT count(*) FROM areas WHERE kind = 'ward' AND parent_code = 'E07000148'") == 13
+
+
+def test_geojson_that_says_british_national_grid(conn: Connection, tmp_path: Path) -> None:
+    path = tmp_path / "wards_27700.geojson"
+    _norwich_wards().to_crs(27700).to_file(path, driver="GeoJSON")  # GDAL writes the "crs" member
+    report = import_boundaries(conn, path, kind="ward")
+    assert report.rows == 13 and not report.rejected and report.loaded == 0
+
+
+def test_boundary_line_style_fields(conn: Connection, tmp_path: Path) -> None:
+    """NAME and CODE (OS Boundary-Line): CODE is the ward's own code, never its district's."""
+    wards = (
+        _norwich_wards()
+        .rename(columns={"WD13CD": "CODE", "WD13NM": "NAME"})
+        .drop(columns=["LAD13CD", "LAD13NM"])
+    )
+    wards.to_file(tmp_path / "bl.gpkg", driver="GPKG")
+    report = import_boundaries(conn, tmp_path / "bl.gpkg", kind="ward")
+    assert report.rows == 13 and not report.rejected
+    assert not any("dissolved" in n for n in report.notes)
+    assert any("no district code column" in n and "--parent-field" in n for n in report.notes)
+    own_parent = "SELECT count(*) FROM areas WHERE kind = 'ward' AND parent_code = code"
+    assert count(conn, own_parent) == 0
+    with pytest.raises(ImportFailed, match="both the ward's code and its district's"):
+        import_boundaries(conn, tmp_path / "bl.gpkg", kind="ward", parent_field="CODE")
+
+
+def test_districts_without_names_are_named_from_the_database_or_ons(conn: Connection, tmp_path: Path) -> None:
+    wards = _norwich_wards().drop(columns=["LAD13NM"])
+    plymouth = wards.iloc[[0]].assign(WD13CD="E05999901", WD13NM="Made-up ward", LAD13CD="E06000026")
+    plymouth["geometry"] = shapely.geometry.box(-4.15, 50.37, -4.13, 50.38)
+    path = tmp_path / "w.geojson"
+    gpd.GeoDataFrame(pd.concat([wards, plymouth]), crs=4326).to_file(path, driver="GeoJSON")
+    report = import_boundaries(conn, path, kind="ward")
+    assert not report.rejected
+    names = dict(
+        conn.execute(text("SELECT code, name FROM areas WHERE code IN ('E07000148', 'E06000026')")).all()
+    )
+    assert names == {"E07000148": "Norwich", "E06000026": "Plymouth"}
+    assert any("named from the database or ONS's list" in n for n in report.notes)
+
+
+def test_a_geopackage_with_several_layers_asks_which(conn: Connection, tmp_path: Path) -> None:
+    wards = _norwich_wards()
+    path = tmp_path / "many.gpkg"
+    wards.to_file(path, layer="wards", driver="GPKG")
+    wards.assign(geometry=wards.geometry.centroid).to_file(path, layer="ward_points", driver="GPKG")
+    before = count(conn)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no raw pyogrio warning on the way
+        with pytest.raises(ImportFailed, match=r"it holds 2 layers: wards .*ward_points") as failed:
+            import_boundaries(conn, path, kind="ward")
+    assert "--layer wards" in str(failed.value.detail)
+    assert count(conn) == before
+    assert import_boundaries(conn, path, kind="ward", layer="wards").rows == 13
