@@ -122,12 +122,16 @@ def build_approximate_postcodes(
 def import_postcodes(
     conn: Connection, path: Path, *, allow_rejects: bool = False, progress: Progress | None = None
 ) -> ImportReport:
-    """Load an ONS Postcode Directory CSV (pcds or pcd, lat, long; optional osward, oslaua, lsoa11)."""
+    """Load an ONS Postcode Directory CSV (pcds or pcd, lat, long; optional osward, oslaua, lsoa11, doterm).
+
+    Postcodes with no grid reference and terminated ones (``doterm`` set) are left out and counted, as the
+    real directory has many of both; a row that is wrong in any other way is rejected."""
     progress = progress or NoProgress()
     what = "postcodes"
     df, columns = _read_onspd(path, what)
     report = ImportReport(what=what, source=path.name, rows=len(df))
     progress.start(f"Checking {len(df)} postcodes", None)
+    df = _leave_out(df, columns, report)
     good = _check_onspd(df, columns, report)
     report.fail_if_rejected(allow_rejects)
 
@@ -154,7 +158,7 @@ def _read_onspd(path: Path, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read only the columns used (ONSPD has about 50) as text; return the frame and {role: column}."""
     if not path.exists():
         raise fail(what, str(path), "file not found", "Check the path.")
-    wanted = {"pcds", "pcd", "pcd2", "postcode", "lat", "long", "lon"} | {
+    wanted = {"pcds", "pcd", "pcd2", "postcode", "lat", "long", "lon", "doterm"} | {
         c for names in CODE_COLUMNS.values() for c in names
     }
     try:
@@ -171,6 +175,7 @@ def _read_onspd(path: Path, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
         "postcode": ("pcds", "pcd", "pcd2", "postcode"),
         "lat": ("lat",),
         "lon": ("long", "lon"),
+        "doterm": ("doterm",),
         **CODE_COLUMNS,
     }
     for role, names in roles.items():
@@ -189,6 +194,34 @@ def _read_onspd(path: Path, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
     return df, columns
 
 
+def _leave_out(df: pd.DataFrame, columns: dict[str, str], report: ImportReport) -> pd.DataFrame:
+    """Rows the real directory always has and that are not errors: postcodes with no grid reference (latitude
+    99.999999) and terminated postcodes (a ``doterm`` date); left out, counted, and said in the notes."""
+    lat = pd.to_numeric(df[columns["lat"]].str.strip(), errors="coerce")
+    no_grid = lat.round(6).eq(NO_GRID_LAT)
+    ended = (
+        df[columns["doterm"]].str.strip().ne("") if "doterm" in columns else pd.Series(False, index=df.index)
+    )
+    out = no_grid | ended
+    if not out.any():
+        return df
+    report.skipped += int(out.sum())
+    report.skipped_reason = "no grid reference, or terminated"
+    if no_grid.any():
+        report.notes.append(
+            f"{int(no_grid.sum())} postcodes with no grid reference (latitude 99.999999) left out"
+        )
+    if (ended & ~no_grid).any():
+        report.notes.append(
+            f"{_n(int((ended & ~no_grid).sum()), 'terminated postcode')} (a doterm date) left out: no longer in use"
+        )
+    return df[~out]
+
+
+def _n(count: int, noun: str = "postcode") -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _check_onspd(df: pd.DataFrame, columns: dict[str, str], report: ImportReport) -> pd.DataFrame:
     """Validate every row at once; record rejects in ``report``; return the rows to load."""
     raw = df[columns["postcode"]].astype(str)
@@ -200,10 +233,6 @@ def _check_onspd(df: pd.DataFrame, columns: dict[str, str], report: ImportReport
     lon = pd.to_numeric(df[columns["lon"]].str.strip(), errors="coerce")
     checks = [
         (~is_postcode, "{raw!r} is not a valid postcode"),
-        (
-            lat.round(6) == NO_GRID_LAT,
-            "no grid reference (ONSPD latitude 99.999999): the postcode has no location",
-        ),
         (lat.isna() | lon.isna(), "latitude or longitude is not a number ({lat!r}, {lon!r})"),
         (~np.isfinite(lat) | ~np.isfinite(lon), "latitude or longitude is not finite"),
         ((lat.abs() > 90) | (lon.abs() > 180), "coordinates out of range (latitude {lat}, longitude {lon})"),
@@ -218,12 +247,13 @@ def _check_onspd(df: pd.DataFrame, columns: dict[str, str], report: ImportReport
     values = zip(
         raw.iloc[bad_rows], df[columns["lat"]].iloc[bad_rows], df[columns["lon"]].iloc[bad_rows], strict=True
     )
+    line = df.index.to_numpy() + 1  # the file's row numbers, counting rows left out before this check
     for row, code, (text_, lat_, lon_) in zip(
         bad_rows.tolist(), reason.iloc[bad_rows].tolist(), values, strict=True
     ):
-        report.reject(row + 1, checks[code][1].format(raw=text_, lat=lat_, lon=lon_), text_)
+        report.reject(int(line[row]), checks[code][1].format(raw=text_, lat=lat_, lon=lon_), text_)
     for row in np.flatnonzero(dup.to_numpy()).tolist():
-        report.reject(row + 1, f"postcode {norm.iat[row]} appears more than once", str(raw.iat[row]))
+        report.reject(int(line[row]), f"postcode {norm.iat[row]} appears more than once", str(raw.iat[row]))
     keep = (reason < 0) & ~dup
     out = pd.DataFrame(
         {

@@ -152,7 +152,6 @@ def test_import_onspd(conn: Connection, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("bad", "reason"),
     [
-        ("NR9 9ZZ,NR9 9ZZ,199801,201001,,,,99.999999,0.000000", "no grid reference"),
         ("NOTAPC,NOT A PC,199801,,,,,52.6,1.29", "'NOT A PC' is not a valid postcode"),
         ("NR2 2AA,NR2 2AA,199801,,,,,abc,1.29", "not a number"),
         ("NR2 2AA,NR2 2AA,199801,,,,,,", "not a number"),
@@ -171,6 +170,31 @@ def test_bad_onspd_rows_are_rejected(conn: Connection, tmp_path: Path, bad: str,
     assert table_counts(conn) == before
     report = import_postcodes(conn, path, allow_rejects=True)
     assert report.loaded + report.updated == 4 and len(report.rejected) == 1
+
+
+def test_no_grid_reference_and_terminated_postcodes_are_left_out(conn: Connection, tmp_path: Path) -> None:
+    """The real ONSPD has thousands of both: they are counted and said, not rejected, and never loaded."""
+    path = _onspd(
+        tmp_path,
+        [
+            "NR9 9ZZ,NR9 9ZZ,199801,201001,,,,99.999999,0.000000",  # no grid reference (and terminated)
+            "NR9 9ZY,NR9 9ZY,199801,,,,,99.999999,0.000000",  # no grid reference
+            "NR9 9ZX,NR9 9ZX,199801,201506,E07000148,E05005882,E01026822,52.6270,1.2900",  # terminated
+            *GOOD,
+            "NR2 2AA,NR2 2AA,199801,,,,,abc,1.29",  # wrong: still rejected, by its row in the file
+        ],
+    )
+    with pytest.raises(ImportFailed) as failed:
+        import_postcodes(conn, path)
+    assert "row 8" in failed.value.detail and "not a number" in failed.value.detail
+    path = _onspd(tmp_path, [*GOOD[:1], "NR9 9ZZ,NR9 9ZZ,199801,201001,,,,99.999999,0.000000",
+                             "NR9 9ZX,NR9 9ZX,199801,201506,E07000148,E05005882,E01026822,52.6270,1.2900"])  # fmt: skip
+    report = import_postcodes(conn, path)
+    assert report.skipped == 2 and not report.rejected
+    assert any("1 postcode with no grid reference" in n for n in report.notes)
+    assert any("1 terminated postcode (a doterm date)" in n for n in report.notes)
+    found = conn.execute(text("SELECT postcode FROM postcodes WHERE postcode LIKE 'NR9 9Z%'")).scalars().all()
+    assert found == []
 
 
 @pytest.mark.parametrize(
