@@ -208,9 +208,7 @@ def _leave_out(df: pd.DataFrame, columns: dict[str, str], report: ImportReport) 
     report.skipped += int(out.sum())
     report.skipped_reason = "no grid reference, or terminated"
     if no_grid.any():
-        report.notes.append(
-            f"{int(no_grid.sum())} postcodes with no grid reference (latitude 99.999999) left out"
-        )
+        report.notes.append(f"{_n(int(no_grid.sum()))} with no grid reference (latitude 99.999999) left out")
     if (ended & ~no_grid).any():
         report.notes.append(
             f"{_n(int((ended & ~no_grid).sum()), 'terminated postcode')} (a doterm date) left out: no longer in use"
