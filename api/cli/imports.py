@@ -75,17 +75,39 @@ def import_boundaries_cmd(
         str | None, option("LAYER", "The layer to read, for a file with several (a GeoPackage may have).")
     ] = None,
     allow_rejects: AllowRejects = False,
+    rollup: Annotated[
+        bool,
+        typer.Option(help="Apportion LSOAs to wards and roll indicators up again, when any are loaded."),
+    ] = True,
 ) -> None:
-    """Import boundaries from GeoJSON, GeoPackage, zipped Shapefile or CSV with WKT, in any CRS."""
+    """Import boundaries from GeoJSON, GeoPackage, zipped Shapefile or CSV with WKT, in any CRS.
+
+    When LSOA indicators (the IoD) are already loaded, the roll-up to wards and districts runs again in the
+    same transaction, so populations and needs stay in step with the new boundaries."""
     from layers.importers.boundaries import import_boundaries
+    from layers.importers.iod import has_lsoa_indicators
 
     settings = Settings()
-    run_import(settings, lambda conn, progress: import_boundaries(
-        conn, path, kind=kind, code_field=code_field, name_field=name_field, parent_field=parent_field,
-        vintage=vintage, crs=crs, layer=layer, allow_rejects=allow_rejects,
-        subdivide_max_vertices=settings.geo.subdivide_max_vertices, max_vertices=settings.geo.max_area_vertices,
-        max_unzipped_bytes=settings.geo.max_unzipped_bytes, progress=progress,
-    ))  # fmt: skip
+
+    def step(conn: Connection, progress: Progress) -> list[ImportReport]:
+        reports = [import_boundaries(
+            conn, path, kind=kind, code_field=code_field, name_field=name_field, parent_field=parent_field,
+            vintage=vintage, crs=crs, layer=layer, allow_rejects=allow_rejects,
+            subdivide_max_vertices=settings.geo.subdivide_max_vertices,
+            max_vertices=settings.geo.max_area_vertices, max_unzipped_bytes=settings.geo.max_unzipped_bytes,
+            progress=progress,
+        )]  # fmt: skip
+        if kind in ("ward", "lsoa", "district") and has_lsoa_indicators(conn):
+            if rollup:
+                reports.append(_rollup(conn, progress, settings))
+            else:
+                reports[0].notes.append(
+                    "indicators were not rolled up to the new boundaries (--no-rollup): run `patchmap import "
+                    "rollup` before using populations or needs of wards and districts"
+                )
+        return reports
+
+    run_import(settings, step)
 
 
 @app.command("localities")

@@ -264,6 +264,18 @@ def import_iod(
     return report
 
 
+def has_lsoa_indicators(conn: Connection) -> bool:
+    """Whether any LSOA values are stored that a roll-up would carry to wards and districts."""
+    return bool(
+        conn.execute(
+            text(
+                "SELECT EXISTS (SELECT 1 FROM indicators i JOIN areas a ON a.code = i.area_code "
+                "WHERE a.kind = 'lsoa' AND NOT i.derived)"
+            )
+        ).scalar()
+    )
+
+
 def rollup_indicators(
     conn: Connection, *, metric_srid: int = 27700, progress: Progress | None = None
 ) -> ImportReport:
