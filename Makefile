@@ -36,6 +36,7 @@ run: db
 	@export DATABASE_URL="$${DATABASE_URL:-$$($(LOCALDB) url patchmap)}"; \
 	$(BIN)/patchmap db upgrade && \
 	$(BIN)/patchmap demo --if-empty && \
+	export PATCHMAP_SUBMISSION_SECRET="$${PATCHMAP_SUBMISSION_SECRET:-$$(scripts/local-secret submission_secret)}" && \
 	exec $(BIN)/patchmap serve --port $(PORT)
 
 test: db

@@ -5,7 +5,26 @@ from __future__ import annotations
 from types import TracebackType
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+
+class CountColumn(ProgressColumn):
+    """``12,345/32,844`` when the step's total is known; nothing (not ``0/?``) while it is not."""
+
+    def render(self, task: Task) -> Text:
+        if task.total is None:
+            return Text("")
+        return Text(f"{int(task.completed):,}/{int(task.total):,}", style="progress.download")
 
 
 class RichProgress:
@@ -13,9 +32,10 @@ class RichProgress:
 
     def __init__(self, console: Console) -> None:
         self._bar = Progress(
+            SpinnerColumn(finished_text="✓"),
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            CountColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=False,

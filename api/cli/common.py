@@ -7,8 +7,10 @@ first. Nothing is written when a command fails: each runs in one transaction.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -21,8 +23,12 @@ from layers.errors import ImportFailed, PatchmapError
 from layers.importers.report import ImportReport, Progress
 from layers.settings import DatabaseSettings, Settings
 
-#: Where every command prints (stderr, so a command's own output can be piped). Tests swap it.
+#: Where commands print progress, messages and errors (stderr). Tests swap it.
 console = Console(stderr=True)
+#: Where commands print what they produce (stdout, so it can be piped or redirected). Tests swap it.
+data_console = Console()
+#: Repaired and rejected rows shown in an import's summary, each; the rest go to --report FILE.csv.
+SHOWN_ROWS = 10
 
 T = TypeVar("T")
 
@@ -30,6 +36,15 @@ ImportStep = Callable[[Connection, Progress], list[ImportReport] | ImportReport]
 
 AllowRejects = Annotated[
     bool, typer.Option("--allow-rejects", help="Load the good rows even when some are rejected.")
+]
+ReportFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        metavar="FILE.csv",
+        help="Write every rejected and repaired row (row, name, outcome, reason) to this CSV, also on failure.",
+        dir_okay=False,
+    ),
 ]
 
 
@@ -39,8 +54,14 @@ def option(metavar: str, text: str, *names: str) -> Any:
 
 
 def terminal() -> Console:
-    """The console commands print to (this module's ``console``, read at each call so a test can swap it)."""
+    """The console for progress, messages and errors (``console``, stderr; read at each call so a test can
+    swap it)."""
     return console
+
+
+def output() -> Console:
+    """The console for what a command produces (``data_console``, stdout; read at each call)."""
+    return data_console
 
 
 def _make_engine(settings: DatabaseSettings) -> Engine:
@@ -55,24 +76,31 @@ def fail(text: str, *, label: str = "Error:", code: int = 1) -> NoReturn:
 
 
 @contextmanager
-def domain_errors() -> Iterator[None]:
-    """Report a domain error raised inside (and a failed import's report) and exit with status 1."""
+def domain_errors(report_file: Path | None = None) -> Iterator[None]:
+    """Report a domain error raised inside (and a failed import's report, once) and exit with status 1."""
     try:
         yield
     except ImportFailed as exc:
         if isinstance(exc.report, ImportReport):
-            print_report(exc.report)
+            write_report_file(report_file, [exc.report])
+            print_report(exc.report, report_file, to=terminal())
+            hint = (
+                "Fix the file, or pass --allow-rejects to load the other rows."
+                if exc.report.rejected
+                else exc.detail
+            )
+            fail(f"{exc.message}\n{hint}", label="Import failed:")
         fail(f"{exc.message}\n{exc.detail}", label="Import failed:")
     except PatchmapError as exc:
         fail(f"{exc.message}\n{exc.detail}")
 
 
 @contextmanager
-def database(settings: Settings) -> Iterator[Engine]:
+def database(settings: Settings, report_file: Path | None = None) -> Iterator[Engine]:
     """An engine for one command, disposed when it ends; a domain error inside is reported (exit 1)."""
     engine = _make_engine(settings.database)
     try:
-        with domain_errors():
+        with domain_errors(report_file):
             yield engine
     finally:
         engine.dispose()
@@ -85,16 +113,33 @@ def in_transaction(settings: Settings, step: Callable[[Connection], T]) -> T:
     return result
 
 
-def print_report(report: ImportReport) -> None:
-    """Print an import's summary: the first line in bold, the rest as they are (no markup)."""
-    for i, line in enumerate(report.summary_lines()):
-        terminal().print(line if i else f"[bold]{line}[/bold]", highlight=False, markup=i == 0)
+def print_report(report: ImportReport, report_file: Path | None = None, *, to: Console | None = None) -> None:
+    """Print an import's summary (on stdout unless ``to``): the first line in bold, then at most SHOWN_ROWS
+    repaired and rejected rows each, then the notes."""
+    where = str(report_file) if report_file else None
+    for i, line in enumerate(report.summary_lines(limit=SHOWN_ROWS, report_file=where)):
+        (to or output()).print(
+            line if i else f"[bold]{line}[/bold]", highlight=False, markup=i == 0, soft_wrap=True
+        )
 
 
-def run_import(settings: Settings, step: ImportStep) -> None:
-    """Run one import in a transaction with a progress bar, record it in the audit log, print its summary."""
+def write_report_file(path: Path | None, reports: list[ImportReport]) -> None:
+    """Write every repaired and rejected row of ``reports`` to ``path`` (CSV with a BOM, for Excel)."""
+    if path is None:
+        return
+    with path.open("w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.DictWriter(f, fieldnames=["import", "source", "row", "name", "outcome", "reason"])
+        writer.writeheader()
+        for report in reports:
+            writer.writerows(report.issue_rows())
+    terminal().print(f"Every repaired and rejected row: {path}", highlight=False)
+
+
+def run_import(settings: Settings, step: ImportStep, report_file: Path | None = None) -> None:
+    """Run one import in a transaction with a progress bar (stderr), record it in the audit log, print its
+    summary (stdout) and write every repaired and rejected row to ``report_file``, if given."""
     with (
-        database(settings) as engine,
+        database(settings, report_file) as engine,
         RichProgress(terminal()) as progress,
         engine.begin() as conn,
     ):
@@ -104,8 +149,9 @@ def run_import(settings: Settings, step: ImportStep) -> None:
             "what": [r.what for r in reports], "loaded": sum(r.loaded for r in reports),
             "updated": sum(r.updated for r in reports),
         })  # fmt: skip
+    write_report_file(report_file, reports)
     for report in reports:
-        print_report(report)
+        print_report(report, report_file)
     terminal().print("[green]Committed.[/green]")
 
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Connection
 
-from api.cli.common import AllowRejects, option, run_import
+from api.cli.common import AllowRejects, ReportFile, option, run_import
 from layers.importers.report import ImportReport, Progress
 from layers.settings import Settings
 
@@ -75,6 +75,7 @@ def import_boundaries_cmd(
         str | None, option("LAYER", "The layer to read, for a file with several (a GeoPackage may have).")
     ] = None,
     allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
     rollup: Annotated[
         bool,
         typer.Option(help="Apportion LSOAs to wards and roll indicators up again, when any are loaded."),
@@ -107,13 +108,14 @@ def import_boundaries_cmd(
                 )
         return reports
 
-    run_import(settings, step)
+    run_import(settings, step, report_file=report)
 
 
 @app.command("localities")
 def import_localities_cmd(
     path: Annotated[Path, _file("CSV with locality_code, locality_name and member_code columns.")],
     allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
 ) -> None:
     """Import custom localities: a CSV of locality_code, locality_name, member_code (a ward or LSOA)."""
     from layers.importers.localities import import_localities
@@ -128,6 +130,7 @@ def import_localities_cmd(
             subdivide_max_vertices=settings.geo.subdivide_max_vertices,
             progress=progress,
         ),
+        report_file=report,
     )
 
 
@@ -135,6 +138,7 @@ def import_localities_cmd(
 def import_iod_cmd(
     paths: Annotated[list[Path], _file("IoD2019 File 1, 2 and/or 6 (CSV, or .csv.gz).")],
     allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
     rollup: Annotated[bool, typer.Option(help="Roll LSOA values up to wards and districts.")] = True,
 ) -> None:
     """Import the English Indices of Deprivation 2019 by LSOA, then roll them up to wards and districts."""
@@ -148,7 +152,7 @@ def import_iod_cmd(
             reports.append(_rollup(conn, progress, settings))
         return reports
 
-    run_import(settings, step)
+    run_import(settings, step, report_file=report)
 
 
 @app.command("rollup")
@@ -168,6 +172,7 @@ def import_indicators_cmd(
         ),
     ] = None,
     allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
 ) -> None:
     """Import your own indicators per area (e.g. loneliness, food-bank referrals) to use as a need measure."""
     from layers.importers.indicators import import_indicators
@@ -177,6 +182,7 @@ def import_indicators_cmd(
         lambda conn, progress: import_indicators(
             conn, path, source=source, allow_rejects=allow_rejects, progress=progress
         ),
+        report_file=report,
     )
 
 
@@ -184,6 +190,7 @@ def import_indicators_cmd(
 def import_osm_cmd(
     paths: Annotated[list[Path], _file("GeoJSON exports of OpenStreetMap features.")],
     allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
     postcodes: Annotated[
         bool, typer.Option(help="Also build approximate postcodes from the features' addr:postcode.")
     ] = False,
@@ -200,13 +207,14 @@ def import_osm_cmd(
             reports.append(build_approximate_postcodes(conn, paths, progress=progress))
         return reports
 
-    run_import(Settings(), step)
+    run_import(Settings(), step, report_file=report)
 
 
 @app.command("postcodes")
 def import_postcodes_cmd(
     path: Annotated[Path, _file("CSV in the ONS Postcode Directory's layout (pcds, lat, long, ...).")],
     allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
 ) -> None:
     """Import postcodes from an ONS Postcode Directory-style CSV (pcds, lat, long, ...)."""
     from layers.importers.postcodes import import_postcodes
@@ -214,6 +222,7 @@ def import_postcodes_cmd(
     run_import(
         Settings(),
         lambda conn, progress: import_postcodes(conn, path, allow_rejects=allow_rejects, progress=progress),
+        report_file=report,
     )
 
 
@@ -230,6 +239,7 @@ def import_groups_cmd(
         option("SOURCE", "Source of rows whose source column is blank (default: the file's name)."),
     ] = None,
     allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
     covers: Covers = None,
     sheet: Annotated[
         str | None, option("NAME", "The spreadsheet's sheet to read (default: the first).")
@@ -251,4 +261,4 @@ def import_groups_cmd(
         _covers(conn, report, covers, ["group"], "groups")
         return report
 
-    run_import(Settings(), step)
+    run_import(Settings(), step, report_file=report)

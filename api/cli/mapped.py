@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.common import audit, database, option, terminal
+from api.cli.common import audit, database, option, output, terminal
 from layers.settings import Settings
 
 app: typer.Typer = typer.Typer(
@@ -26,7 +26,7 @@ def list_cmd() -> None:
         terminal().print("Nothing is marked as mapped: the analysis scores no area.", highlight=False)
     for m in found:
         kinds = ", ".join(k + "s" for k in m["kinds"])
-        terminal().print(
+        output().print(
             f"{m['code']}  {m['name']}: {kinds}; by {m['mapped_by']}, {m['mapped_at']:%-d %b %Y}"
             + (f"; source {m['source']}" if m["source"] else ""),
             highlight=False, markup=False,

@@ -8,6 +8,24 @@ from api.cli.common import option, terminal
 from layers.settings import Settings
 
 
+ALL_ADDRESSES = ("0.0.0.0", "::", "")
+
+
+def addresses(host: str, port: int) -> list[str]:
+    """Where to open Patchmap: the residents' map, the officers' map, sign-in, API docs and health. An app
+    bound to every address is opened through localhost (0.0.0.0 is not an address a browser can visit)."""
+    shown = "localhost" if host in ALL_ADDRESSES else (f"[{host}]" if ":" in host else host)
+    base = f"http://{shown}:{port}"
+    lines = [
+        f"Patchmap is at [bold]{base}/[/bold] (the residents' map)",
+        f"  officers' map: {base}/analysis   sign in (co-ordinators, admins): {base}/sign-in",
+        f"  API docs: {base}/docs   health: {base}/health",
+    ]
+    if host in ALL_ADDRESSES:
+        lines.append(f"  listening on every network address ({host or '0.0.0.0'}), port {port}")
+    return lines
+
+
 def serve(
     host: Annotated[
         str | None,
@@ -28,8 +46,8 @@ def serve(
     settings = Settings()
     host = host or settings.server.host
     port = port or settings.server.port
-    base = f"http://{host}:{port}"
-    terminal().print(f"Patchmap is at [bold]{base}/[/bold]  API docs: {base}/docs  health: {base}/health")
+    for line in addresses(host, port):
+        terminal().print(line, highlight=False)
     uvicorn.run(
         "api.main:create_app",
         factory=True,

@@ -87,6 +87,7 @@ def import_boundaries(
     what = f"{kind} boundaries"
     if kind not in AREA_KINDS or kind == "locality":
         raise fail(what, path.name, f"unknown kind {kind!r}", f"Use one of {', '.join(AREA_KINDS[:-1])}.")
+    progress.start(f"Reading {path.name}", None)
     gdf = read_spatial(path, what, layer, max_unzipped_bytes=max_unzipped_bytes)
     report = ImportReport(what=what, source=path.name, rows=len(gdf))
     columns = [c for c in gdf.columns if c != gdf.geometry.name and not c.startswith("_")]
@@ -130,11 +131,12 @@ def import_boundaries(
     )
     report.fail_if_rejected(allow_rejects)
 
-    progress.start(f"Writing {len(rows)} {kind} boundaries", None)
+    progress.start(f"Writing {len(rows):,} {kind} boundaries", len(rows))
     with conn.begin_nested():
         for r in rows:
             r.update(kind=kind, vintage=vintage, source=path.name)
-        counts = upsert(conn, table_of(Area), rows, ["code"], returning="id")
+        counts = upsert(conn, table_of(Area), rows, ["code"], returning="id", progress=progress)
+        progress.start("Building districts and lookup pieces", None)
         report.loaded, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
         changed = list(counts.ids or [])
         if kind == "ward" and derive_parents and parents:
@@ -142,7 +144,7 @@ def import_boundaries(
         rebuild_pieces(conn, changed, subdivide_max_vertices)
         if kind in ("ward", "lsoa") and counts.ids:
             refresh_area_codes(conn, kind)
-    progress.advance(len(rows))
+    progress.advance()
     return report
 
 

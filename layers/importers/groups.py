@@ -100,6 +100,7 @@ def import_groups(
     ``serves`` are area codes given to every group that has no ``areas_served`` of its own.
     """
     progress = progress or NoProgress()
+    progress.start(f"Reading {path.name}", None)
     df, notes = _read(path, sheet)
     report = ImportReport(what=WHAT, source=path.name, rows=len(df))
     report.notes.extend(notes)
@@ -127,9 +128,16 @@ def import_groups(
         areas.append(area_ids)
     report.fail_if_rejected(allow_rejects)
 
-    progress.start(f"Writing {len(rows)} groups", None)
+    progress.start(f"Writing {len(rows):,} groups", len(rows))
     with conn.begin_nested():
-        counts = upsert(conn, cast(Table, Group.__table__), rows, ["source", "source_id"], returning="id")
+        counts = upsert(
+            conn,
+            cast(Table, Group.__table__),
+            rows,
+            ["source", "source_id"],
+            returning="id",
+            progress=progress,
+        )
         report.loaded, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
         moved = _replace_areas(conn, rows, areas, set(counts.ids or []))
         record_import(conn, "group", list(counts.ids or []))

@@ -164,6 +164,7 @@ def import_osm(
     """Load hubs and vacant shops from OSM GeoJSON files (upserting by OSM id) in one savepoint."""
     progress = progress or NoProgress()
     report = ImportReport(what=WHAT, source=", ".join(p.name for p in paths))
+    progress.start(f"Reading {len(paths)} OpenStreetMap file(s)", None)
     features = list(read_osm_features(paths))
     report.rows = len(features)
     progress.start(f"Checking {len(features)} OpenStreetMap features", len(features))
@@ -202,13 +203,20 @@ def import_osm(
         report.notes.append(f"{duplicates} features appear in more than one file and were loaded once")
     report.fail_if_rejected(allow_rejects)
 
-    progress.start(f"Writing {len(hubs)} hubs and {len(spaces)} spaces", None)
+    progress.start(f"Writing {len(hubs):,} hubs and {len(spaces):,} spaces", len(hubs) + len(spaces))
     with conn.begin_nested():
         for record_kind, model, rows in (
             ("hub", Hub, list(hubs.values())),
             ("space", Space, list(spaces.values())),
         ):
-            counts = upsert(conn, cast(Table, model.__table__), rows, ["source", "source_id"], returning="id")
+            counts = upsert(
+                conn,
+                cast(Table, model.__table__),
+                rows,
+                ["source", "source_id"],
+                returning="id",
+                progress=progress,
+            )
             report.loaded += counts.inserted
             report.updated += counts.updated
             report.unchanged += counts.unchanged

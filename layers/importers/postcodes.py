@@ -128,6 +128,7 @@ def import_postcodes(
     real directory has many of both; a row that is wrong in any other way is rejected."""
     progress = progress or NoProgress()
     what = "postcodes"
+    progress.start(f"Reading {path.name}", None)
     df, columns = _read_onspd(path, what)
     report = ImportReport(what=what, source=path.name, rows=len(df))
     progress.start(f"Checking {len(df)} postcodes", None)

@@ -77,19 +77,35 @@ class ImportReport:
                 report=self,
             )
 
-    def summary_lines(self) -> Iterable[str]:
-        """Human-readable lines for the CLI summary."""
+    def summary_lines(self, *, limit: int | None = None, report_file: str | None = None) -> Iterable[str]:
+        """Human-readable lines for the CLI summary: at most ``limit`` repaired and rejected rows each (all
+        when None), then how many more and where they all are (``report_file``)."""
         yield (
-            f"{self.what} from {self.source}: {self.rows} rows read; {self.loaded} loaded, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {len(self.repaired)} repaired, {len(self.rejected)} rejected"
-            + (f", {self.skipped} skipped ({self.skipped_reason})" if self.skipped else "")
+            f"{self.what} from {self.source}: {self.rows:,} rows read; {self.loaded:,} loaded, "
+            f"{self.updated:,} updated, {self.unchanged:,} unchanged, {len(self.repaired):,} repaired, "
+            f"{len(self.rejected):,} rejected"
+            + (f", {self.skipped:,} skipped ({self.skipped_reason})" if self.skipped else "")
         )
-        for r in self.repaired:
-            yield f"  repaired {r}"
-        for r in self.rejected:
-            yield f"  rejected {r}"
+        for label, issues in (("repaired", self.repaired), ("rejected", self.rejected)):
+            shown = issues if limit is None else issues[:limit]
+            for r in shown:
+                yield f"  {label} {r}"
+            if len(issues) > len(shown):
+                where = (
+                    f"every one is in {report_file}"
+                    if report_file
+                    else "pass --report FILE.csv to list them all"
+                )
+                yield f"  ... and {len(issues) - len(shown):,} more {label} rows: {where}"
         for n in self.notes:
             yield f"  note: {n}"
+
+    def issue_rows(self) -> Iterable[dict[str, str]]:
+        """Every repaired and rejected row, for a report file."""
+        for outcome, issues in (("rejected", self.rejected), ("repaired", self.repaired)):
+            for r in issues:
+                yield {"import": self.what, "source": self.source, "row": str(r.row), "name": r.name,
+                       "outcome": outcome, "reason": r.reason}  # fmt: skip
 
 
 def fail(what: str, source: str, message: str, detail: str) -> ImportFailed:

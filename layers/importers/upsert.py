@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, literal_column, or_
 from sqlalchemy.dialects.postgresql import insert
 
+from layers.importers.report import Progress
+
 
 @dataclass
 class UpsertCounts:
@@ -28,11 +30,13 @@ def upsert(
     *,
     returning: str | None = None,
     batch: int = 500,
+    progress: Progress | None = None,
 ) -> UpsertCounts:
     """Insert ``rows`` into ``table``, updating rows whose ``key`` exists and whose values differ.
 
     A row is counted as unchanged when every column equals what is stored (so a re-import is a no-op).
-    ``returning`` names a column whose values (of inserted and updated rows) are collected in ``ids``.
+    ``returning`` names a column whose values (of inserted and updated rows) are collected in ``ids``;
+    ``progress`` advances by each batch written.
     """
     counts = UpsertCounts(ids=[] if returning else None)
     if not rows:
@@ -60,6 +64,8 @@ def upsert(
         counts.inserted += ins
         counts.updated += len(result) - ins
         counts.unchanged += len(chunk) - len(result)
+        if progress is not None:
+            progress.advance(len(chunk))
         if counts.ids is not None:
             counts.ids.extend(r[1] for r in result)
     return counts

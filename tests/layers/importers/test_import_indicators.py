@@ -460,8 +460,9 @@ def run_cli(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(cli_common, "make_engine", lambda settings: OnConnection(conn))
 
     def run(*args: str) -> tuple[int, str]:
-        out = io.StringIO()
+        out = io.StringIO()  # what it printed: messages (stderr) and what it produced (stdout), in order
         monkeypatch.setattr(cli_common, "console", Console(file=out, width=300, color_system=None))
+        monkeypatch.setattr(cli_common, "data_console", Console(file=out, width=300, color_system=None))
         result = CliRunner().invoke(cli.app, list(args))
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
