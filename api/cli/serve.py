@@ -7,8 +7,8 @@ from typing import Annotated
 from api.cli.common import option, terminal
 from layers.settings import Settings
 
-
-ALL_ADDRESSES = ("0.0.0.0", "::", "")
+#: Addresses meaning "every interface" (recognised here to print a usable address, not bound to).
+ALL_ADDRESSES = ("0.0.0.0", "::", "")  # noqa: S104
 
 
 def addresses(host: str, port: int) -> list[str]:
@@ -22,7 +22,7 @@ def addresses(host: str, port: int) -> list[str]:
         f"  API docs: {base}/docs   health: {base}/health",
     ]
     if host in ALL_ADDRESSES:
-        lines.append(f"  listening on every network address ({host or '0.0.0.0'}), port {port}")
+        lines.append(f"  listening on every network address ({host or ALL_ADDRESSES[0]}), port {port}")
     return lines
 
 
