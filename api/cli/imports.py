@@ -195,13 +195,18 @@ def import_osm_cmd(
         bool, typer.Option(help="Also build approximate postcodes from the features' addr:postcode.")
     ] = False,
     covers: Covers = None,
+    crs: Annotated[
+        str | None,
+        option("CRS", "The files' CRS when they are not longitude/latitude and do not say, e.g. EPSG:27700."),
+    ] = None,
 ) -> None:
-    """Import hubs and spaces from OpenStreetMap features (by their tags); re-imports update by OSM id."""
+    """Import hubs and spaces from OpenStreetMap features (by their tags); re-imports update by OSM id, or by
+    name and place for features without one."""
     from layers.importers.osm import import_osm
     from layers.importers.postcodes import build_approximate_postcodes
 
     def step(conn: Connection, progress: Progress) -> list[ImportReport]:
-        reports = [import_osm(conn, paths, allow_rejects=allow_rejects, progress=progress)]
+        reports = [import_osm(conn, paths, allow_rejects=allow_rejects, progress=progress, crs=crs)]
         _covers(conn, reports[0], covers, ["hub", "space"], "OpenStreetMap")
         if postcodes:
             reports.append(build_approximate_postcodes(conn, paths, progress=progress))

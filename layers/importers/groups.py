@@ -7,8 +7,6 @@ are on re-import (so a moderator's edit to, say, ``status`` survives); location 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,7 +22,7 @@ from layers.fields import Email, Name, Phone, Text, Url, checked
 from layers.importers.geometry import lonlat_problem, precheck
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.tabular import read_table
-from layers.importers.upsert import upsert
+from layers.importers.upsert import slug, upsert
 from layers.models import Area, Group, GroupArea, Hub, Postcode
 from layers.records.versions import record_import
 from layers.taxonomy import (
@@ -75,12 +73,6 @@ SOURCE_LEN = 64
 
 class _Reject(Exception):
     """A row is rejected, for this reason."""
-
-
-def slug(name: str) -> str:
-    """A stable id made from a name: ``Age UK Norwich`` → ``age-uk-norwich``."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"['’]", "", ascii_name.lower())).strip("-")
 
 
 def import_groups(

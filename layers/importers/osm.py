@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import shapely.geometry
+import shapely.ops
 from geoalchemy2.shape import from_shape
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Table
 
@@ -23,13 +26,15 @@ from layers.areas.postcodes import normalise_postcode
 from layers.fields import Url, checked
 from layers.importers.geometry import lonlat_problem, precheck, to_point
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
-from layers.importers.upsert import upsert
+from layers.importers.upsert import slug, upsert
 from layers.models import Hub, Space
 from layers.records.versions import record_import
 from layers.taxonomy import HUB_KINDS
 
 WHAT = "OpenStreetMap features"
 SOURCE = "osm"
+#: The source of features imported without OpenStreetMap ids (keyed by name and place, see _own_key).
+OWN_SOURCE = "geojson"
 OSM_ID = re.compile(r"^(node|way|relation)/\d+$")
 NOT_HALLS = ("amenity", "shop", "leisure", "office", "craft", "tourism")
 ACCESS_TAGS = (
@@ -97,10 +102,14 @@ def classify(tags: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def read_osm_features(paths: list[Path], what: str = WHAT) -> Iterator[OsmFeature]:
-    """Yield every feature of the GeoJSON files (raising ImportFailed for a file that cannot be read)."""
+def read_osm_features(paths: list[Path], what: str = WHAT, crs: str | None = None) -> Iterator[OsmFeature]:
+    """Yield every feature of the GeoJSON files (raising ImportFailed for a file that cannot be read), with
+    geometries in longitude/latitude: reprojected from ``crs``, else from the file's own (old-style) ``crs``
+    member, when either is not longitude/latitude."""
     for path in paths:
-        for i, raw in enumerate(_features(path, what), start=1):
+        features, declared = _features(path, what)
+        project = _projection(crs or declared, path, what)
+        for i, raw in enumerate(features, start=1):
             props = raw.get("properties") or {}
             tags = {
                 str(k): str(v)
@@ -111,10 +120,25 @@ def read_osm_features(paths: list[Path], what: str = WHAT) -> Iterator[OsmFeatur
             }
             osm_id = raw.get("id") or props.get("@id") or props.get("id")
             geom, error = _geometry(raw.get("geometry"))
+            if project is not None and geom is not None:
+                geom = shapely.ops.transform(project, geom)
             yield OsmFeature(path.name, i, str(osm_id).strip() if osm_id else None, tags, geom, error)
 
 
-def _features(path: Path, what: str) -> list[dict[str, Any]]:
+def _projection(crs: str | None, path: Path, what: str) -> Any:
+    """A function from ``crs`` to longitude/latitude for shapely.ops.transform, or None when none is needed."""
+    if crs is None:
+        return None
+    try:
+        source = CRS.from_user_input(crs)
+    except CRSError:
+        raise fail(what, path.name, f"unknown CRS {crs!r}", "Give an EPSG code such as EPSG:27700.") from None
+    if source.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return None
+    return Transformer.from_crs(source, 4326, always_xy=True).transform
+
+
+def _features(path: Path, what: str) -> tuple[list[dict[str, Any]], str | None]:
     if not path.exists():
         raise fail(what, str(path), "file not found", "Check the path.")
     try:
@@ -134,7 +158,8 @@ def _features(path: Path, what: str) -> list[dict[str, Any]]:
             "not a GeoJSON FeatureCollection",
             'The file needs {"type": "FeatureCollection", "features": [...]}.',
         )
-    return features
+    declared = ((data.get("crs") or {}).get("properties") or {}).get("name")
+    return features, str(declared) if declared else None
 
 
 def _geometry(raw: Any) -> tuple[BaseGeometry | None, str | None]:
@@ -159,41 +184,55 @@ def feature_point(feature: OsmFeature) -> tuple[BaseGeometry | None, str | None]
 
 
 def import_osm(
-    conn: Connection, paths: list[Path], *, allow_rejects: bool = False, progress: Progress | None = None
+    conn: Connection,
+    paths: list[Path],
+    *,
+    allow_rejects: bool = False,
+    progress: Progress | None = None,
+    crs: str | None = None,
 ) -> ImportReport:
-    """Load hubs and vacant shops from OSM GeoJSON files (upserting by OSM id) in one savepoint."""
+    """Load hubs and vacant shops from OSM GeoJSON files (upserting by OSM id) in one savepoint.
+
+    A feature with no OpenStreetMap id (a council's own GeoJSON, say) is keyed by its name and postcode, or
+    its name and place to about 10 m, so that importing the same file again updates it; one with neither an
+    id nor a name is rejected, saying so."""
     progress = progress or NoProgress()
     report = ImportReport(what=WHAT, source=", ".join(p.name for p in paths))
     progress.start(f"Reading {len(paths)} OpenStreetMap file(s)", None)
-    features = list(read_osm_features(paths))
+    features = list(read_osm_features(paths, crs=crs))
     report.rows = len(features)
     progress.start(f"Checking {len(features)} OpenStreetMap features", len(features))
     hubs: dict[str, dict[str, Any]] = {}
     spaces: dict[str, dict[str, Any]] = {}
-    duplicates = 0
+    duplicates = unkeyed = 0
     for f in features:
         progress.advance()
         kind = classify(f.tags)
         if kind is None:
             report.skipped += 1
             continue
-        if not f.osm_id or not OSM_ID.match(f.osm_id):
-            reason = "no id" if not f.osm_id else f"id {f.osm_id!r} is not an OpenStreetMap id like node/123"
+        if f.osm_id and not OSM_ID.match(f.osm_id):
+            reason = f"id {f.osm_id!r} is not an OpenStreetMap id like node/123: remove it, or give OSM ids"
             report.reject(f.row, reason, f.tags.get("name", ""))
-            continue
-        if f.osm_id in hubs or f.osm_id in spaces:
-            duplicates += 1  # the same object exported in two files
             continue
         point, problem = feature_point(f)
         if point is None:
-            report.reject(f.row, problem or "no geometry", f.tags.get("name") or f.osm_id)
+            report.reject(f.row, problem or "no geometry", f.tags.get("name") or f.osm_id or "")
             continue
-        row = _common(f, point, report)
+        key = f.osm_id or _own_key(f.tags, point)
+        if key is None:
+            report.reject(f.row, "no OpenStreetMap id and no name: give each feature an id or a name")
+            continue
+        if key in hubs or key in spaces:
+            duplicates += 1  # the same object exported in two files
+            continue
+        unkeyed += f.osm_id is None
+        row = _common(f, point, report) | ({} if f.osm_id else {"source": OWN_SOURCE, "source_id": key})
         if kind[0] == "hub":
-            hubs[f.osm_id] = row | _hub_fields(f.tags, kind[1])
+            hubs[key] = row | _hub_fields(f.tags, kind[1])
         else:
-            spaces[f.osm_id] = row | {
-                "name": row["name"] or vacant_shop_name(f.tags, f.osm_id),
+            spaces[key] = row | {
+                "name": row["name"] or vacant_shop_name(f.tags, key),
                 "kind": kind[1],
             }
     if report.skipped:
@@ -201,6 +240,11 @@ def import_osm(
     if duplicates:
         report.skipped += duplicates
         report.notes.append(f"{duplicates} features appear in more than one file and were loaded once")
+    if unkeyed:
+        report.notes.append(
+            f"{unkeyed} features have no OpenStreetMap id: each is known by its name and postcode (or place), "
+            "so importing the file again updates them"
+        )
     report.fail_if_rejected(allow_rejects)
 
     progress.start(f"Writing {len(hubs):,} hubs and {len(spaces):,} spaces", len(hubs) + len(spaces))
@@ -253,6 +297,17 @@ def _common(f: OsmFeature, point: BaseGeometry, report: ImportReport) -> dict[st
         "source": SOURCE,
         "source_id": f.osm_id,
     }
+
+
+def _own_key(tags: dict[str, str], point: BaseGeometry) -> str | None:
+    """A stable id for a feature with no OpenStreetMap id: its name with its postcode, else with its point
+    to 4 decimal places (about 10 m); None without a name."""
+    name = (tags.get("name") or "").strip()
+    if not name:
+        return None
+    postcode = normalise_postcode(tags.get("addr:postcode"))
+    where = postcode.replace(" ", "").lower() if postcode else f"{point.x:.4f},{point.y:.4f}"
+    return f"{slug(name)}@{where}"[:200]
 
 
 def _web_address(value: str | None) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -69,3 +71,9 @@ def upsert(
         if counts.ids is not None:
             counts.ids.extend(r[1] for r in result)
     return counts
+
+
+def slug(name: str) -> str:
+    """A stable id made from a name: ``Age UK Norwich`` → ``age-uk-norwich``."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"['’]", "", ascii_name.lower())).strip("-")

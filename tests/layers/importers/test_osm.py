@@ -189,7 +189,7 @@ def test_new_and_changed_features(conn: Connection, tmp_path: Path) -> None:
         (_feature("node/2", []), "empty geometry"),
         (_feature("node/2", None), "no geometry"),
         (_feature("node/2", [1.29, 52.6], geometry_type="Blob"), "unreadable geometry"),
-        (_feature(None, [1.29, 52.63]), "no id"),
+        (_feature(None, [1.29, 52.63], {"amenity": "library"}), "no OpenStreetMap id and no name"),
         (_feature("2", [1.29, 52.63]), "not an OpenStreetMap id"),
     ],
 )
@@ -267,3 +267,43 @@ def test_imports_keep_a_version_of_each_record(conn: Connection) -> None:
         {"i": hub_id},
     ).one()
     assert action == "import" and changes == {"name": [name, "Renamed by a re-import"]}
+
+
+def test_features_without_osm_ids_are_keyed_by_name_and_place(conn: Connection, tmp_path: Path) -> None:
+    """A council's own GeoJSON has no OSM ids: it loads, and loading it again (renamed) updates, not duplicates."""
+    own = [
+        _feature(None, [1.2950, 52.6301], {"amenity": "community_centre", "name": "Our Hall", "addr:postcode": "NR2 1AW"}),
+        _feature(None, [1.2800, 52.6400], {"amenity": "library", "name": "Our Library"}),
+    ]  # fmt: skip
+    report = import_osm(conn, [_write(tmp_path, own, "council.geojson")])
+    assert (report.loaded, report.rejected) == (2, [])
+    assert any("2 features have no OpenStreetMap id" in n for n in report.notes)
+    keys = conn.execute(
+        text("SELECT source, source_id FROM hubs WHERE name LIKE 'Our %' ORDER BY name")
+    ).all()
+    assert [tuple(k) for k in keys] == [
+        ("geojson", "our-hall@nr21aw"),
+        ("geojson", "our-library@1.2800,52.6400"),
+    ]
+    own[0]["properties"]["opening_hours"] = "Mo-Fr 09:00-17:00"
+    again = import_osm(conn, [_write(tmp_path, own, "council-2026.geojson")])
+    assert (again.loaded, again.updated, again.unchanged) == (0, 1, 1)
+
+
+def test_a_declared_crs_and_the_crs_option(conn: Connection, tmp_path: Path) -> None:
+    """Old-style GeoJSON saying EPSG:27700 is reprojected; without the member, --crs does it; without either,
+    metres are rejected as out of range rather than stored."""
+    hall = {"amenity": "community_centre", "name": "Grid Hall"}
+    feature = _feature("node/77", [622977.0, 308632.0], hall)  # The Forum, Norwich, in British National Grid
+    said = tmp_path / "said.geojson"
+    said.write_text(json.dumps({"type": "FeatureCollection", "features": [feature],
+                                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}}))  # fmt: skip
+    assert import_osm(conn, [said]).loaded == 1
+    lon, lat = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM hubs WHERE source_id = 'node/77'")).one()
+    assert lon == pytest.approx(1.2923, abs=2e-3) and lat == pytest.approx(52.6281, abs=2e-3)
+    plain = _write(tmp_path, [feature | {"id": "node/78"}], "plain.geojson")
+    with pytest.raises(ImportFailed, match="1 of 1 rows rejected"):
+        import_osm(conn, [plain])
+    assert import_osm(conn, [plain], crs="EPSG:27700").loaded == 1
+    with pytest.raises(ImportFailed, match="unknown CRS"):
+        import_osm(conn, [plain], crs="EPSG:999999")
