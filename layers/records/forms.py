@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sqlalchemy import Connection, func, insert, text, update
+from sqlalchemy import Connection, func, insert, text
 from sqlalchemy.exc import DataError, IntegrityError
 
 from layers import idempotency
@@ -205,7 +205,8 @@ def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
 
 def save_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None, form: Form,
               key: str = "") -> dict[str, Any]:  # fmt: skip
-    """Add a room to a hub, or change one: {"hub", "room"} or {"problems"} (nothing written)."""
+    """Add a room to a hub, or change one, with a version (author the actor) and an audit row, in one
+    transaction: {"hub", "room"} or {"problems"} (nothing written)."""
     hub = load_room(conn, actor, district, hub_id, room_id)["hub"]
     columns, _, problems = parse(conn, "room", form)
     if problems:
@@ -215,20 +216,21 @@ def save_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
         earlier = _claim(conn, "record-form:room", key, digest) if key else None
         if earlier is not None:
             return earlier
-    try:
-        with conn.begin_nested():
-            if room_id is None:
+    if room_id is None:
+        try:
+            with conn.begin_nested():
                 room_id = conn.execute(
                     insert(ROOMS).values(hub_id=hub["id"], **columns).returning(ROOMS.c.id)
                 ).scalar_one()
-                action = "room-create"
-            else:
-                conn.execute(update(ROOMS).where(ROOMS.c.id == room_id).values(**columns))
-                action = "room-update"
-    except (IntegrityError, DataError) as exc:
-        raise _refused(exc, "room") from None
+        except (IntegrityError, DataError) as exc:
+            raise _refused(exc, "room") from None
+        version: dict[str, Any] | None = write_version(conn, actor, "room", room_id, "create", {})
+        action, fields = "room-create", sorted(columns)
+    else:  # a room with no version yet (none should be left after migration 0015) first gets its version 1
+        version = apply_changes(conn, actor, "room", room_id, columns)
+        action, fields = "room-update", sorted(version["changes"]) if version else []
     audit.record(conn, actor, action, object_type="hub", object_id=hub["id"], district=district,
-                 detail={"room": room_id, "fields": sorted(columns)})  # fmt: skip
+                 detail={"room": room_id, "fields": fields, "version": version["version"] if version else None})  # fmt: skip
     answer = {"hub": hub["id"], "room": room_id}
     if action == "room-create" and key:
         idempotency.remember(conn, "record-form:room", key, 303, answer)
