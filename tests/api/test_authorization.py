@@ -442,6 +442,7 @@ def test_the_same_calls_are_allowed_inside_the_district(world: dict[str, Any]) -
             ("PATCH", f"/hubs/{r['hub']}"),
             ("POST", f"/groups/{r['group']}/confirm"),
             ("GET", f"/spaces/{r['space']}/versions"),
+            ("GET", f"/rooms/{r['room']}/versions"),  # a hub's room: in its hub's district
             ("GET", f"/districts/{NORWICH}/stale"),
             ("GET", f"/districts/{NORWICH}/help-offers"),
             ("GET", f"/patch/{NORWICH}/offers/{r['submission']}"),  # the check page (HTML)
