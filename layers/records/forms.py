@@ -29,6 +29,7 @@ from layers.records.form_fields import (
     one,
     value_of,
 )
+from layers.records.history import history
 from layers.records.hours import opening_minutes
 from layers.records.places import check_place, find_places, place
 from layers.records.versions import TABLES, apply_changes, snapshot, write_version
@@ -191,7 +192,7 @@ def _room_hub(conn: Connection, actor: Actor, hub_id: int, district: str) -> dic
 
 
 def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None) -> dict[str, Any]:  # fmt: skip
-    """A hub (and one of its rooms, to edit) the actor covers, with the room's form values."""
+    """A hub (and one of its rooms, to edit) the actor covers, with the room's form values and history."""
     room: dict[str, Any] = {}
     if room_id is not None:
         found = conn.execute(text("SELECT * FROM rooms WHERE id = :i"), {"i": room_id}).mappings().first()
@@ -200,7 +201,8 @@ def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
         room, hub_id = dict(found), found["hub_id"]
     assert hub_id is not None
     hub = _room_hub(conn, actor, hub_id, district)
-    return {"hub": hub, "room": room, "values": form_values("room", room, [])}
+    versions = history(conn, actor, "room", room_id) if room_id is not None else []
+    return {"hub": hub, "room": room, "values": form_values("room", room, []), "history": versions}
 
 
 def save_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None, form: Form,
@@ -258,7 +260,7 @@ def options(conn: Connection, district: str) -> dict[str, Any]:
 def record_page(conn: Connection, actor: Actor, kind: str, district: str, record_id: int | None = None,
                 find: str = "") -> dict[str, Any]:  # fmt: skip
     """What a record's form page shows: the record and its values (a new one: the first place mode), the
-    district's choices, the places a search found, and a hub's rooms."""
+    district's choices, the places a search found, a hub's rooms, and the record's versions (its history)."""
     require_user(actor)
     if record_id is None:
         require_district(actor, {district})
@@ -268,6 +270,7 @@ def record_page(conn: Connection, actor: Actor, kind: str, district: str, record
     out["options"] = options(conn, district)
     out["places"] = find_places(conn, find) if find else None
     out["rooms"] = []
+    out["history"] = history(conn, actor, kind, record_id) if record_id is not None else []
     if kind == "hub" and record_id is not None:
         rows = conn.execute(text("SELECT id, name, capacity, sample FROM rooms WHERE hub_id = :h ORDER BY name, id"),
                             {"h": record_id}).mappings().all()  # fmt: skip
