@@ -7,7 +7,7 @@ that work without JavaScript (CSRF as the patch page's forms), each posting back
 - ``/patch/{district}/{groups|hubs|spaces}/{id}/edit``: the form to change one.
 - ``/patch/{district}/hubs/{hub_id}/rooms/new`` and ``/patch/{district}/rooms/{room_id}/edit``: a hub's rooms.
 - ``…/{id}/versions/{version}/restore`` (each kind, rooms too): the "Restore this version" button of a record's
-  History list; puts the record back as it was (a new version, ``layers.records.history``) and answers 303 to
+  History list; puts the record back as it was (a new version, ``layers.records.forms.restore_in``), 303 to
   its form. A second press (or a retry) finds it already so and writes nothing.
 
 A post whose ``action`` is ``find`` saves nothing: it answers the form again with the places whose name or
@@ -29,7 +29,7 @@ from api.html import FORM_ONLY, FORM_POST, html_page
 from api.routes.booking_pages import _form_actor
 from api.routes.patch import CODE, PRIVATE, PageActor, _refused, _static
 from layers.errors import PatchmapError, UnsupportedMediaType
-from layers.records import forms, history
+from layers.records import forms
 from mapping import record_pages
 from mapping.record_pages import MapSettings, RecordForm
 
@@ -157,7 +157,7 @@ async def _restore(
     if isinstance(actor, Response):
         return actor
     try:
-        done = await work.run(history.restore_in, actor, kind, district, record_id, version)
+        done = await work.run(forms.restore_in, actor, kind, district, record_id, version)
     except PatchmapError as exc:
         return _refused(request, exc)
     saved = "unchanged" if done["action"] == "unchanged" else "restored"

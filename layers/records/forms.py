@@ -32,9 +32,9 @@ from layers.records.form_fields import (
 from layers.records.history import history
 from layers.records.hours import opening_minutes
 from layers.records.places import check_place, find_places, place
-from layers.records.versions import TABLES, apply_changes, snapshot, write_version
+from layers.records.versions import TABLES, apply_changes, restore, snapshot, write_version
 
-__all__ = ["create", "edit", "load", "load_room", "one", "record_page", "save_room"]
+__all__ = ["create", "edit", "load", "load_room", "one", "record_page", "restore_in", "save_room"]
 ROOMS: Final = table_of(Room)
 _MOVED: Final = {"accessibility_notes", "step_free"} | {f.name for f in PRIVATE}
 
@@ -191,8 +191,8 @@ def _room_hub(conn: Connection, actor: Actor, hub_id: int, district: str) -> dic
     return dict(row)
 
 
-def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None) -> dict[str, Any]:  # fmt: skip
-    """A hub (and one of its rooms, to edit) the actor covers, with the room's form values and history."""
+def _room_of(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """A hub the actor covers and one of its rooms (empty for a new one)."""
     room: dict[str, Any] = {}
     if room_id is not None:
         found = conn.execute(text("SELECT * FROM rooms WHERE id = :i"), {"i": room_id}).mappings().first()
@@ -200,7 +200,12 @@ def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
             raise NotFound(f"No room {room_id}", "Choose a room from its hub's page.")
         room, hub_id = dict(found), found["hub_id"]
     assert hub_id is not None
-    hub = _room_hub(conn, actor, hub_id, district)
+    return _room_hub(conn, actor, hub_id, district), room
+
+
+def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None) -> dict[str, Any]:  # fmt: skip
+    """A hub (and one of its rooms, to edit) the actor covers, with the room's form values and history."""
+    hub, room = _room_of(conn, actor, district, hub_id, room_id)
     versions = history(conn, actor, "room", room_id) if room_id is not None else []
     return {"hub": hub, "room": room, "values": form_values("room", room, []), "history": versions}
 
@@ -209,7 +214,7 @@ def save_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
               key: str = "") -> dict[str, Any]:  # fmt: skip
     """Add a room to a hub, or change one, with a version (author the actor) and an audit row, in one
     transaction: {"hub", "room"} or {"problems"} (nothing written)."""
-    hub = load_room(conn, actor, district, hub_id, room_id)["hub"]
+    hub, _ = _room_of(conn, actor, district, hub_id, room_id)
     columns, _, problems = parse(conn, "room", form)
     if problems:
         return {"problems": problems}
@@ -237,6 +242,13 @@ def save_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
     if action == "room-create" and key:
         idempotency.remember(conn, "record-form:room", key, 303, answer)
     return answer
+
+
+def restore_in(conn: Connection, actor: Actor, kind: str, district: str, record_id: int, version: int) -> dict[str, Any]:  # fmt: skip
+    """Put a record of the page's district (a room: its hub's) back as it was at a version, from its History
+    list (``versions.restore``); the version written, or an "unchanged" one when it already was."""
+    _scoped(conn, actor, kind, record_id, district)
+    return restore(conn, actor, kind, record_id, version)
 
 
 def options(conn: Connection, district: str) -> dict[str, Any]:

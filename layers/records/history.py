@@ -1,9 +1,8 @@
-"""A record's versions as its page lists them ("History"), and a version put back from that page.
+"""A record's versions as its page lists them ("History"); ``layers.records.forms.restore_in`` puts one back.
 
 Each version says its number, when, who made it (a council user's name; "the organiser"; "Patchmap"; or
 "an import" for a version written by an import or a migration, which has no author) and the fields it changed.
-Who may see and restore them is checked as for the API (``layers.records.versions``), and the record must be
-in the district of the page's address.
+Who may see them is checked as for the API (``layers.records.versions``).
 """
 
 from __future__ import annotations
@@ -12,20 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from layers.access.scope import Actor, record_districts, require_district, require_user
-from layers.errors import NotFound
+from layers.access.scope import Actor
 from layers.records import versions
 
 _AUTHORS = text("SELECT id, name FROM users WHERE id = ANY(:ids)")
-
-
-def _in_district(conn: Connection, actor: Actor, kind: str, record_id: int, district: str) -> None:
-    """The actor covers the record, and the record is in the page's district."""
-    require_user(actor)
-    districts = record_districts(conn, kind, record_id)
-    require_district(actor, districts or {district})
-    if districts and district not in districts:
-        raise NotFound(f"No {kind} {record_id} in {district}", "Open it from its own district's patch page.")
 
 
 def _author(row: dict[str, Any], names: dict[int, str]) -> str:
@@ -53,12 +42,3 @@ def history(conn: Connection, actor: Actor, kind: str, record_id: int) -> list[d
         }
         for r in rows
     ]
-
-
-def restore_in(
-    conn: Connection, actor: Actor, kind: str, district: str, record_id: int, version: int
-) -> dict[str, Any]:
-    """Put a record of the page's district back as it was at a version (``versions.restore``); the version
-    written, or an "unchanged" one when it already was."""
-    _in_district(conn, actor, kind, record_id, district)
-    return versions.restore(conn, actor, kind, record_id, version)
