@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from layers import taxonomy as tx
 from layers.records import form_fields as forms
@@ -30,6 +32,13 @@ PLACE_WORDS: Final = {
     "map": "At a point on the map",
     "area": "It serves an area: no venue is shown",
 }
+LONDON: Final = ZoneInfo("Europe/London")
+ACTION_WORDS: Final = {"create": "Added", "update": "Changed", "import": "Imported", "restore": "Restored",
+                       "confirm": "Confirmed as still right"}  # fmt: skip
+CHANGE_WORDS: Final = {"areas": "Areas it serves", "last_verified_at": "Last confirmed",
+                       "corrected": "Corrected when approved", "accessibility": "Accessibility",
+                       "private_contact": "Private contact", "meets": "When it meets", "geom": "Point on the map",
+                       "availability": "Availability"}  # fmt: skip
 OTHER_LABELS: Final = {
     "place": "Where it is",
     "hub_id": "Hub",
@@ -74,6 +83,11 @@ class RecordForm:
     rooms: Sequence[Mapping[str, Any]] = ()
     saved: str = ""
     map: MapSettings | None = None
+    history: Sequence[Mapping[str, Any]] = ()  # the record's versions, newest first (layers.records.history)
+
+    def restore_url(self, version: int) -> str:
+        """Where the History list's "Restore this version" button posts."""
+        return f"{self.action.removesuffix('/edit')}/versions/{version}/restore"
 
     def value(self, name: str) -> str:
         """The first value of a field, as the form shows it."""
@@ -107,6 +121,23 @@ def sections(kind: str) -> list[tuple[str, tuple[forms.Field, ...]]]:
     ]
 
 
+def history_rows(data: RecordForm) -> list[dict[str, Any]]:
+    """The record's versions in words: number, what was done, when (London time), by whom, fields changed."""
+    names = labels(data.kind) | CHANGE_WORDS
+    rows = []
+    for v in data.history:
+        at = v.get("changed_at")
+        when = at.astimezone(LONDON) if isinstance(at, datetime) else None
+        fields = [names.get(f, f.replace("_", " ").capitalize()) for f in v.get("fields") or ()]
+        rows.append({
+            "version": v["version"], "action": ACTION_WORDS.get(v["action"], str(v["action"]).capitalize()),
+            "iso": when.isoformat(timespec="minutes") if when else "",
+            "when": f"{when.day} {when:%B %Y}, {when:%H:%M}" if when else "",
+            "author": v.get("author") or "", "fields": fields, "restore_url": data.restore_url(int(v["version"])),
+        })  # fmt: skip
+    return rows
+
+
 def record_form_page(data: RecordForm) -> str:
     """A record's form: to add a group, hub, space or room, or to change one."""
     name = (data.record or {}).get("name")
@@ -130,4 +161,5 @@ def record_form_page(data: RecordForm) -> str:
         found_most=forms.FOUND_MOST,
         css=css,
         scripts=scripts,
+        history=history_rows(data),
     )

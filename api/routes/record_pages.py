@@ -6,6 +6,9 @@ that work without JavaScript (CSRF as the patch page's forms), each posting back
   ``form_key`` makes a double click or a retry answer the first record instead of making a second.
 - ``/patch/{district}/{groups|hubs|spaces}/{id}/edit``: the form to change one.
 - ``/patch/{district}/hubs/{hub_id}/rooms/new`` and ``/patch/{district}/rooms/{room_id}/edit``: a hub's rooms.
+- ``…/{id}/versions/{version}/restore`` (each kind, rooms too): the "Restore this version" button of a record's
+  History list; puts the record back as it was (a new version, ``layers.records.forms.restore_in``), 303 to
+  its form. A second press (or a retry) finds it already so and writes nothing.
 
 A post whose ``action`` is ``find`` saves nothing: it answers the form again with the places whose name or
 address holds the words searched. Not signed in: 303 to /sign-in; another district's record: a 403 page; a
@@ -18,7 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import AppSettings, Work
@@ -33,7 +36,8 @@ from mapping.record_pages import MapSettings, RecordForm
 router = APIRouter(tags=["record pages"])
 
 PLURAL = {"group": "groups", "hub": "hubs", "space": "spaces"}
-SAVED = Query(max_length=8, pattern=r"^(created|saved)$", description="say the record was added or saved")
+SAVED = Query(max_length=9, pattern=r"^(created|saved|restored|unchanged)$",
+              description="say the record was added, saved or restored (or already as restored)")  # fmt: skip
 PAGE_ANSWERS: dict[int | str, dict[str, Any]] = {
     303: {"description": "Not signed in: to /sign-in"},
     403: {"description": "Not a district this user covers (a page)"},
@@ -49,6 +53,16 @@ FORM_ANSWERS: dict[int | str, dict[str, Any]] = {
     422: {"description": "The form again, each problem beside its field; nothing was saved (a page); or a "
                          "parameter or value the service refuses everywhere (JSON)"},
 }  # fmt: skip
+RESTORE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    303: {"description": "Restored (or already so): to the record's form; not signed in: to /sign-in"},
+    400: {"description": "The database refused a value of that version (a page)"},
+    403: {"description": "Not a district this user covers, or the form's security token is wrong (a page)"},
+    404: {"description": "No such district, record in it, or version (a page)"},
+    415: {"description": "The body is not a form post (an {error, detail} JSON answer)"},
+    422: {"description": "A parameter the service refuses everywhere (JSON)"},
+}
+Version = Annotated[int, Path(ge=1, le=2_147_483_647)]
+CsrfField = Annotated[str | None, Form(max_length=128)]
 FORM_BODY = {
     "requestBody": {
         "required": True,
@@ -77,6 +91,7 @@ def _page(request: Request, settings: AppSettings, kind: str, district: str, fou
         values=values if values is not None else found["values"], problems=problems or {},
         options=found.get("options", {}), places=found.get("places"), record=found.get("record") or found.get("room"),
         hub=found.get("hub"), rooms=rooms, saved=saved, map=_map(settings) if kind != "room" else None,
+        history=found.get("history", ()),
     )  # fmt: skip
     html = record_pages.record_form_page(data)
     return html_page(request, html, status_code=422 if problems else 200, headers=PRIVATE)
@@ -134,6 +149,22 @@ async def _save(request: Request, work: Work, settings: AppSettings, kind: str, 
     return _page(request, settings, kind, district, found, values=sent, problems=outcome["problems"], key=key)
 
 
+async def _restore(
+    request: Request, work: Work, kind: str, district: str, record_id: int, version: int
+) -> Response:
+    """Put a record back as it was at a version, from its History list; 303 to its form saying so."""
+    actor = await _form_actor(request, work)
+    if isinstance(actor, Response):
+        return actor
+    try:
+        done = await work.run(forms.restore_in, actor, kind, district, record_id, version)
+    except PatchmapError as exc:
+        return _refused(request, exc)
+    saved = "unchanged" if done["action"] == "unchanged" else "restored"
+    where = "rooms" if kind == "room" else PLURAL[kind]
+    return RedirectResponse(f"/patch/{district}/{where}/{record_id}/edit?saved={saved}", 303)
+
+
 def _routes(kind: str) -> None:
     """The four routes of a kind: its new form and edit form, each read and posted."""
     plural, name = PLURAL[kind], f"{kind}_id"
@@ -155,6 +186,10 @@ def _routes(kind: str) -> None:
                         record_id: RecordId) -> Response:  # fmt: skip
         return await _save(request, work, settings, kind, district, record_id)
 
+    async def restore_version(request: Request, work: Work, district: District, record_id: RecordId,
+                              version: Version, csrf_token: CsrfField = None) -> Response:  # fmt: skip
+        return await _restore(request, work, kind, district, record_id, version)
+
     def add(path: str, method: str, handler: Callable[..., Any], summary: str) -> None:
         handler.__doc__ = summary
         answers = PAGE_ANSWERS if method == "GET" else FORM_ANSWERS
@@ -166,6 +201,12 @@ def _routes(kind: str) -> None:
     add(f"/patch/{{district}}/{plural}/new", "POST", save_new, f"Add a {kind} from its form")
     add(f"/patch/{{district}}/{plural}/{{{name}}}/edit", "GET", read_edit, f"The form to change a {kind}")
     add(f"/patch/{{district}}/{plural}/{{{name}}}/edit", "POST", save_edit, f"Change a {kind} from its form")
+    restore_version.__doc__ = summary = (
+        f"Put a {kind} back as it was at a version (its History list's button)"
+    )
+    router.add_api_route(f"/patch/{{district}}/{plural}/{{{name}}}/versions/{{version}}/restore", restore_version,
+                         methods=["POST"], **FORM_POST, responses=RESTORE_ANSWERS, name=f"restore_version_{kind}",
+                         summary=summary)  # fmt: skip
 
 
 for _kind in PLURAL:
@@ -230,3 +271,11 @@ async def save_room(request: Request, work: Work, settings: AppSettings, distric
                     room_id: RoomId) -> Response:  # fmt: skip
     """Change a room from its form."""
     return await _room(request, work, settings, district, None, room_id)
+
+
+@router.post("/patch/{district}/rooms/{room_id}/versions/{version}/restore", **FORM_POST,
+             responses=RESTORE_ANSWERS)  # fmt: skip
+async def restore_room_version(request: Request, work: Work, district: Annotated[str, CODE], room_id: RoomId,
+                               version: Version, csrf_token: CsrfField = None) -> Response:  # fmt: skip
+    """Put a room back as it was at a version (its History list's button)."""
+    return await _restore(request, work, "room", district, room_id, version)

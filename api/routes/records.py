@@ -3,8 +3,9 @@
 Who may do what is checked in ``layers.records.versions`` and ``layers.patch.partners``: anonymous callers get 401, and a
 co-ordinator gets 403 for another district's record. Reads of versions include the private contact, so they
 too are for covering actors only. The public reads of records stay in ``api.routes.assets``.
-Path parameters are named ``group_id``, ``hub_id`` and ``space_id`` as in ``api.routes.assets``, so each path
-has one name in the OpenAPI document.
+Path parameters are named ``group_id``, ``hub_id`` and ``space_id`` as in ``api.routes.assets`` (a hub's room:
+``room_id``, as in ``api.routes.bookings``), so each path has one name in the OpenAPI document. A room has
+versions and restore but no confirm of its own.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 class RecordVersion(BaseModel):
     """A version of a record: who changed which fields ({field: [old, new]}) and the record after it."""
 
-    kind: Literal["group", "hub", "space"]
+    kind: Literal["group", "hub", "space", "room"]
     id: int
     version: int
     action: Literal["create", "update", "import", "restore", "confirm", "unchanged"]
@@ -108,8 +109,8 @@ async def update_space(work: Work, actor: CurrentActor, record_id: SpaceId, body
     return await work.run(versions.update_record, actor, "space", record_id, _changes(body))
 
 
-def _kind_routes(kind: str) -> None:
-    """GET versions, POST restore and POST confirm for one kind of record."""
+def _kind_routes(kind: str, *, confirm: bool = True) -> None:
+    """GET versions, POST restore and (unless not confirm) POST confirm for one kind of record."""
     base = f"/{kind}s/{{{kind}_id}}"
     rid: dict[str, Any] = {"ge": 1, "le": 2_147_483_647, "alias": f"{kind}_id"}  # in defaults: built per kind
 
@@ -131,6 +132,8 @@ def _kind_routes(kind: str) -> None:
     router.add_api_route(f"{base}/versions/{{version}}/restore", restore_version, methods=["POST"],
                          name=f"restore_{kind}_version", response_model=RecordVersion,
                          summary=f"Put a {kind}'s fields back as they were at a version", **common)  # fmt: skip
+    if not confirm:
+        return
     router.add_api_route(f"{base}/confirm", confirm_record, methods=["POST"], name=f"confirm_{kind}",
                          response_model=RecordVersion,
                          summary=f"Confirm a {kind} is still right today (sets last_verified_at)", **common)  # fmt: skip
@@ -138,6 +141,7 @@ def _kind_routes(kind: str) -> None:
 
 for _kind in ("group", "hub", "space"):
     _kind_routes(_kind)
+_kind_routes("room", confirm=False)  # a hub's room: its versions (written by the room form) and restore
 
 
 @router.get("/districts/{code}/stale", response_model=list[StaleRecord], responses=ERRORS)

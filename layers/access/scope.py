@@ -7,8 +7,9 @@ Roles:
 - **resident** (anonymous): public reads and submissions only.
 
 A record's district is the district holding its point (its LSOA's district), or, for a group with no
-venue, the districts of the areas it serves. A co-ordinator asking for another district's record gets 404
-where the record's existence is itself private (a pending submission) and 403 otherwise.
+venue, the districts of the areas it serves; a hub's room is in its hub's. A co-ordinator asking for another
+district's record gets 404 where the record's existence is itself private (a pending submission) and 403
+otherwise.
 """
 
 from __future__ import annotations
@@ -70,7 +71,12 @@ def require_district(actor: Actor, districts: set[str], *, hidden: bool = False)
 
 
 def record_districts(conn: Connection, kind: str, record_id: int) -> set[str]:
-    """The districts a group, hub or space belongs to; NotFound if there is no such record."""
+    """The districts a group, hub or space belongs to (a hub's room: its hub's); NotFound if there is none."""
+    if kind == "room":
+        hub_id = conn.execute(text("SELECT hub_id FROM rooms WHERE id = :i"), {"i": record_id}).scalar()
+        if hub_id is None:
+            raise NotFound(f"No room {record_id}", "Check the number.")
+        return record_districts(conn, "hub", int(hub_id))
     table = KINDS_TABLE.get(kind)
     if table is None:
         raise NotFound(f"Unknown kind {kind!r}", "Use group, hub or space.")

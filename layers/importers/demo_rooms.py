@@ -81,6 +81,7 @@ class Counts:
     spaces_priced: int = 0
     spaces_bookable: int = 0
     priced_ids: list[int] = field(default_factory=list)
+    room_ids: list[int] = field(default_factory=list)
 
 
 def _price(rng: random.Random, band: str) -> Decimal:
@@ -216,10 +217,13 @@ def _add_hub_rooms(conn: Connection, counts: Counts, closures: list[tuple[date, 
             ).scalar_one()  # fmt: skip
             _add_resource(conn, {"room_id": room_id, **plan.terms}, closures)
             counts.rooms += 1
+            counts.room_ids.append(room_id)
             counts.resources += 1
             counts.closures += len(closures)
             added = True
         counts.hubs += added
+    if counts.room_ids:  # each new room's version 1, as an import's ("create", no author)
+        record_import(conn, "room", counts.room_ids)
     return len(hubs)
 
 

@@ -116,12 +116,12 @@ class AuditEntry(Base):
 
 
 class RecordVersion(Base):
-    """A version of a group, hub or space: who changed what, when, and the record as it then stood."""
+    """A version of a group, hub, space or a hub's room: who changed what, when, and the record as it then stood."""
 
     __tablename__ = "record_versions"
     __table_args__ = (
         UniqueConstraint("object_type", "object_id", "version", name="uq_record_versions_object_version"),
-        CheckConstraint("object_type IN ('group', 'hub', 'space')", name="object_type"),
+        CheckConstraint("object_type IN ('group', 'hub', 'space', 'room')", name="object_type"),
         CheckConstraint("author_kind IN ('user', 'organiser', 'system')", name="author_kind"),
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from sqlalchemy import Connection, func, insert, text, update
+from sqlalchemy import Connection, func, insert, text
 from sqlalchemy.exc import DataError, IntegrityError
 
 from layers import idempotency
@@ -29,11 +29,12 @@ from layers.records.form_fields import (
     one,
     value_of,
 )
+from layers.records.history import history
 from layers.records.hours import opening_minutes
 from layers.records.places import check_place, find_places, place
-from layers.records.versions import TABLES, apply_changes, snapshot, write_version
+from layers.records.versions import TABLES, apply_changes, restore, snapshot, write_version
 
-__all__ = ["create", "edit", "load", "load_room", "one", "record_page", "save_room"]
+__all__ = ["create", "edit", "load", "load_room", "one", "record_page", "restore_in", "save_room"]
 ROOMS: Final = table_of(Room)
 _MOVED: Final = {"accessibility_notes", "step_free"} | {f.name for f in PRIVATE}
 
@@ -190,8 +191,8 @@ def _room_hub(conn: Connection, actor: Actor, hub_id: int, district: str) -> dic
     return dict(row)
 
 
-def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None) -> dict[str, Any]:  # fmt: skip
-    """A hub (and one of its rooms, to edit) the actor covers, with the room's form values."""
+def _room_of(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """A hub the actor covers and one of its rooms (empty for a new one)."""
     room: dict[str, Any] = {}
     if room_id is not None:
         found = conn.execute(text("SELECT * FROM rooms WHERE id = :i"), {"i": room_id}).mappings().first()
@@ -199,14 +200,21 @@ def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
             raise NotFound(f"No room {room_id}", "Choose a room from its hub's page.")
         room, hub_id = dict(found), found["hub_id"]
     assert hub_id is not None
-    hub = _room_hub(conn, actor, hub_id, district)
-    return {"hub": hub, "room": room, "values": form_values("room", room, [])}
+    return _room_hub(conn, actor, hub_id, district), room
+
+
+def load_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None) -> dict[str, Any]:  # fmt: skip
+    """A hub (and one of its rooms, to edit) the actor covers, with the room's form values and history."""
+    hub, room = _room_of(conn, actor, district, hub_id, room_id)
+    versions = history(conn, actor, "room", room_id) if room_id is not None else []
+    return {"hub": hub, "room": room, "values": form_values("room", room, []), "history": versions}
 
 
 def save_room(conn: Connection, actor: Actor, district: str, hub_id: int | None, room_id: int | None, form: Form,
               key: str = "") -> dict[str, Any]:  # fmt: skip
-    """Add a room to a hub, or change one: {"hub", "room"} or {"problems"} (nothing written)."""
-    hub = load_room(conn, actor, district, hub_id, room_id)["hub"]
+    """Add a room to a hub, or change one, with a version (author the actor) and an audit row, in one
+    transaction: {"hub", "room"} or {"problems"} (nothing written)."""
+    hub, _ = _room_of(conn, actor, district, hub_id, room_id)
     columns, _, problems = parse(conn, "room", form)
     if problems:
         return {"problems": problems}
@@ -215,24 +223,32 @@ def save_room(conn: Connection, actor: Actor, district: str, hub_id: int | None,
         earlier = _claim(conn, "record-form:room", key, digest) if key else None
         if earlier is not None:
             return earlier
-    try:
-        with conn.begin_nested():
-            if room_id is None:
+    if room_id is None:
+        try:
+            with conn.begin_nested():
                 room_id = conn.execute(
                     insert(ROOMS).values(hub_id=hub["id"], **columns).returning(ROOMS.c.id)
                 ).scalar_one()
-                action = "room-create"
-            else:
-                conn.execute(update(ROOMS).where(ROOMS.c.id == room_id).values(**columns))
-                action = "room-update"
-    except (IntegrityError, DataError) as exc:
-        raise _refused(exc, "room") from None
+        except (IntegrityError, DataError) as exc:
+            raise _refused(exc, "room") from None
+        version: dict[str, Any] | None = write_version(conn, actor, "room", room_id, "create", {})
+        action, fields = "room-create", sorted(columns)
+    else:  # a room with no version yet (none should be left after migration 0015) first gets its version 1
+        version = apply_changes(conn, actor, "room", room_id, columns)
+        action, fields = "room-update", sorted(version["changes"]) if version else []
     audit.record(conn, actor, action, object_type="hub", object_id=hub["id"], district=district,
-                 detail={"room": room_id, "fields": sorted(columns)})  # fmt: skip
+                 detail={"room": room_id, "fields": fields, "version": version["version"] if version else None})  # fmt: skip
     answer = {"hub": hub["id"], "room": room_id}
     if action == "room-create" and key:
         idempotency.remember(conn, "record-form:room", key, 303, answer)
     return answer
+
+
+def restore_in(conn: Connection, actor: Actor, kind: str, district: str, record_id: int, version: int) -> dict[str, Any]:  # fmt: skip
+    """Put a record of the page's district (a room: its hub's) back as it was at a version, from its History
+    list (``versions.restore``); the version written, or an "unchanged" one when it already was."""
+    _scoped(conn, actor, kind, record_id, district)
+    return restore(conn, actor, kind, record_id, version)
 
 
 def options(conn: Connection, district: str) -> dict[str, Any]:
@@ -256,7 +272,7 @@ def options(conn: Connection, district: str) -> dict[str, Any]:
 def record_page(conn: Connection, actor: Actor, kind: str, district: str, record_id: int | None = None,
                 find: str = "") -> dict[str, Any]:  # fmt: skip
     """What a record's form page shows: the record and its values (a new one: the first place mode), the
-    district's choices, the places a search found, and a hub's rooms."""
+    district's choices, the places a search found, a hub's rooms, and the record's versions (its history)."""
     require_user(actor)
     if record_id is None:
         require_district(actor, {district})
@@ -266,6 +282,7 @@ def record_page(conn: Connection, actor: Actor, kind: str, district: str, record
     out["options"] = options(conn, district)
     out["places"] = find_places(conn, find) if find else None
     out["rooms"] = []
+    out["history"] = history(conn, actor, kind, record_id) if record_id is not None else []
     if kind == "hub" and record_id is not None:
         rows = conn.execute(text("SELECT id, name, capacity, sample FROM rooms WHERE hub_id = :h ORDER BY name, id"),
                             {"h": record_id}).mappings().all()  # fmt: skip

@@ -1,4 +1,6 @@
 """Editing groups, hubs and spaces, with a version kept of every change, and confirming them (one click).
+A hub's rooms keep versions too (written by the room form, ``layers.records.forms.save_room``), listed and
+restored here like the others; a room is in its hub's district and is not confirmed on its own.
 
 Every function takes the ``actor`` and checks it here (``record_districts`` + ``require_district``): a
 co-ordinator edits only their districts' records; officers and admins any. Each change writes one
@@ -24,7 +26,7 @@ from layers.access import audit
 from layers.access.scope import KINDS_TABLE, Actor, record_districts, require_district, require_user
 from layers.errors import InvalidInput, NotFound
 from layers.fields import Email, Name, Phone, Short, Text, Url, Word, plain
-from layers.models import Group, Hub, Space, table_of
+from layers.models import Group, Hub, Room, Space, table_of
 from layers.sql import sql
 
 Words = Annotated[list[Word], Field(max_length=30)]
@@ -120,9 +122,31 @@ class SpaceChanges(_Common):
     status: Key | None = None
 
 
-CHANGES: Final[dict[str, type[_Changes]]] = {"group": GroupChanges, "hub": HubChanges, "space": SpaceChanges}
+class RoomChanges(_Changes):
+    """Fields of a hub's room that may be changed (those of its form); restore puts these back."""
+
+    name: Name | None = None
+    description: Text | None = None
+    capacity: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    floor_area_m2: Annotated[float, Field(gt=0, le=1_000_000)] | None = None
+    facilities: Words | None = None
+    step_free: bool | None = None
+
+
+CHANGES: Final[dict[str, type[_Changes]]] = {
+    "group": GroupChanges,
+    "hub": HubChanges,
+    "space": SpaceChanges,
+    "room": RoomChanges,
+}
 EDITABLE: Final[dict[str, frozenset[str]]] = {k: frozenset(m.model_fields) for k, m in CHANGES.items()}
-TABLES: Final = {"group": table_of(Group), "hub": table_of(Hub), "space": table_of(Space)}
+TABLES: Final = {
+    "group": table_of(Group),
+    "hub": table_of(Hub),
+    "space": table_of(Space),
+    "room": table_of(Room),
+}
+VERSIONED: Final = {**KINDS_TABLE, "room": "rooms"}
 COMPUTED: Final = (
     "geom_bng",
     "search_text",
@@ -143,7 +167,7 @@ _INSERT_VERSION = text(
 def parse_changes(kind: str, changes: dict[str, Any]) -> dict[str, Any]:
     """The changes checked against the kind's model: only editable fields, each of the right shape."""
     if kind not in CHANGES:
-        raise NotFound(f"Unknown kind {kind!r}", "Use group, hub or space.")
+        raise NotFound(f"Unknown kind {kind!r}", "Use group, hub, space or room.")
     try:
         parsed = CHANGES[kind].model_validate(changes)
     except ValidationError as exc:
@@ -157,7 +181,7 @@ def parse_changes(kind: str, changes: dict[str, Any]) -> dict[str, Any]:
 
 def snapshot(conn: Connection, kind: str, record_id: int, *, lock: bool = False) -> dict[str, Any]:
     """The record as JSON (point as GeoJSON, computed columns left out); NotFound if there is none."""
-    table = KINDS_TABLE[kind]  # a name from our own dict, never from the caller
+    table = VERSIONED[kind]  # a name from our own dict, never from the caller
     query = f"SELECT to_jsonb(r) - CAST(:drop AS text[]) FROM {table} r WHERE r.id = :i"
     row = conn.execute(
         text(query + (" FOR UPDATE" if lock else "")), {"i": record_id, "drop": list(COMPUTED)}
@@ -279,7 +303,7 @@ def _unchanged(conn: Connection, kind: str, record_id: int) -> dict[str, Any]:
 def update_record(
     conn: Connection, actor: Actor, kind: str, record_id: int, changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Change editable fields of a group, hub or space; the new version (action "unchanged" if none)."""
+    """Change editable fields of a group, hub, space or room; the new version (action "unchanged" if none)."""
     district = _scoped(conn, actor, kind, record_id)
     values = parse_changes(kind, changes)
     version = apply_changes(conn, actor, kind, record_id, values)
@@ -341,6 +365,10 @@ def restore(conn: Connection, actor: Actor, kind: str, record_id: int, version: 
 
 def confirm(conn: Connection, actor: Actor, kind: str, record_id: int) -> dict[str, Any]:
     """Mark a record as checked and still right today (last_verified_at = now()); the new version."""
+    if kind not in KINDS_TABLE:
+        raise NotFound(
+            f"A {kind} is not confirmed on its own", "Confirm its hub: POST /hubs/{hub_id}/confirm."
+        )
     district = _scoped(conn, actor, kind, record_id)
     before = snapshot(conn, kind, record_id, lock=True)
     if _latest(conn, kind, record_id) == 0:

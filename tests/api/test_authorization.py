@@ -308,6 +308,11 @@ FORMS: dict[str, dict[str, str]] = {
     },
     "/patch/{district}/hubs/{hub_id}/rooms/new": {"name": "Matrix room 2"},
     "/patch/{district}/rooms/{room_id}/edit": {"name": "Matrix room renamed"},
+    # a record's History list's "Restore this version" buttons (a form with only the CSRF token)
+    "/patch/{district}/groups/{group_id}/versions/{version}/restore": {"csrf_token": ""},
+    "/patch/{district}/hubs/{hub_id}/versions/{version}/restore": {"csrf_token": ""},
+    "/patch/{district}/spaces/{space_id}/versions/{version}/restore": {"csrf_token": ""},
+    "/patch/{district}/rooms/{room_id}/versions/{version}/restore": {"csrf_token": ""},
     "/patch/{district}/help-offers/{offer_id}/introduce": {"group_id": "1"},
     "/patch/{district}/help-offers/{offer_id}/close": {"reason": "closed by the matrix"},
     "/patch/{district}/listing-changes/{change_id}/reject": {"reason": "not this name"},
@@ -442,6 +447,7 @@ def test_the_same_calls_are_allowed_inside_the_district(world: dict[str, Any]) -
             ("PATCH", f"/hubs/{r['hub']}"),
             ("POST", f"/groups/{r['group']}/confirm"),
             ("GET", f"/spaces/{r['space']}/versions"),
+            ("GET", f"/rooms/{r['room']}/versions"),  # a hub's room: in its hub's district
             ("GET", f"/districts/{NORWICH}/stale"),
             ("GET", f"/districts/{NORWICH}/help-offers"),
             ("GET", f"/patch/{NORWICH}/offers/{r['submission']}"),  # the check page (HTML)

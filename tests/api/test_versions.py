@@ -15,6 +15,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import Engine, text
 
 from api.routes.records import Partner, RecordVersion, StaleRecord
+from layers.access.auth import actor_from_token
+from layers.access.scope import Actor
+from layers.records import forms
 from tests.api.test_moderation import (
     BRECKLAND,
     LIBRARY,
@@ -210,3 +213,114 @@ def test_partners_of_a_district(
     assert gone.status_code == 204
     assert name not in [p["name"] for p in ok(api.get(url, headers=people["officer"]))]
     assert audit_count(own_engine) == before + 2
+
+
+# --- a hub's rooms: versions written by the room form (layers.records.forms.save_room), listed and restored
+
+
+def actor_of(engine: Engine, headers: dict[str, str]) -> Actor:
+    """The actor behind a person's bearer headers."""
+    with engine.begin() as conn:
+        return actor_from_token(conn, headers["Authorization"].removeprefix("Bearer "))
+
+
+def save_room(
+    engine: Engine, actor: Actor, hub_id: int, room_id: int | None, **fields: str
+) -> dict[str, Any]:
+    """The room form sent (committed, as the page does in one transaction); its answer."""
+    form = {"name": "Main hall", "description": "Sprung floor", "capacity": "80", "floor_area_m2": "120",
+            "facilities": "stage, piano", "step_free": "yes", **fields}  # fmt: skip
+    with engine.begin() as conn:
+        return forms.save_room(conn, actor, NORWICH, hub_id, room_id, {k: [v] for k, v in form.items()},
+                               key=uuid.uuid4().hex)  # fmt: skip
+
+
+def room_versions(engine: Engine, room_id: int) -> list[tuple[int, str, int | None]]:
+    """A room's versions as stored: (version, action, changed_by), oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT version, action, changed_by FROM record_versions WHERE object_type = "
+                                 "'room' AND object_id = :i ORDER BY version"), {"i": room_id})  # fmt: skip
+        return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+
+
+def test_room_forms_make_versions_and_restore_puts_a_room_back(
+    api: TestClient, own_engine: Engine, people: dict[str, dict[str, str]]
+) -> None:
+    hub_id, who = insert_record(own_engine, "hub"), people["norwich"]
+    norwich = actor_of(own_engine, who)
+    room_id = save_room(own_engine, norwich, hub_id, None)["room"]
+    assert room_versions(own_engine, room_id) == [(1, "create", norwich.user_id)]
+    listed = ok(api.get(f"/rooms/{room_id}/versions", headers=who))
+    TypeAdapter(list[RecordVersion]).validate_python(listed)
+    assert [(v["kind"], v["id"], v["version"], v["action"]) for v in listed] == [
+        ("room", room_id, 1, "create")
+    ]
+    assert listed[0]["snapshot"]["name"] == "Main hall" and listed[0]["snapshot"]["hub_id"] == hub_id
+
+    officer = actor_of(own_engine, people["officer"])
+    save_room(own_engine, officer, hub_id, room_id, capacity="75", name="Big hall")
+    # the same form again: nothing changed, so no version
+    save_room(own_engine, officer, hub_id, room_id, capacity="75", name="Big hall")
+    assert room_versions(own_engine, room_id) == [
+        (1, "create", norwich.user_id),
+        (2, "update", officer.user_id),
+    ]
+    second = ok(api.get(f"/rooms/{room_id}/versions", headers=people["officer"]))[0]
+    assert second["changes"] == {"capacity": [80, 75], "name": ["Main hall", "Big hall"]}
+    assert save_room(own_engine, officer, hub_id, room_id, capacity="lots")["problems"]  # nothing written
+    assert len(room_versions(own_engine, room_id)) == 2
+
+    before = audit_count(own_engine)
+    restored = version(api.post(f"/rooms/{room_id}/versions/1/restore", headers=who))
+    assert (restored["kind"], restored["version"], restored["action"]) == ("room", 3, "restore")
+    assert restored["changes"] == {"capacity": [75, 80], "name": ["Big hall", "Main hall"]}
+    assert restored["changed_by"] == norwich.user_id
+    now = row(own_engine, "room", room_id)
+    assert (now["name"], now["capacity"], now["facilities"]) == ("Main hall", 80, ["stage", "piano"])
+    assert audit_count(own_engine) == before + 1
+    # restoring the same version again (a retried POST) writes nothing more
+    again = version(api.post(f"/rooms/{room_id}/versions/1/restore", headers=who))
+    assert (again["version"], again["action"]) == (3, "unchanged") and audit_count(own_engine) == before + 1
+    assert len(room_versions(own_engine, room_id)) == 3
+    refused(api.post(f"/rooms/{room_id}/versions/99/restore", headers=who), 404)
+    refused(api.get("/rooms/2147483647/versions", headers=people["officer"]), 404)
+
+
+def test_other_districts_and_residents_may_not_see_or_restore_a_rooms_versions(
+    api: TestClient, own_engine: Engine, people: dict[str, dict[str, str]]
+) -> None:
+    hub_id = insert_record(own_engine, "hub")
+    room_id = save_room(own_engine, actor_of(own_engine, people["norwich"]), hub_id, None)["room"]
+    save_room(own_engine, actor_of(own_engine, people["norwich"]), hub_id, room_id, name="Renamed hall")
+    before, audited = row(own_engine, "room", room_id), audit_count(own_engine)
+    refused(api.get(f"/rooms/{room_id}/versions"), 401)
+    refused(api.post(f"/rooms/{room_id}/versions/1/restore"), 401)
+    refused(api.get(f"/rooms/{room_id}/versions", headers=people["breckland"]), 403)
+    refused(api.post(f"/rooms/{room_id}/versions/1/restore", headers=people["breckland"]), 403)
+    assert row(own_engine, "room", room_id) == before and audit_count(own_engine) == audited
+    assert len(room_versions(own_engine, room_id)) == 2
+    assert api.post(f"/rooms/{room_id}/confirm", headers=people["officer"]).status_code in {404, 405}
+    assert ok(api.get(f"/rooms/{room_id}/versions", headers=people["officer"]))[0]["version"] == 2
+
+
+def test_a_room_without_versions_gets_its_version_1_on_its_first_edit(
+    own_engine: Engine, people: dict[str, dict[str, str]]
+) -> None:
+    hub_id = insert_record(own_engine, "hub")
+    with own_engine.begin() as conn:  # as a room written before versions were kept
+        room_id = int(conn.execute(text("INSERT INTO rooms (hub_id, name) VALUES (:h, 'Old room') RETURNING id"),
+                                   {"h": hub_id}).scalar_one())  # fmt: skip
+    norwich = actor_of(own_engine, people["norwich"])
+    save_room(own_engine, norwich, hub_id, room_id, name="Old room")
+    assert room_versions(own_engine, room_id) == [(1, "create", None), (2, "update", norwich.user_id)]
+
+
+def test_the_demos_rooms_have_a_version_1(own_engine: Engine) -> None:
+    with own_engine.connect() as conn:
+        rooms = conn.execute(text(
+            "SELECT r.id, r.name, v.version, v.action, v.changed_by, v.snapshot->>'name' FROM rooms r "
+            "LEFT JOIN record_versions v ON v.object_type = 'room' AND v.object_id = r.id WHERE r.sample"
+        )).all()  # fmt: skip
+    assert len(rooms) >= 10
+    assert all((v, action, by, snap) == (1, "create", None, name) for _, name, v, action, by, snap in rooms)
+    assert len({r[0] for r in rooms}) == len(rooms)  # one version each

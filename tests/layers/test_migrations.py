@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect
 
 from layers import migrate
@@ -86,3 +87,41 @@ def test_models_match_migrations(scratch_db: DatabaseSettings) -> None:
 def _comment_only(diff: object) -> bool:
     ops = diff if isinstance(diff, list) else [diff]
     return all(isinstance(op, tuple) and op and op[0] == "modify_comment" for op in ops)
+
+
+def test_0015_gives_every_existing_room_its_version_1_and_reverts(scratch_db: DatabaseSettings) -> None:
+    """Rooms written before 0015 get version 1 ("create", no author, as an import's); downgrade removes them."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    migrate.upgrade(scratch_db)  # the session's scratch database may be anywhere: 0014 from head
+    migrate.downgrade(scratch_db, "0014")
+    engine = make_engine(scratch_db)
+    versions = "SELECT object_id, version, action, changed_by, snapshot->>'name' FROM record_versions "
+    try:
+        with engine.begin() as conn:
+            hub = conn.execute(text("INSERT INTO hubs (name, kind, geom) VALUES ('Old hub', 'library', "
+                                    "ST_SetSRID(ST_MakePoint(1.29, 52.63), 4326)) RETURNING id")).scalar_one()  # fmt: skip
+            rooms = conn.execute(
+                text("INSERT INTO rooms (hub_id, name) VALUES (:h, 'Hall'), (:h, 'Kitchen') RETURNING id"), {"h": hub}
+            ).scalars().all()  # fmt: skip
+        migrate.upgrade(scratch_db)
+        with engine.connect() as conn:
+            found = conn.execute(
+                text(versions + "WHERE object_type = 'room' AND object_id = ANY(:r) ORDER BY object_id"), {"r": rooms}
+            ).all()  # fmt: skip
+        assert [tuple(r) for r in found] == [(rooms[0], 1, "create", None, "Hall"), (rooms[1], 1, "create", None, "Kitchen")]  # fmt: skip
+        migrate.downgrade(scratch_db, "0014")
+        with engine.connect() as conn:
+            assert conn.execute(text(versions + "WHERE object_type = 'room'")).all() == []
+        with engine.connect() as conn, pytest.raises(IntegrityError):  # 0014's constraint is back
+            conn.execute(text("INSERT INTO record_versions (object_type, object_id, version, action) "
+                              "VALUES ('room', 1, 1, 'create')"))  # fmt: skip
+        migrate.upgrade(scratch_db)
+        with engine.connect() as conn:
+            again = conn.execute(
+                text(versions + "WHERE object_type = 'room' AND object_id = ANY(:r)"), {"r": rooms}
+            )
+            assert len(again.all()) == 2
+    finally:
+        engine.dispose()
