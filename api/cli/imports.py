@@ -267,3 +267,47 @@ def import_groups_cmd(
         return report
 
     run_import(Settings(), step, report_file=report)
+
+
+PlacesFile = Annotated[
+    Path, _file("CSV (any encoding or separator) or .xlsx: one a row, with a name and a place.")
+]
+PlacesSource = Annotated[
+    str | None, option("SOURCE", "Source of rows whose source column is blank (default: spreadsheet).")
+]
+Sheet = Annotated[str | None, option("NAME", "The spreadsheet's sheet to read (default: the first).")]
+
+
+def _import_places(
+    kind: str, path: Path, source: str | None, allow_rejects: bool, report: Path | None,
+    covers: list[str] | None, sheet: str | None,
+) -> None:  # fmt: skip
+    from layers.importers.places import import_places
+
+    def step(conn: Connection, progress: Progress) -> ImportReport:
+        done = import_places(conn, path, kind=kind, source=source, allow_rejects=allow_rejects,
+                             progress=progress, sheet=sheet)  # fmt: skip
+        _covers(conn, done, covers, [kind], f"{kind}s")
+        return done
+
+    run_import(Settings(), step, report_file=report)
+
+
+@app.command("hubs")
+def import_hubs_cmd(
+    path: PlacesFile, source: PlacesSource = None, allow_rejects: AllowRejects = False,
+    report: ReportFile = None, covers: Covers = None, sheet: Sheet = None,
+) -> None:  # fmt: skip
+    """Import hubs from a council's CSV or .xlsx: name, kind, address, a postcode or coordinates (longitude/
+    latitude or easting/northing), opening hours, contact; re-imports update by id, or by name and place."""
+    _import_places("hub", path, source, allow_rejects, report, covers, sheet)
+
+
+@app.command("spaces")
+def import_spaces_cmd(
+    path: PlacesFile, source: PlacesSource = None, allow_rejects: AllowRejects = False,
+    report: ReportFile = None, covers: Covers = None, sheet: Sheet = None,
+) -> None:  # fmt: skip
+    """Import spaces from a council's CSV or .xlsx: name, kind, status, capacity, floor area, price band, a
+    postcode or coordinates; re-imports update by id, or by name and place."""
+    _import_places("space", path, source, allow_rejects, report, covers, sheet)

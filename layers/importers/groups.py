@@ -22,7 +22,7 @@ from layers.fields import Email, Name, Phone, Text, Url, checked
 from layers.importers.geometry import lonlat_problem, precheck
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.tabular import read_table
-from layers.importers.upsert import slug, upsert
+from layers.importers.upsert import outside_every_ward, outside_words, slug, upsert
 from layers.models import Area, Group, GroupArea, Hub, Postcode
 from layers.records.versions import record_import
 from layers.taxonomy import (
@@ -135,6 +135,9 @@ def import_groups(
         record_import(conn, "group", list(counts.ids or []))
         report.updated += moved
         report.unchanged -= moved
+        outside = outside_every_ward(conn, "groups", [(r["source"], r["source_id"]) for r in rows])
+    if outside:
+        report.notes.append(outside_words(WHAT, outside))
     return report
 
 

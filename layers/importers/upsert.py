@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, literal_column, or_
+from sqlalchemy import Connection, Table, func, literal_column, or_, text
 from sqlalchemy.dialects.postgresql import insert
 
 from layers.importers.report import Progress
@@ -77,3 +77,29 @@ def slug(name: str) -> str:
     """A stable id made from a name: ``Age UK Norwich`` → ``age-uk-norwich``."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", re.sub(r"['’]", "", ascii_name.lower())).strip("-")
+
+
+def outside_every_ward(conn: Connection, table: str, keys: list[tuple[str, str]]) -> list[str]:
+    """Names of the rows of ``table`` (hubs, spaces or groups) keyed by (source, source_id) in ``keys`` that have
+    a point in no loaded ward (their ward code, kept by a trigger, is empty), for an import's warning."""
+    if table not in ("hubs", "spaces", "groups") or not keys:
+        return []
+    return list(
+        conn.execute(
+            text(
+                f"SELECT name FROM {table} WHERE geom IS NOT NULL AND ward_code IS NULL "
+                "AND (source, source_id) IN (SELECT * FROM unnest(CAST(:s AS text[]), CAST(:i AS text[]))) "
+                "ORDER BY name"
+            ),
+            {"s": [k[0] for k in keys], "i": [k[1] for k in keys]},
+        ).scalars()
+    )
+
+
+def outside_words(what: str, names: list[str]) -> str:
+    """The note an import gives for rows outside every ward."""
+    shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+    return (
+        f"{len(names)} {what} lie outside every ward loaded ({shown}): check their places, or import the "
+        "boundaries of where they are"
+    )

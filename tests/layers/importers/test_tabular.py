@@ -157,3 +157,10 @@ def test_a_file_that_cannot_be_read_changes_nothing(conn: Connection, tmp_path: 
     with pytest.raises(ImportFailed, match="no name column"):
         import_groups(conn, _write(tmp_path, "g.csv", "Titel;Ort\r\nA;B\r\n".encode("cp1252")))
     assert conn.execute(text("SELECT count(*) FROM groups")).scalar_one() == before
+
+
+def test_a_group_outside_every_ward_is_warned_about(conn: Connection, tmp_path: Path) -> None:
+    path = _write(tmp_path, "far.csv", b"name,lat,lon,source\nLondon Walkers,51.5074,-0.1278,tabular test\n")
+    report = import_groups(conn, path)
+    assert report.loaded == 1
+    assert any("1 groups lie outside every ward loaded (London Walkers)" in n for n in report.notes)
