@@ -241,7 +241,7 @@ def import_groups_cmd(
     ] = None,
     source: Annotated[
         str | None,
-        option("SOURCE", "Source of rows whose source column is blank (default: the file's name)."),
+        option("SOURCE", "Source of rows whose source column is blank (default: spreadsheet)."),
     ] = None,
     allow_rejects: AllowRejects = False,
     report: ReportFile = None,

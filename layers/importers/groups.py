@@ -69,6 +69,9 @@ LOCATION = ("lon", "lat", "venue_address", "postcode", "hub", "areas_served")
 KNOWN = {"name", "id", "source", *OPTIONAL, *PRIVATE, *LOCATION}
 TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 SOURCE_LEN = 64
+#: The source of rows that name none (``--source`` overrides): not the file's name, so the same list saved
+#: under another name updates the groups it loaded instead of adding them again.
+DEFAULT_SOURCE = "spreadsheet"
 
 
 class _Reject(Exception):
@@ -108,7 +111,7 @@ def import_groups(
         progress.advance()
         name = rec["name"].strip()
         try:
-            row, area_ids = _check(rec, lookups, source or path.name)
+            row, area_ids = _check(rec, lookups, source or DEFAULT_SOURCE)
             key = (row["source"], row["source_id"])
             if key in first:
                 raise _Reject(f"same id {key[1]!r} as row {first[key]}: give each group its own id")

@@ -131,7 +131,7 @@ def test_full_row(conn: Connection, tmp_path: Path) -> None:
             text(
                 "SELECT g.*, ST_X(g.geom) AS lon, ST_Y(g.geom) AS lat, h.name AS hub_name, "
                 "(SELECT array_agg(a.code) FROM group_areas ga JOIN areas a ON a.id = ga.area_id WHERE ga.group_id = g.id) "
-                "AS areas FROM groups g LEFT JOIN hubs h ON h.id = g.hub_id WHERE g.source = 'groups.csv' ORDER BY g.source_id"
+                "AS areas FROM groups g LEFT JOIN hubs h ON h.id = g.hub_id WHERE g.source = 'spreadsheet' ORDER BY g.source_id"
             )
         )
         .mappings()
@@ -270,3 +270,10 @@ def test_unknown_columns_are_noted(conn: Connection, tmp_path: Path) -> None:
         conn, _csv(tmp_path, [{"name": "A group", "favourite_colour": "blue"}]), serves=[NORWICH]
     )
     assert report.loaded == 1 and "columns not used: favourite_colour" in report.notes
+
+
+def test_the_same_list_under_another_name_updates(conn: Connection, tmp_path: Path) -> None:
+    rows = [{"name": "Renamed File Walkers", "areas_served": NORWICH}]
+    assert import_groups(conn, _csv(tmp_path, rows, "groups 2025.csv")).loaded == 1
+    again = import_groups(conn, _csv(tmp_path, rows, "groups (final) 2026.csv"))
+    assert (again.loaded, again.unchanged) == (0, 1)
