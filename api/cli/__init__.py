@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import typer
 
-from api.cli import analyse, db, demo, imports, mapped, messages, moderation, people, serve, users
+from api.cli import analyse, db, demo, imports, mapped, messages, moderation, people, serve, setup, users
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Patchmap: community asset mapping for UK councils.", no_args_is_help=True)
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)
+app.command("setup")(setup.setup)
 app.add_typer(db.app, name="db")
 app.add_typer(imports.app, name="import")
 app.add_typer(analyse.app, name="analyse")
