@@ -90,4 +90,5 @@ bench: db
 	$(BIN)/python bench/access.py && \
 	$(BIN)/python bench/booking.py && \
 	$(BIN)/python bench/sample_assets.py --norwich && \
-	$(BIN)/python bench/map_page.py
+	$(BIN)/python bench/map_page.py && \
+	$(BIN)/python bench/setup.py
