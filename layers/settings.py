@@ -76,10 +76,24 @@ class MapSettings(BaseSettings):
     )
     data_attribution: str = Field(default=DATA_ATTRIBUTION, description="attribution of the data shown")
     map_centre_lon: float = Field(
-        default=1.2930, ge=-180, le=180, description="initial map centre, longitude"
+        default=1.2930, ge=-180, le=180,
+        description="initial map centre, longitude; used only when set (else the home district's centre)",
+    )  # fmt: skip
+    map_centre_lat: float = Field(
+        default=52.6309, ge=-90, le=90,
+        description="initial map centre, latitude; used only when set (else the home district's centre)",
+    )  # fmt: skip
+    map_zoom: int = Field(
+        default=12,
+        ge=1,
+        le=19,
+        description="initial map zoom; used only when set (else fits the home district)",
     )
-    map_centre_lat: float = Field(default=52.6309, ge=-90, le=90, description="initial map centre, latitude")
-    map_zoom: int = Field(default=12, ge=1, le=19, description="initial map zoom")
+    default_district: str | None = Field(
+        default=None,
+        description="the district the officers' map opens on (default: the first mapped, else the one with most "
+        "assets; layers.areas.defaults)",
+    )
 
 
 class GeoSettings(BaseSettings):
