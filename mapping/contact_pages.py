@@ -17,7 +17,7 @@ LABELS: Final = {
     "office_hours": "Office hours",
 }
 HINTS: Final = {
-    "role_name": "For example, Community Connector for Norwich. A role, not a person's own name.",
+    "role_name": "For example, Community Connector for the city centre. A role, not a person's own name.",
     "email": "A work address residents may write to; it is shown to everyone.",
     "phone": "A UK number, shown to everyone, for example 01603 212121.",
     "office_hours": "When someone answers, for example Monday to Friday, 9am to 5pm.",

@@ -55,7 +55,15 @@ class OfferForm:
 CATEGORY_OPTIONS = tuple((key, CATEGORY_NAMES.get(key, label)) for key, label in GROUP_CATEGORIES.items())
 DAYS_FIELD = Field("days", "Which days?", "checkboxes", options=DAYS)
 
-WHERE_HINT = "A full postcode like NR2 1AW, or just its first part like NR2."
+
+def where_hint(postcode: str | None = None) -> str:
+    """The hint of a postcode field, with a real postcode of the deployment's district when there is one."""
+    if postcode:
+        return f"A full postcode like {postcode}, or just its first part like {postcode.split(' ')[0]}."
+    return "A full postcode, or just its first part (the letters and numbers before the space)."
+
+
+WHERE_HINT = where_hint()
 CONTACT: tuple[Field, ...] = (
     Field("contact_name", "Your name", required=True, autocomplete="name", max_length=200),
     Field(
@@ -76,8 +84,10 @@ CONSENT = Field(
 )
 
 
-def resident_forms(actions: dict[str, str]) -> tuple[OfferForm, ...]:
-    """The three offer forms, posting to the submission URLs in ``actions`` (keys group, space, help)."""
+def resident_forms(actions: dict[str, str], example_postcode: str | None = None) -> tuple[OfferForm, ...]:
+    """The three offer forms, posting to the submission URLs in ``actions`` (keys group, space, help); postcode
+    hints use ``example_postcode`` (a real one of the deployment's district) when given."""
+    hint = where_hint(example_postcode)
     help_form = OfferForm(
         key="help",
         action=actions["help"],
@@ -107,7 +117,7 @@ def resident_forms(actions: dict[str, str]) -> tuple[OfferForm, ...]:
                 "postcode",
                 "Your postcode",
                 required=True,
-                hint=WHERE_HINT,
+                hint=hint,
                 autocomplete="postal-code",
                 max_length=10,
             ),
@@ -138,7 +148,7 @@ def resident_forms(actions: dict[str, str]) -> tuple[OfferForm, ...]:
             Field(
                 "venue", "Where does it meet?", hint="A public place such as a hall or library, never a home."
             ),
-            Field("postcode", "Postcode where it meets", required=True, hint=WHERE_HINT, max_length=10),
+            Field("postcode", "Postcode where it meets", required=True, hint=hint, max_length=10),
             Field("website", "Website", "url", hint="For example: https://example.org", max_length=300),
             Field("is_organiser", "I help run this group", "checkbox"),
             *CONTACT,
@@ -191,7 +201,7 @@ def resident_forms(actions: dict[str, str]) -> tuple[OfferForm, ...]:
             DAYS_FIELD,
             Field("when", "When is it free?", hint="For example: weekday evenings."),
             Field("address", "Address"),
-            Field("postcode", "Postcode of the space", required=True, hint=WHERE_HINT, max_length=10),
+            Field("postcode", "Postcode of the space", required=True, hint=hint, max_length=10),
             *CONTACT,
             CONSENT,
         ),

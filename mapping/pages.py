@@ -79,6 +79,10 @@ class ResidentMapData:
     centre_lat: float
     zoom: int
     cluster_over: int = 2000
+    #: Real examples from the loaded data (layers.areas.defaults): "NR2 4DR, NR2 or Wensum", a postcode, a ward.
+    where_examples: str = ""
+    example_postcode: str | None = None
+    example_ward: str | None = None
     title: str = "Patchmap: find groups, places and spaces near you"
     heading: str = "Find groups, places and spaces near you"
     intro: str = (
@@ -258,7 +262,7 @@ def resident_map_page(data: ResidentMapData) -> str:
         radii=RADII_M,
         default_radius=DEFAULT_RADIUS_M,
         days=DAYS,
-        forms=forms.resident_forms(data.submission_urls),
+        forms=forms.resident_forms(data.submission_urls, data.example_postcode),
     )
     return render_map_page(
         figure,
@@ -273,6 +277,8 @@ def resident_map_page(data: ResidentMapData) -> str:
             "areasUrl": data.areas_url,
             "detailUrls": data.detail_urls,
             "clusterOver": data.cluster_over,
+            "examplePostcode": data.example_postcode,
+            "exampleWard": data.example_ward,
             "defaultRadius": DEFAULT_RADIUS_M,
             "styles": styles.resident_js_styles(),
             "labels": labels(),

@@ -83,6 +83,8 @@ class RecordForm:
     rooms: Sequence[Mapping[str, Any]] = ()
     saved: str = ""
     map: MapSettings | None = None
+    #: A real postcode of the record's district for the postcode hint (layers.areas.defaults), if any.
+    example_postcode: str | None = None
     history: Sequence[Mapping[str, Any]] = ()  # the record's versions, newest first (layers.records.history)
 
     def restore_url(self, version: int) -> str:

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from api.deps import AppSettings, Work
 from api.html import html_page
 from layers.analysis.indicators import own_need_choices
+from layers.areas.defaults import PlaceDefaults, place_defaults
 from layers.settings import MapSettings
 from mapping.pages import OfficerMapData, ResidentMapData, officer_map_page, resident_map_page
 
@@ -22,15 +23,16 @@ PROFILE_PATH = "/analysis/areas/"
 SUBMISSION_PATHS = {"group": "/submissions/group", "space": "/submissions/space", "help": "/submissions/help"}
 
 
-def base_map(m: MapSettings) -> dict[str, Any]:
-    """What every map page takes from the settings: tiles, attributions and where the map starts."""
+def base_map(m: MapSettings, home: PlaceDefaults | None = None) -> dict[str, Any]:
+    """What every map page takes from the settings: tiles, attributions and where the map starts (the home
+    district's extent from ``layers.areas.defaults`` unless the settings give a centre)."""
     return {
         "tile_url": m.tile_url,
         "tile_attribution": m.tile_attribution,
         "data_attribution": m.data_attribution,
-        "centre_lon": m.map_centre_lon,
-        "centre_lat": m.map_centre_lat,
-        "zoom": m.map_zoom,
+        "centre_lon": home.centre_lon if home else m.map_centre_lon,
+        "centre_lat": home.centre_lat if home else m.map_centre_lat,
+        "zoom": home.zoom if home else m.map_zoom,
     }
 
 
@@ -46,13 +48,17 @@ def data_urls(request: Request) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def read_map_page(request: Request, settings: AppSettings) -> HTMLResponse:
+async def read_map_page(request: Request, settings: AppSettings, work: Work) -> HTMLResponse:
     """The residents' map: search, filters and results; markers load from /map/markers.geojson."""
     root = request.scope.get("root_path", "").rstrip("/")
+    home = await work.run(place_defaults, settings.map)
     data = ResidentMapData(
         search_url=root + SEARCH_PATH,
         submission_urls={kind: root + path for kind, path in SUBMISSION_PATHS.items()},
-        **base_map(settings.map),
+        where_examples=home.where_examples(),
+        example_postcode=home.example_postcode,
+        example_ward=home.example_ward,
+        **base_map(settings.map, home),
         **data_urls(request),
     )
     return html_page(request, resident_map_page(data))

@@ -28,6 +28,7 @@ from api.deps import AppSettings, Work
 from api.html import FORM_ONLY, FORM_POST, html_page
 from api.routes.booking_pages import _form_actor
 from api.routes.patch import CODE, PRIVATE, PageActor, _refused, _static
+from layers.areas.defaults import PlaceDefaults, place_defaults
 from layers.errors import PatchmapError, UnsupportedMediaType
 from layers.records import forms
 from mapping import record_pages
@@ -75,14 +76,21 @@ FORM_BODY = {
 }  # fmt: skip
 
 
-def _map(settings: AppSettings) -> MapSettings:
+def _map(settings: AppSettings, home: PlaceDefaults | None) -> MapSettings:
+    """The place picker's first view: the record's district (layers.areas.defaults) unless settings say."""
     m = settings.map
-    return MapSettings(m.tile_url, m.tile_attribution, m.map_centre_lon, m.map_centre_lat, m.map_zoom)
+    if home is None:
+        return MapSettings(m.tile_url, m.tile_attribution, m.map_centre_lon, m.map_centre_lat, m.map_zoom)
+    return MapSettings(m.tile_url, m.tile_attribution, home.centre_lon, home.centre_lat, home.zoom)
+
+
+async def _home(work: Work, settings: AppSettings, district: str) -> PlaceDefaults:
+    return await work.run(place_defaults, settings.map.model_copy(update={"default_district": district}))
 
 
 def _page(request: Request, settings: AppSettings, kind: str, district: str, found: Mapping[str, Any],
           *, values: Mapping[str, Any] | None = None, problems: Mapping[str, str] | None = None,
-          saved: str = "", key: str = "") -> Response:  # fmt: skip
+          saved: str = "", key: str = "", home: PlaceDefaults | None = None) -> Response:  # fmt: skip
     """The form page; 422 when it shows problems."""
     rooms = [{**r, "edit_url": f"/patch/{district}/rooms/{r['id']}/edit"} for r in found.get("rooms", ())]
     data = RecordForm(
@@ -90,7 +98,8 @@ def _page(request: Request, settings: AppSettings, kind: str, district: str, fou
         csrf_token=getattr(request.state, "csrf_token", None) or "", form_key=key or uuid.uuid4().hex,
         values=values if values is not None else found["values"], problems=problems or {},
         options=found.get("options", {}), places=found.get("places"), record=found.get("record") or found.get("room"),
-        hub=found.get("hub"), rooms=rooms, saved=saved, map=_map(settings) if kind != "room" else None,
+        hub=found.get("hub"), rooms=rooms, saved=saved, map=_map(settings, home) if kind != "room" else None,
+        example_postcode=home.example_postcode if home else None,
         history=found.get("history", ()),
     )  # fmt: skip
     html = record_pages.record_form_page(data)
@@ -117,7 +126,9 @@ async def _show(request: Request, work: Work, settings: AppSettings, actor: Any,
         found = await work.run(forms.record_page, actor, kind, district, record_id)
     except PatchmapError as exc:
         return _refused(request, exc)
-    return _page(request, settings, kind, district, found, saved=saved)
+    return _page(
+        request, settings, kind, district, found, saved=saved, home=await _home(work, settings, district)
+    )
 
 
 async def _save(request: Request, work: Work, settings: AppSettings, kind: str, district: str,
@@ -146,7 +157,9 @@ async def _save(request: Request, work: Work, settings: AppSettings, kind: str, 
         found = await work.run(forms.record_page, actor, kind, district, record_id, find)
     except PatchmapError as exc:
         return _refused(request, exc)
-    return _page(request, settings, kind, district, found, values=sent, problems=outcome["problems"], key=key)
+    home = await _home(work, settings, district)
+    return _page(request, settings, kind, district, found, values=sent, problems=outcome["problems"], key=key,
+                 home=home)  # fmt: skip
 
 
 async def _restore(

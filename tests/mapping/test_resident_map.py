@@ -290,7 +290,10 @@ def test_place_names_and_unknown_places(desk: tuple[Page, Watch]) -> None:
     page.get_by_role("button", name="Search", exact=True).click()
     error = page.locator("#pm-where-error")
     error.wait_for(state="visible")
-    assert "couldn't find" in error.inner_text() and "NR2 1AW" in error.inner_text()
+    # the advice names a real postcode and ward of the deployment's home district (layers.areas.defaults)
+    assert "couldn't find" in error.inner_text() and "such as NR2 4DR" in error.inner_text()
+    assert "such as Wensum" in error.inner_text()
+    assert "For example NR2 4DR, NR2 or Wensum" in page.locator("#pm-where-hint").inner_text()
     assert page.get_by_label("Postcode or place").get_attribute("aria-invalid") == "true"
     page.get_by_role("button", name="Clear the search").click()
     wait_for_load(page, page.evaluate("Patchmap.current.loads") - 1)

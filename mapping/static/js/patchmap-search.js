@@ -43,6 +43,13 @@
     $("pm-filter-count").textContent = n ? "(" + n + " chosen)" : "";
   };
 
+  // What to try instead, with a real postcode and ward of the deployment's district when it has them.
+  ResidentMap.prototype.whereAdvice = function () {
+    var pc = this.config.examplePostcode, ward = this.config.exampleWard;
+    return "Try a postcode" + (pc ? " such as " + pc : "") + ", or the name of a ward" +
+      (ward ? " such as " + ward : "") + ".";
+  };
+
   ResidentMap.prototype.whereProblem = function (text) {
     var box = $("pm-where-error");
     box.textContent = text || "";
@@ -71,8 +78,7 @@
       var exact = areas.filter(function (a) { return a.name.toLowerCase() === where.toLowerCase(); });
       if (exact.length === 1 || areas.length === 1) { self.searchWard(exact[0] || areas[0]); return; }
       if (!areas.length) {
-        self.whereProblem("We couldn't find \u201c" + where + "\u201d. Try a postcode such as NR2 1AW, or the " +
-          "name of a ward such as Mancroft.");
+        self.whereProblem("We couldn't find \u201c" + where + "\u201d. " + self.whereAdvice());
         return;
       }
       self.offerChoices(areas);
