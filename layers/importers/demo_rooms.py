@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import Range
 
 from layers.importers.report import ImportReport, NoProgress, Progress
 from layers.models import Hub, Resource, ResourceClosure, Room, Space
+from layers.records.hours import register_hours
 from layers.records.versions import record_import
 
 WHAT = "Sample rooms and booking terms"
@@ -180,6 +181,7 @@ def _rng(source: str, source_id: str | None, record_id: int) -> random.Random:
 
 def _add_resource(conn: Connection, columns: dict[str, Any], closures: list[tuple[date, date, str]]) -> int:
     """Insert one resource (a room's or a space's) and its closures; its id."""
+    register_hours(conn, [columns.get("weekly_hours")])
     resource_id = int(conn.execute(insert(Resource).values(**columns).returning(Resource.id)).scalar_one())
     conn.execute(
         insert(ResourceClosure),

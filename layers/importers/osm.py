@@ -28,6 +28,7 @@ from layers.importers.geometry import lonlat_problem, precheck, to_point
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import slug, upsert
 from layers.models import Hub, Space
+from layers.records.hours import register_hours
 from layers.records.versions import record_import
 from layers.taxonomy import HUB_KINDS
 
@@ -249,6 +250,7 @@ def import_osm(
 
     progress.start(f"Writing {len(hubs):,} hubs and {len(spaces):,} spaces", len(hubs) + len(spaces))
     with conn.begin_nested():
+        register_hours(conn, [h.get("opening_hours") for h in hubs.values()])
         for record_kind, model, rows in (
             ("hub", Hub, list(hubs.values())),
             ("space", Space, list(spaces.values())),

@@ -24,6 +24,7 @@ from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.tabular import header_key, read_table
 from layers.importers.upsert import outside_every_ward, outside_words, slug, upsert
 from layers.models import Hub, Postcode, Space
+from layers.records.hours import register_hours
 from layers.records.versions import record_import
 from layers.taxonomy import HUB_KINDS, PRICE_BANDS, SPACE_KINDS, SPACE_STATUSES
 
@@ -109,6 +110,7 @@ def import_places(
     progress.start(f"Writing {len(rows):,} {what}", len(rows))
     model = cast(Table, MODELS[kind].__table__)
     with conn.begin_nested():
+        register_hours(conn, [r.get("opening_hours") for r in rows])
         counts = upsert(conn, model, rows, ["source", "source_id"], returning="id", progress=progress)
         record_import(conn, kind, list(counts.ids or []))
         outside = outside_every_ward(conn, f"{kind}s", [(r["source"], r["source_id"]) for r in rows])

@@ -104,9 +104,8 @@ class Resource(Timestamped, Base):
     )
     open_minutes: Mapped[Any | None] = mapped_column(
         INT4MULTIRANGE,
-        Computed("patchmap_opening_minutes(weekly_hours)", persisted=True),
         comment="weekly_hours as minutes of the week from Monday 00:00 (local time)",
-    )
+    )  # filled by the trigger resources_open_minutes from hours_parsed (migration 0016)
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     min_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     max_minutes: Mapped[int] = mapped_column(Integer, default=480, server_default="480")

@@ -169,9 +169,8 @@ class Hub(Place, Base):
     opening_hours: Mapped[str | None] = mapped_column(Text, comment="OpenStreetMap opening_hours syntax")
     opening_minutes: Mapped[Any | None] = mapped_column(
         INT4MULTIRANGE,
-        Computed("patchmap_opening_minutes(opening_hours)", persisted=True),
         comment="opening_hours as minutes of the week from Monday 00:00; NULL when not understood",
-    )
+    )  # filled by the trigger hubs_opening_minutes from hours_parsed (migration 0016)
     operator_name: Mapped[str | None] = mapped_column(Text)
     operator_type: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
     search_text: Mapped[Any] = mapped_column(
@@ -181,6 +180,21 @@ class Hub(Place, Base):
             persisted=True,
         ),
     )
+
+
+class HoursParsed(Base):
+    """Every opening_hours value met, parsed once by opening-hours-py (``layers.records.hours``)."""
+
+    __tablename__ = "hours_parsed"
+    __table_args__ = (
+        {"comment": "opening_hours values parsed by opening-hours-py (layers.records.hours.register_hours)"},
+    )
+
+    hours: Mapped[str] = mapped_column(Text, primary_key=True, comment="an OpenStreetMap opening_hours value")
+    minutes: Mapped[Any | None] = mapped_column(
+        INT4MULTIRANGE, comment="minutes of an ordinary week from Monday 00:00; NULL when not understood"
+    )
+    parsed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class Space(Place, Base):

@@ -21,7 +21,7 @@ from layers.booking.rules import LONDON
 from layers.errors import InvalidInput, NotFound
 from layers.messages import outbox
 from layers.patch.summary import require_patch
-from layers.records.hours import DAY, WEEK, opening_minutes
+from layers.records.hours import DAY, WEEK, opening_minutes, register_hours
 from layers.sql import sql
 from layers.taxonomy import PRICE_BANDS
 
@@ -260,6 +260,7 @@ def update_rules(
     rules = check_rules(current, changes)
     changed = sorted(f for f in RULE_FIELDS if _differs(rules[f], current[f]))
     if changed:
+        register_hours(conn, [rules["weekly_hours"]])
         conn.execute(
             text(
                 "UPDATE resources SET weekly_hours = :weekly_hours, rate_band = :rate_band, "

@@ -30,7 +30,7 @@ from layers.records.form_fields import (
     value_of,
 )
 from layers.records.history import history
-from layers.records.hours import opening_minutes
+from layers.records.hours import opening_minutes, register_hours
 from layers.records.places import check_place, find_places, place
 from layers.records.versions import TABLES, apply_changes, restore, snapshot, write_version
 
@@ -114,6 +114,7 @@ def create(conn: Connection, actor: Actor, kind: str, district: str, form: Form,
     if earlier is not None:
         return earlier
     table = TABLES[kind]
+    register_hours(conn, [columns.get("opening_hours")])
     try:
         with conn.begin_nested():
             new_id = conn.execute(insert(table).values(**columns).returning(table.c.id)).scalar_one()

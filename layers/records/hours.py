@@ -7,26 +7,27 @@ returning an ``int4multirange``), and migration 0007 the public shapes (``patchm
 ``patchmap_public_availability``: the stored columns that search and the public views read);
 ``tests/layers/test_hours.py`` checks that the SQL and Python agree.
 
-The OpenStreetMap forms understood (case-insensitive; these cover the Norwich data and most UK tagging):
-
-- ``24/7``; rules separated by ``;`` with a later rule replacing earlier ones on the days it names
-  (``Mo-Fr 09:00-17:00; We 10:00-12:00``); ``, `` before a day starts an additional rule that adds times;
-- days ``Mo``..``Su``, ranges (``Mo-Fr``, also wrapping: ``Fr-Mo``) and lists (``Mo,We``); no days means
-  every day; days without times mean all day;
-- times ``9:00-17:30``, lists of them (``10:00-13:00,14:00-17:00``), ``off`` or ``closed``; an end at or
-  before the start runs past midnight (``10:00-00:00``, ``22:00-02:00``); ``24:00`` is midnight;
-- rules for public or school holidays (``PH off``, ``SH Mo-Fr 10:00-16:00``) are ignored, and ``PH`` in a
-  list of days is dropped: search asks about an ordinary week.
-
-Anything else (months, dates, weeks, ``sunrise``, comments, ``+``, ``||``) makes the whole value unknown
-(``None``): search leaves a hub with unknown hours out when ``open_at`` is given, rather than guess.
+OpenStreetMap ``opening_hours`` are parsed by ``opening-hours-py`` (the maintained Rust parser of the full
+specification: months, dates, weeks, ``sunrise``, comments, fallback rules), evaluated over one ordinary week
+(``REFERENCE_WEEK``, Monday 1 June 2026: no bank holiday, not winter) in Europe/London local time, with UK
+public holidays (``PH``) known. School-holiday rules (``SH``) are left out first: no calendar of them is known,
+so the ordinary week is one in term time. A value the parser refuses is unknown (``None``), and so is one that
+is only a comment (``"by appointment"``): search leaves a hub with unknown hours out when ``open_at`` is given,
+rather than guess. The parsed ranges are kept in ``hours_parsed`` (migration 0016), from which a trigger fills
+``hubs.opening_minutes`` and ``resources.open_minutes`` when a row is written; every writer registers its values
+first (``register_hours``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any, Final, NamedTuple
+
+import opening_hours
+from opening_hours import OpeningHours, State
+from sqlalchemy import Connection, text
 
 from layers.errors import InvalidInput
 from layers.taxonomy import WEEKDAYS
@@ -59,15 +60,15 @@ _DAY_NAMES: Final[dict[str, int]] = {
 _OPEN_AT = re.compile(r"^\s*([a-z]+)\s*,?\s+([0-9]{1,2})[:.]([0-9]{2})\s*$", re.IGNORECASE)
 _HHMM = re.compile(r"^\s*([0-9]{1,2}):([0-5][0-9])\s*$")
 
-_D = r"(?:mo|tu|we|th|fr|sa|su)"
-_DAY_ITEM = rf"(?:{_D}(?:\s*-\s*{_D})?|ph|sh)"
-_SPAN = r"[0-9]{1,2}:[0-9]{2}\s*-\s*[0-9]{1,2}:[0-9]{2}"
-_RULE = re.compile(
-    rf"^(?:(?P<days>{_DAY_ITEM}(?:\s*,\s*{_DAY_ITEM})*)(?:\s+|$))?"
-    rf"(?P<times>{_SPAN}(?:\s*,\s*{_SPAN})*|off|closed|24/7)?$"
-)
-_ADDITIONAL = re.compile(rf"(?<=[0-9])\s*,\s*(?={_D}\b)")
-_HOLIDAY_RULE = re.compile(r"^(?:ph|sh)(?:\s|$)")
+#: What the parser raises for a value it refuses (its type stubs do not declare it).
+PARSER_ERROR: Final[type[Exception]] = getattr(opening_hours, "ParserError", ValueError)
+_TOP_LEVEL_SEMICOLON = re.compile(r';(?=(?:[^"]*"[^"]*")*[^"]*$)')  # a ';' outside "comments"
+_SCHOOL_HOLIDAY = re.compile(r"^SH(?:\s|$|,)", re.IGNORECASE)
+#: The ordinary week opening hours are read in (Monday 00:00, Europe/London local time), and how far past
+#: it intervals are read, so that Sunday night's hours past midnight reach Monday morning.
+REFERENCE_WEEK: Final = datetime(2026, 6, 1)
+_WINDOW: Final = timedelta(days=8)
+_WINDOW_MINUTES: Final = 8 * 1440
 
 
 class OpenAt(NamedTuple):
@@ -119,22 +120,64 @@ def is_open(ranges: Iterable[tuple[int, int]], minute_of_week: int) -> bool:
 
 
 def opening_minutes(hours: str | None) -> Ranges | None:
-    """An OpenStreetMap opening_hours value as minute-of-week ranges; None if empty or not understood."""
-    text = (hours or "").strip().lower()
-    if not text or "||" in text:
+    """An OpenStreetMap opening_hours value as minute-of-week ranges of an ordinary week; None if empty, not
+    understood, or only a comment."""
+    text = _term_time(hours or "")
+    if not text:
         return None
-    week: list[list[tuple[int, int]]] = [[] for _ in range(7)]
-    for rule in text.split(";"):
-        for i, part in enumerate(_ADDITIONAL.split(rule.strip())):
-            if not part or _HOLIDAY_RULE.match(part):
-                continue
-            parsed = _rule(part)
-            if parsed is None:
-                return None
-            days, spans = parsed
-            for day in days:
-                week[day] = [*week[day], *spans] if i > 0 else list(spans)
-    return _merge((d * DAY + start, d * DAY + end) for d in range(7) for start, end in week[d])
+    try:
+        parsed = OpeningHours(text, country="GB")
+    except (PARSER_ERROR, SyntaxError, ValueError):
+        return None
+    spans: list[tuple[int, int]] = []
+    known = False
+    for start, end, state, comment in parsed.intervals(REFERENCE_WEEK, REFERENCE_WEEK + _WINDOW):
+        a, b = _minute(start), _minute(end)
+        if state == State.OPEN and comment and (a, b) == (0, _WINDOW_MINUTES):
+            return None  # open all the time "by appointment": a comment, not hours
+        known = known or state != State.UNKNOWN
+        if state == State.OPEN:
+            spans.append((a - WEEK, b - WEEK) if a >= WEEK else (a, b))
+    return _merge(spans) if known else None
+
+
+def _minute(moment: datetime) -> int:
+    return int((moment.replace(tzinfo=None) - REFERENCE_WEEK).total_seconds() // 60)
+
+
+def _term_time(hours: str) -> str:
+    """The value without school-holiday rules (``SH ...``) and stray semicolons at either end."""
+    rules = [r.strip() for r in _TOP_LEVEL_SEMICOLON.split(hours.strip())]
+    kept = [r for r in rules if r and not _SCHOOL_HOLIDAY.match(r)]
+    return "; ".join(kept)
+
+
+def register_hours(conn: Connection, values: Iterable[str | None]) -> int:
+    """Parse the opening_hours values not yet in ``hours_parsed`` and keep them there, so that the triggers
+    that fill ``hubs.opening_minutes`` and ``resources.open_minutes`` find them; the number added. Call it
+    before writing a row with such a value (in the same transaction)."""
+    wanted = sorted({v for v in values if v})
+    if not wanted:
+        return 0
+    have = set(
+        conn.execute(text("SELECT hours FROM hours_parsed WHERE hours = ANY(:v)"), {"v": wanted}).scalars()
+    )
+    new = [{"h": v, "m": _multirange(opening_minutes(v))} for v in wanted if v not in have]
+    if new:
+        conn.execute(
+            text(
+                "INSERT INTO hours_parsed (hours, minutes) VALUES (:h, CAST(:m AS int4multirange)) "
+                "ON CONFLICT (hours) DO NOTHING"
+            ),
+            new,
+        )
+    return len(new)
+
+
+def _multirange(ranges: Ranges | None) -> str | None:
+    if ranges is None:
+        return None
+    return "{" + ",".join(f"[{a},{b})" for a, b in ranges) + "}"
 
 
 def meets_minutes(meets: Any) -> Ranges:
@@ -182,37 +225,6 @@ def public_availability(availability: Any) -> dict[str, bool | str | None]:
     }
     texts = {key: raw[key] if isinstance(raw.get(key), str) else None for key in ("from", "until", "notes")}
     return flags | texts
-
-
-def _rule(rule: str) -> tuple[list[int], list[tuple[int, int]]] | None:
-    """The days a rule names and its spans (minutes of the day), or None if it is not understood."""
-    match = _RULE.match(rule)
-    if match is None or not (match.group("days") or match.group("times")):
-        return None
-    days: list[int] = list(range(7))
-    if match.group("days"):
-        days = []
-        for item in re.split(r"\s*,\s*", match.group("days")):
-            if item in ("ph", "sh"):
-                continue
-            first, _, last = (p.strip() for p in item.partition("-"))
-            a = WEEKDAYS.index(first)
-            b = WEEKDAYS.index(last) if last else a
-            days += [(a + k) % 7 for k in range((b - a) % 7 + 1)]
-        if not days:  # only holidays: ignored
-            return [], []
-    times = match.group("times")
-    if times is None or times == "24/7":
-        return days, [(0, DAY)]
-    if times in ("off", "closed"):
-        return days, []
-    spans = []
-    for span in re.split(r"\s*,\s*", times):
-        start, end = (_hhmm(t) for t in span.split("-"))
-        if start is None or end is None or start >= DAY:
-            return None
-        spans.append((start, end + DAY if end <= start else end))
-    return days, spans
 
 
 def _hhmm(value: object) -> int | None:

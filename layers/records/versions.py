@@ -27,6 +27,7 @@ from layers.access.scope import KINDS_TABLE, Actor, record_districts, require_di
 from layers.errors import InvalidInput, NotFound
 from layers.fields import Email, Name, Phone, Short, Text, Url, Word, plain
 from layers.models import Group, Hub, Room, Space, table_of
+from layers.records.hours import register_hours
 from layers.sql import sql
 
 Words = Annotated[list[Word], Field(max_length=30)]
@@ -236,6 +237,8 @@ def apply_changes(
     if _latest(conn, kind, record_id) == 0:
         write_version(conn, None, kind, record_id, "create", {})
     table = TABLES[kind]
+    if "opening_hours" in values:
+        register_hours(conn, [values["opening_hours"]])
     try:
         with conn.begin_nested():
             conn.execute(update(table).where(table.c.id == record_id).values(**values))
