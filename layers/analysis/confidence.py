@@ -76,7 +76,11 @@ def rank_ranges(
         needs.append((table[own_need[0]].to_numpy(float), own_need[1]))
     provisions = [table["assets_per_1000"].to_numpy(float), table["access_2sfca"].to_numpy(float)]
     for radius in RADII_M:
-        column = table["coverage"] if radius == options.radius_m else coverage_at(inputs, options, radius)
+        within = f"coverage_within_{radius:g}"  # kept by a what-if (layers.analysis.whatif), else computed
+        if radius == options.radius_m:
+            column = table["coverage"]
+        else:
+            column = table[within] if within in table.columns else coverage_at(inputs, options, radius)
         provisions.append(column.reindex(table.index).to_numpy(float))
     ranks = []
     for need, higher in needs:
