@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from layers.analysis.inputs import OverlayInputs
 from layers.analysis.overlay import OverlayOptions, area_key, chosen, covered, weighted_by_population
@@ -36,8 +37,10 @@ def priorities(
     out = np.full(len(need), np.nan)
     if not has.any():
         return out
-    n = pd.Series(need[has]).rank(pct=True, method="average", ascending=higher_is_more_need).to_numpy()
-    p = pd.Series(provision[has]).rank(pct=True, method="average").to_numpy()
+    # scipy's average ranks over the count: pandas' rank(pct=True, method="average"), several times faster
+    count = int(has.sum())
+    n = rankdata(need[has] if higher_is_more_need else -need[has], method="average") / count
+    p = rankdata(provision[has], method="average") / count
     gap = n - p
     # sort by gap descending, then need percentile descending, then code ascending
     order = np.lexsort((codes[has], -n, -gap))

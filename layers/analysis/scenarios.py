@@ -10,6 +10,7 @@ Points are EPSG:27700 metres (or lon/lat, or a postcode, located by PostGIS).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
@@ -119,15 +120,25 @@ def what_if(
         raise NotFound(f"No {level} areas{f' in {within}' if within else ''}", "Import boundaries first.")
     resolved, notes = resolve(conn, inputs, changes, reach)
     base, measure, need_notes = baseline(conn, inputs, options, need, need_higher_is_more)
-    scoring = _Scoring(conn, inputs, options, measure, provision, need_notes)
-    after_measures, moved = what_if_measures(base, resolved)
-    before = scoring.result(base.measures.copy())
+    scoring = Scoring(conn, inputs, options, measure, provision, need_notes)
+    return scenario(base, scoring, resolved, notes)
+
+
+def scenario(
+    base: Baseline, scoring: Scoring, changes: Sequence[Change], notes: Sequence[str] = ()
+) -> Scenario:
+    """Both sides from a baseline and resolved changes (no database): the incremental measures, both scored,
+    the changed areas explained and the change in words."""
+    after_measures, moved = what_if_measures(base, changes)
+    before = scoring.current(base)
     after = scoring.result(after_measures)
     changed = changed_codes(before.table, after.table, moved)
     for result in (before, after):
         result.table["explanation"] = None
         result.table.loc[changed, "explanation"] = explanations(result, changed)
-    return Scenario(before, after, resolved, changed, sentences(before, after, resolved, changed), notes)
+    return Scenario(
+        before, after, list(changes), changed, sentences(before, after, changes, changed), list(notes)
+    )
 
 
 def baseline(
@@ -148,7 +159,7 @@ def baseline(
 
 
 @dataclass
-class _Scoring:
+class Scoring:
     """Main's scoring of an overlay table (as ``tables.overlay_table`` does it), for both sides of a what-if."""
 
     conn: Connection
@@ -163,6 +174,14 @@ class _Scoring:
         self.extent = mapped_areas(self.conn)
         self.covered = covered_kinds(self.conn, level=i.level, within=i.within)
         self.within_name = _name(self.conn, i.within) if i.within else None
+
+    def current(self, base: Baseline) -> OverlayResult:
+        """The baseline scored, kept on it while the scoring's inputs (mapped extent, measures) stand."""
+        key = (self.provision, self.measure, repr(sorted(self.covered.items())), repr(self.extent))
+        kept = base.scored.get(key)
+        if kept is None:
+            kept = base.scored[key] = self.result(base.measures.copy())
+        return dataclasses.replace(kept, table=kept.table.copy(), notes=list(kept.notes))
 
     def result(self, table: pd.DataFrame) -> OverlayResult:
         """The table scored: scored/not_scored, percentiles, classes, priority and rank ranges."""

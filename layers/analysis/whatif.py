@@ -20,8 +20,8 @@ order) a full run would use; then the whole table is re-ranked, vectorised (``la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -122,6 +122,7 @@ class Baseline:
     raw: dict[str, np.ndarray]  # A_i per LSOA (raw)
     in_catchment: np.ndarray  # counted assets within the catchment of each LSOA
     in_radius: dict[float, np.ndarray]  # counted assets within each radius of each LSOA
+    scored: dict[Hashable, Any] = field(default_factory=dict)  # the measures scored, by scoring (scenarios)
 
     @classmethod
     def of(cls, inputs: OverlayInputs, options: OverlayOptions) -> Baseline:
