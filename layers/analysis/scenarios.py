@@ -265,16 +265,20 @@ def _add(
         raise NotFound(f"No postcode {change.postcode!r} in Patchmap", "Give a full postcode, or a point.")
     x, y, ward_key, lsoa_key, ward_name, in_reach = row
     if not (GRID_M[0] <= x <= GRID_M[2] and GRID_M[1] <= y <= GRID_M[3]):
-        raise InvalidInput(
-            f"The point ({x:,.0f} E, {y:,.0f} N) is outside the British National Grid",
-            "Give a point in England: easting 0 to 700,000 m and northing 0 to 1,300,000 m (or lon/lat).",
-        )
+        raise _off_grid(x, y)
     if not in_reach:
         return None
     name = change.name or f"a new {change.kind}" + (f" in {ward_name}" if ward_name else "")
     hours = change.room_hours if change.kind == "hub" else 0.0
     return Change("add", change.kind, new_id, name, x, y, (category,) if category else (),
                   change.rooms if change.kind == "hub" else 1, hours, ward_key, lsoa_key)  # fmt: skip
+
+
+def _off_grid(x: float, y: float) -> InvalidInput:
+    return InvalidInput(
+        f"The point ({x:,.0f} E, {y:,.0f} N) is outside the British National Grid",
+        "Give a point in England: easting 0 to 700,000 m and northing 0 to 1,300,000 m (or lon/lat).",
+    )
 
 
 def _where(change: AddAsset) -> dict[str, Any]:
@@ -299,6 +303,18 @@ def _where(change: AddAsset) -> dict[str, Any]:
     ):
         raise InvalidInput(
             "lon or lat out of range", "lon is -180 to 180 and lat -90 to 90 (degrees, WGS84)."
+        )
+    e, n = change.easting_m, change.northing_m
+    if e is not None and n is not None and not (GRID_M[0] <= e <= GRID_M[2] and GRID_M[1] <= n <= GRID_M[3]):
+        raise _off_grid(e, n)
+    if (
+        change.lon is not None
+        and change.lat is not None
+        and not (-9 <= change.lon <= 3 and 49 <= change.lat <= 61)
+    ):
+        raise InvalidInput(
+            f"The point ({change.lon}, {change.lat}) is outside the British National Grid",
+            "Give a point in England: lon about -6 to 2 and lat about 50 to 56 (WGS84 degrees).",
         )
     postcode = normalise_postcode(change.postcode) if change.postcode else None
     if change.postcode and postcode is None:
