@@ -72,7 +72,8 @@ def _measure_words(label: str, column: str, before: float, after: float) -> str 
     if column == "coverage":
         return f"{label} {100 * before:.0f}% → {100 * after:.0f}%"
     if before > 0:
-        return f"{label} {100 * (after - before) / before:+.0f}%"
+        change = 100 * (after - before) / before
+        return f"{label} {change:+.0f}%" if abs(change) >= 1 else f"{label} {change:+.1f}%"
     return f"{label} {before:.2f} → {after:.2f}"
 
 

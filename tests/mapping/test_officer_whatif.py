@@ -76,6 +76,7 @@ def test_a_hub_added_by_clicking_the_map_shows_what_changes(
     expect(table.get_by_role("rowheader", name="Mile Cross", exact=True)).to_be_visible()
     panel.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "officer_whatif_desktop.png"), full_page=True)
+    panel.screenshot(path=str(artifacts / "officer_whatif_panel.png"))
     assert axe(page) == []
     watch.check()
     ctx.close()
