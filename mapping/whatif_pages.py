@@ -34,5 +34,4 @@ def whatif_page(
         form=form,
         answer=answer,
         problem=problem,
-        hub_kinds={},
     )

@@ -20,7 +20,7 @@
 
   function WhatIf(om, map, config) {
     this.om = om; this.map = map; this.config = config;
-    this.picking = false; this.marker = null;
+    this.picking = false; this.marker = null; this.picked = null;
   }
 
   WhatIf.prototype.start = function () {
@@ -64,8 +64,7 @@
   };
 
   WhatIf.prototype.pick = function (latlng) {
-    $("pm-whatif-lon").value = latlng.lng.toFixed(6);
-    $("pm-whatif-lat").value = latlng.lat.toFixed(6);
+    this.picked = { lon: Number(latlng.lng.toFixed(6)), lat: Number(latlng.lat.toFixed(6)) };
     ["pm-whatif-postcode", "pm-whatif-easting", "pm-whatif-northing"].forEach(function (id) { $(id).value = ""; });
     if (this.marker) this.marker.remove();
     this.marker = L.circleMarker(latlng, { radius: 9, color: "#1d1d1b", weight: 3, fillColor: "#ffdd00", fillOpacity: 1 })
@@ -87,8 +86,8 @@
       add.easting_m = Number(value("pm-whatif-easting")); add.northing_m = Number(value("pm-whatif-northing"));
     } else if (value("pm-whatif-postcode")) {
       add.postcode = value("pm-whatif-postcode");
-    } else if (value("pm-whatif-lon") && value("pm-whatif-lat")) {
-      add.lon = Number(value("pm-whatif-lon")); add.lat = Number(value("pm-whatif-lat"));
+    } else if (this.picked) {
+      add.lon = this.picked.lon; add.lat = this.picked.lat;
     } else {
       return this.missing("pm-whatif-pick", "Choose a place on the map, or give a postcode, or an easting and northing.");
     }
