@@ -26,17 +26,18 @@ RANKED = ("priority", "bivariate_class", "scored")
 MAX_SENTENCES = 25
 
 
-def changed_codes(before: pd.DataFrame, after: pd.DataFrame, moved: pd.Index) -> list[str]:
-    """Codes of the areas whose measures, rank, class or scoring differ, most moved first, then by code."""
+def changed_codes(before: pd.DataFrame, after: pd.DataFrame) -> list[str]:
+    """Codes of the areas whose measures, counts, rank, class or scoring differ, most moved first, then by code
+    (compared over every area, vectorised: an area near a change whose numbers did not change is not listed)."""
     codes = before.index
     differs = np.zeros(len(codes), dtype=bool)
-    for column in (*MEASURES, "assets", "potential", "groups_area_wide"):
+    counts = ("groups", "hubs", "spaces", "assets", "potential", "groups_area_wide")
+    for column in (*MEASURES, *counts):
         b, a = before[column].to_numpy(float), after[column].reindex(codes).to_numpy(float)
         differs |= ~np.isclose(b, a, rtol=1e-12, atol=1e-12, equal_nan=True)
     for column in RANKED:
         was, now = before[column], after[column].reindex(codes)
         differs |= ~((was == now) | (was.isna() & now.isna())).to_numpy()
-    differs |= codes.isin(moved)
     shift = (after["priority"].reindex(codes) - before["priority"]).abs().fillna(0).to_numpy()
     frame = pd.DataFrame({"shift": shift, "code": codes})[differs]
     return list(frame.sort_values(["shift", "code"], ascending=[False, True])["code"])

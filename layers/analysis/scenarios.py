@@ -129,10 +129,10 @@ def scenario(
 ) -> Scenario:
     """Both sides from a baseline and resolved changes (no database): the incremental measures, both scored,
     the changed areas explained and the change in words."""
-    after_measures, moved = what_if_measures(base, changes)
+    after_measures, _ = what_if_measures(base, changes)
     before = scoring.current(base)
     after = scoring.result(after_measures)
-    changed = changed_codes(before.table, after.table, moved)
+    changed = changed_codes(before.table, after.table)
     for result in (before, after):
         result.table["explanation"] = None
         result.table.loc[changed, "explanation"] = explanations(result, changed)

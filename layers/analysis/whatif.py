@@ -116,6 +116,7 @@ class Baseline:
     link_weight: np.ndarray  # residents on each link (LSOA population × share)
     codes: np.ndarray  # area code of each Apportion area
     lsoa_tree: cKDTree
+    lsoa_xy: np.ndarray  # LSOA points, metres
     population: np.ndarray
     pointed: pd.DataFrame  # the counted assets with a point, as in the overlay
     ratios: dict[str, np.ndarray]  # R_j per pointed asset (raw, not × 1,000)
@@ -164,14 +165,14 @@ class Baseline:
         ap = Apportion.of(lsoas, links)
         link_weight = np.nan_to_num(ap.column(population) * ap.share)
         codes = areas["code"].reindex(ap.areas).to_numpy()
-        return cls(inputs, options, measures, ap, link_weight, codes, cKDTree(xy), population, pointed,
+        return cls(inputs, options, measures, ap, link_weight, codes, cKDTree(xy), xy, population, pointed,
                    ratios, raw, in_catchment, in_radius)  # fmt: skip
 
 
 def _reach(base: Baseline, x: float, y: float, max_m: float) -> tuple[np.ndarray, np.ndarray]:
     """LSOA rows within max_m metres of (x, y), ascending, and their distances in metres."""
     rows = np.asarray(sorted(base.lsoa_tree.query_ball_point([x, y], max_m)), dtype=np.intp)
-    xy = base.inputs.lsoas[["x", "y"]].to_numpy(float)[rows]
+    xy = base.lsoa_xy[rows]
     distance = np.sqrt((xy[:, 0] - x) ** 2 + (xy[:, 1] - y) ** 2)
     keep = distance <= max_m
     return rows[keep], distance[keep]
