@@ -73,7 +73,8 @@ def rank_ranges(
         scorable.reindex(table.index).fillna(False).to_numpy(bool)
         & (table["population_total"] > 0).to_numpy()
     )
-    codes = table.index.to_numpy().astype(str)
+    # the codes' order as integers (lexsort on strings is slow at England's scale; the order is the same)
+    codes = pd.factorize(table.index.to_numpy().astype(str), sort=True)[0]
     needs = [(table[c].to_numpy(float), False) for c in NEEDS if c in table.columns]
     if own_need is not None:
         needs.append((table[own_need[0]].to_numpy(float), own_need[1]))

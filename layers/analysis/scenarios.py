@@ -133,12 +133,21 @@ def scenario(
     before = scoring.current(base)
     after = scoring.result(after_measures)
     changed = changed_codes(before.table, after.table)
-    for result in (before, after):
-        result.table["explanation"] = None
-        result.table.loc[changed, "explanation"] = explanations(result, changed)
+    _explain(before, changed, scoring.said(base))
+    _explain(after, changed, {})
     return Scenario(
         before, after, list(changes), changed, sentences(before, after, changes, changed), list(notes)
     )
+
+
+def _explain(result: OverlayResult, codes: Sequence[str], known: dict[str, str]) -> None:
+    """Explanations of the rows of ``codes`` (others None), reusing and adding to ``known``."""
+    table = result.table
+    missing = table.index[table.index.isin([c for c in codes if c not in known])]
+    if len(missing):
+        known.update(zip(missing, explanations(result, list(missing)), strict=True))
+    table["explanation"] = None
+    table.loc[list(codes), "explanation"] = [known[c] for c in codes]
 
 
 def baseline(
@@ -175,13 +184,21 @@ class Scoring:
         self.covered = covered_kinds(self.conn, level=i.level, within=i.within)
         self.within_name = _name(self.conn, i.within) if i.within else None
 
+    def key(self) -> Hashable:
+        """What the scoring depends on beyond the measures: provision, need, the mapped extent."""
+        return (self.provision, self.measure, repr(sorted(self.covered.items())), repr(self.extent))
+
     def current(self, base: Baseline) -> OverlayResult:
         """The baseline scored, kept on it while the scoring's inputs (mapped extent, measures) stand."""
-        key = (self.provision, self.measure, repr(sorted(self.covered.items())), repr(self.extent))
-        kept = base.scored.get(key)
+        kept = base.scored.get(self.key())
         if kept is None:
-            kept = base.scored[key] = self.result(base.measures.copy())
+            kept = base.scored[self.key()] = self.result(base.measures.copy())
         return dataclasses.replace(kept, table=kept.table.copy(), notes=list(kept.notes))
+
+    def said(self, base: Baseline) -> dict[str, str]:
+        """The current areas' explanations made so far (by code), kept beside the scored baseline."""
+        said: dict[str, str] = base.scored.setdefault(("said", self.key()), {})
+        return said
 
     def result(self, table: pd.DataFrame) -> OverlayResult:
         """The table scored: scored/not_scored, percentiles, classes, priority and rank ranges."""

@@ -39,6 +39,10 @@ def test_a_hub_added_gives_every_ward_before_and_after_and_writes_nothing(
     assert body["sentences"][0].startswith("Adding a new hub in Mile Cross (2 rooms)")
     assert any(s.startswith("Mile Cross ") for s in body["sentences"])
     assert [a["after"]["priority"] for a in body["areas"]] == list(range(1, 14))
+    for area in body["areas"]:  # each changed area's own explanation, on both sides
+        if area["changed"]:
+            assert area["before"]["explanation"].startswith(area["name"] + ": ")
+            assert area["after"]["explanation"].startswith(area["name"] + ": ")
     unchanged = [a for a in body["areas"] if not a["changed"]]
     assert all(a["before"] == a["after"] for a in unchanged)
 
