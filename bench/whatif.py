@@ -6,7 +6,8 @@ areas are ranked, the copy marks every district as mapped (once; it is the bench
 
 Timed, in the same run, on the same inputs already in memory (as the cached API holds them):
   - ours: ``layers.analysis.scenarios.scenario``: the incremental measures (``whatif.what_if_measures``), both
-    sides scored by main's rules (scored/not scored, percentiles, classes, priority, the 40 rank ranges), the
+    sides scored by main's rules (scored/not scored, percentiles, classes, priority, the 40 rank ranges; the
+    current side scored once and kept, and the scoring rule's outcome reused when assets cannot change it), the
     changed areas explained and the change in words;
   - full: the overlay recomputed on the inputs with the hub added (``overlay(after_inputs(...))``), then the
     same scoring.

@@ -131,7 +131,7 @@ def scenario(
     the changed areas explained and the change in words."""
     after_measures, _ = what_if_measures(base, changes)
     before = scoring.current(base)
-    after = scoring.result(after_measures)
+    after = scoring.result(after_measures, like=before)
     changed = changed_codes(before.table, after.table)
     _explain(before, changed, scoring.said(base))
     _explain(after, changed, {})
@@ -200,9 +200,15 @@ class Scoring:
         said: dict[str, str] = base.scored.setdefault(("said", self.key()), {})
         return said
 
-    def result(self, table: pd.DataFrame) -> OverlayResult:
-        """The table scored: scored/not_scored, percentiles, classes, priority and rank ranges."""
-        scorable, notes = scoring_rule(table, self.inputs, self.options, self.covered, self.extent)
+    def result(self, table: pd.DataFrame, like: OverlayResult | None = None) -> OverlayResult:
+        """The table scored: scored/not_scored, percentiles, classes, priority and rank ranges. With ``like``
+        (the current side), its scoring rule's outcome is reused when it cannot differ (see ``_same_rule``)."""
+        if like is not None and _same_rule(like.table, table):
+            scorable = like.table["scored"].copy()
+            table["scored"], table["not_scored"] = scorable, like.table["not_scored"]
+            notes = like.notes[: len(like.notes) - len(self.need_notes)]
+        else:
+            scorable, notes = scoring_rule(table, self.inputs, self.options, self.covered, self.extent)
         scored = score_gaps(table, self.measure, self.provision, scorable)
         own = (self.measure.column, self.measure.higher_is_more_need)
         own_need = own if self.measure.column == "need_indicator" else None
@@ -211,6 +217,18 @@ class Scoring:
         i = self.inputs
         return OverlayResult(scored, i.level, i.within, self.within_name, self.options, self.measure,
                              self.provision, notes + self.need_notes, self.extent)  # fmt: skip
+
+
+def _same_rule(before: pd.DataFrame, after: pd.DataFrame) -> bool:
+    """Whether main's scoring rule must give the after side what it gave the current one: residents and the
+    mapped extent do not change with assets, so only "the areas compared hold some assets" (and the note on
+    groups serving wider areas) can; when either could differ, the rule is run again."""
+    scored = before["scored"].to_numpy(bool)
+    return bool(
+        scored.any()
+        and after["assets"].to_numpy(float)[scored].sum() > 0
+        and before["groups_area_wide"].any() == after["groups_area_wide"].any()
+    )
 
 
 def resolve(
