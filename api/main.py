@@ -46,6 +46,7 @@ from api.routes import moderation_pages as moderation_page_routes
 from api.routes import organisers as organiser_routes
 from api.routes import patch as patch_routes
 from api.routes import record_pages as record_page_routes
+from api.routes import scenarios as scenario_routes
 from api.routes import users as user_routes
 from layers.db import make_engine
 from layers.offers import notices as offer_notices
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assets.router)
     app.include_router(map_data.router)
     app.include_router(analysis.router)
+    app.include_router(scenario_routes.router)
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(patch_routes.router)

@@ -61,6 +61,7 @@ FORMS_JS = Asset("js/patchmap-forms.js")
 PAGE_CSS = Asset("css/patchmap.css")
 AREAMAP_JS = Asset("js/patchmap-areamap.js")  # what the officers' and the patch maps share
 OFFICER_JS = Asset("js/patchmap-officer.js")
+WHATIF_JS = Asset("js/patchmap-whatif.js")  # the officers' map's "What if?" panel
 OFFICER_CSS = Asset("css/patchmap-officer.css")
 PATCH_JS = Asset("js/patchmap-patch.js")
 PATCH_ACTIONS_JS = Asset("js/patchmap-patch-actions.js")
@@ -89,6 +90,7 @@ OFFICER_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("patchmap_details", DETAILS_JS),
     ("patchmap_areamap", AREAMAP_JS),
     ("patchmap_officer", OFFICER_JS),
+    ("patchmap_whatif", WHATIF_JS),
 )
 OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
     ("leaflet_css", LEAFLET_CSS),

@@ -111,6 +111,9 @@ class OfficerMapData:
     centre_lat: float
     zoom: int
     resident_url: str = "/"
+    #: The what-if: the page without JavaScript, and the API the script asks (api/routes/scenarios.py).
+    whatif_url: str = "/analysis/what-if"
+    scenarios_url: str = "/analysis/scenarios"
     district_code: str = "E07000148"
     district_name: str = "Norwich"
     title: str = "Patchmap: need and provision by area"
@@ -312,6 +315,7 @@ def officer_map_page(data: OfficerMapData) -> str:
         config={
             "overlayUrl": data.overlay_url,
             "profileUrl": data.profile_url,
+            "scenariosUrl": data.scenarios_url,
             "markersUrl": data.markers_url,
             "areasUrl": data.areas_url,
             "detailUrls": data.detail_urls,

@@ -118,6 +118,40 @@ def _amounts(values: npt.ArrayLike, what: str) -> FloatArray:
     return a
 
 
+def supply_ratios(
+    population: npt.ArrayLike,
+    capacity: npt.ArrayLike,
+    pairs: Pairs,
+    max_m: float,
+    sigma_m: float | None = None,
+) -> FloatArray:
+    """Step 1 alone: ``R_j``, capacity per person at each supply point (2SFCA, or E2SFCA with ``sigma_m``).
+
+    A what-if keeps these: adding or closing one supply point leaves every other ``R_j`` as it was, because
+    their demand (the populations in reach) does not change.
+    """
+    pop, cap = _amounts(population, "Population"), _amounts(capacity, "Capacity")
+    i, j, weight = _kept(pairs, max_m, sigma_m, len(pop), len(cap))
+    # Step 1: (weighted) population in reach of each supply point, and its capacity per person.
+    reach = pop[i] if weight is None else pop[i] * weight
+    demand_in_reach = np.bincount(j, weights=reach, minlength=len(cap))
+    return np.divide(cap, demand_in_reach, out=np.zeros_like(cap), where=demand_in_reach > 0)
+
+
+def _kept(
+    pairs: Pairs, max_m: float, sigma_m: float | None, n_demand: int, n_supply: int
+) -> tuple[IndexArray, IndexArray, FloatArray | None]:
+    keep = pairs.distance_m <= max_m
+    i, j = pairs.demand[keep], pairs.supply[keep]
+    if len(i) and (i.min() < 0 or i.max() >= n_demand or j.min() < 0 or j.max() >= n_supply):
+        raise InvalidInput(
+            "Pairs refer to points beyond the population or capacity given",
+            "Build the pairs from the same demand and supply points, in the same order.",
+        )
+    weight = None if sigma_m is None else gaussian_weight(pairs.distance_m[keep], sigma_m)
+    return i, j, weight
+
+
 def _fca(
     population: npt.ArrayLike,
     capacity: npt.ArrayLike,
@@ -125,22 +159,12 @@ def _fca(
     max_m: float,
     sigma_m: float | None,
 ) -> FloatArray:
-    pop, cap = _amounts(population, "Population"), _amounts(capacity, "Capacity")
-    keep = pairs.distance_m <= max_m
-    i, j = pairs.demand[keep], pairs.supply[keep]
-    if len(i) and (i.min() < 0 or i.max() >= len(pop) or j.min() < 0 or j.max() >= len(cap)):
-        raise InvalidInput(
-            "Pairs refer to points beyond the population or capacity given",
-            "Build the pairs from the same demand and supply points, in the same order.",
-        )
-    weight = None if sigma_m is None else gaussian_weight(pairs.distance_m[keep], sigma_m)
-    # Step 1: (weighted) population in reach of each supply point, and its capacity per person.
-    reach = pop[i] if weight is None else pop[i] * weight
-    demand_in_reach = np.bincount(j, weights=reach, minlength=len(cap))
-    ratio = np.divide(cap, demand_in_reach, out=np.zeros_like(cap), where=demand_in_reach > 0)
+    ratio = supply_ratios(population, capacity, pairs, max_m, sigma_m)
+    n_demand = len(np.asarray(population))
+    i, j, weight = _kept(pairs, max_m, sigma_m, n_demand, len(ratio))
     # Step 2: sum the (weighted) ratios of the supply in reach of each demand point.
     share = ratio[j] if weight is None else ratio[j] * weight
-    return np.asarray(np.bincount(i, weights=share, minlength=len(pop)), dtype=np.float64)
+    return np.asarray(np.bincount(i, weights=share, minlength=n_demand), dtype=np.float64)
 
 
 def two_sfca(population: npt.ArrayLike, capacity: npt.ArrayLike, pairs: Pairs, max_m: float) -> FloatArray:

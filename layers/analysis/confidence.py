@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from layers.analysis.inputs import OverlayInputs
 from layers.analysis.overlay import OverlayOptions, area_key, chosen, covered, weighted_by_population
@@ -36,8 +37,10 @@ def priorities(
     out = np.full(len(need), np.nan)
     if not has.any():
         return out
-    n = pd.Series(need[has]).rank(pct=True, method="average", ascending=higher_is_more_need).to_numpy()
-    p = pd.Series(provision[has]).rank(pct=True, method="average").to_numpy()
+    # scipy's average ranks over the count: pandas' rank(pct=True, method="average"), several times faster
+    count = int(has.sum())
+    n = rankdata(need[has] if higher_is_more_need else -need[has], method="average") / count
+    p = rankdata(provision[has], method="average") / count
     gap = n - p
     # sort by gap descending, then need percentile descending, then code ascending
     order = np.lexsort((codes[has], -n, -gap))
@@ -70,13 +73,18 @@ def rank_ranges(
         scorable.reindex(table.index).fillna(False).to_numpy(bool)
         & (table["population_total"] > 0).to_numpy()
     )
-    codes = table.index.to_numpy().astype(str)
+    # the codes' order as integers (lexsort on strings is slow at England's scale; the order is the same)
+    codes = pd.factorize(table.index.to_numpy().astype(str), sort=True)[0]
     needs = [(table[c].to_numpy(float), False) for c in NEEDS if c in table.columns]
     if own_need is not None:
         needs.append((table[own_need[0]].to_numpy(float), own_need[1]))
     provisions = [table["assets_per_1000"].to_numpy(float), table["access_2sfca"].to_numpy(float)]
     for radius in RADII_M:
-        column = table["coverage"] if radius == options.radius_m else coverage_at(inputs, options, radius)
+        within = f"coverage_within_{radius:g}"  # kept by a what-if (layers.analysis.whatif), else computed
+        if radius == options.radius_m:
+            column = table["coverage"]
+        else:
+            column = table[within] if within in table.columns else coverage_at(inputs, options, radius)
         provisions.append(column.reindex(table.index).to_numpy(float))
     ranks = []
     for need, higher in needs:

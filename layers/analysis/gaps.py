@@ -63,12 +63,11 @@ def percentile(values: pd.Series, *, higher_is_more: bool = True) -> pd.Series:
 
 
 def third(p: pd.Series) -> pd.Series:
-    """low / medium / high for percentiles ≤ 1/3, ≤ 2/3, above; None where missing."""
-    labels = [
-        None if pd.isna(v) else LEVELS3[0] if v <= 1 / 3 else LEVELS3[1] if v <= 2 / 3 else LEVELS3[2]
-        for v in p.to_numpy(dtype=float)
-    ]
-    return pd.Series(labels, index=p.index, dtype=object)
+    """low / medium / high for percentiles ≤ 1/3, ≤ 2/3, above; None where missing (vectorised)."""
+    v = p.to_numpy(dtype=float)
+    labels = np.array(np.select([v <= 1 / 3, v <= 2 / 3, v > 2 / 3], list(LEVELS3), default=""), dtype=object)
+    labels[np.isnan(v)] = None
+    return pd.Series(labels, index=p.index, dtype="object")
 
 
 def score_gaps(
@@ -91,10 +90,10 @@ def score_gaps(
     out["gap"] = out["need_percentile"] - out["provision_percentile"]
     out["need_class"] = third(out["need_percentile"])
     out["provision_class"] = third(out["provision_percentile"])
-    out["bivariate_class"] = [
-        f"{n}-{p}" if n and p else None
-        for n, p in zip(out["need_class"], out["provision_class"], strict=True)
-    ]
+    both = out["need_class"].notna() & out["provision_class"].notna()
+    pair = np.array(out["need_class"].fillna("") + "-" + out["provision_class"].fillna(""), dtype=object)
+    pair[~both.to_numpy()] = None
+    out["bivariate_class"] = pd.Series(pair, index=out.index, dtype=object)
     # ties in gap: the area in greater need first, then by code (the index), so the order is stable
     ranked = out[out["gap"].notna()]
     ranked = ranked.assign(_code=ranked.index).sort_values(

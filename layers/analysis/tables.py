@@ -7,6 +7,7 @@ gaps: ``layers.analysis.gaps``; inputs: ``layers.analysis.inputs``.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,10 +217,10 @@ def _assets_word(kinds: tuple[str, ...], category: str | None) -> tuple[str, str
     return plural, one
 
 
-def explanations(result: OverlayResult) -> list[str]:
+def explanations(result: OverlayResult, codes: Collection[str] | None = None) -> list[str]:
     """One plain-English sentence per row saying why it ranks where it does, with every number it used: the
     need measure, the counts and residents behind the provision measure, the median compared with, both
-    percentiles and the gap; or why it is not scored."""
+    percentiles and the gap; or why it is not scored. Only the rows of ``codes``, when given (a what-if)."""
     t, o = result.table, result.options
     _, one = _assets_word(o.counted_kinds or o.kinds, o.category)
     column = PROVISION[result.provision][0]
@@ -233,7 +234,8 @@ def explanations(result: OverlayResult) -> list[str]:
         return f"against a median of {value} across the {int(scored.sum())} {level} scored"
 
     out = []
-    for is_scored, (_, row) in zip(scored.to_numpy(bool), t.iterrows(), strict=True):
+    rows = t if codes is None else t[t.index.isin(list(codes))]
+    for is_scored, (_, row) in zip(scored[rows.index].to_numpy(bool), rows.iterrows(), strict=True):
         counts = _counts_words(row)
         if not is_scored:
             why = row.get("not_scored") or "no residents in the population data"

@@ -261,6 +261,10 @@ def test_private_field_names_are_not_on_the_allow_list() -> None:
 
 #: A valid body for each write, so that a refusal is the scope check's and not the body's validation.
 BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
+    ("POST", "/analysis/scenarios"): {
+        "within": "E07000148",
+        "changes": [{"action": "add", "kind": "hub", "easting_m": 622_000, "northing_m": 310_500}],
+    },
     ("PATCH", "/groups/{group_id}"): {"description": "changed by the matrix"},
     ("PATCH", "/hubs/{hub_id}"): {"description": "changed by the matrix"},
     ("PATCH", "/spaces/{space_id}"): {"description": "changed by the matrix"},
@@ -348,6 +352,8 @@ OPEN_WRITES = {
     # a new user's password, by the emailed link's secret (tested in tests/api/test_users_admin.py: a used,
     # expired, superseded or other purpose's link is refused and nothing changes)
     "/set-password",
+    # a what-if computes and writes nothing (no asset table is touched), so anyone may ask, like GET /analysis/overlay
+    "/analysis/scenarios",
 }
 #: Reads of private things (a queue, versions, stale lists, partners, users): scoped like writes.
 SCOPED_READ = re.compile(r"^/(moderation|districts)/|/versions$|^/bookings$|/help-offers$|^/(admin/)?users")

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from api.main import create_app
+from api.routes.scenarios import WhatIfForm
 from layers.analysis.gaps import LEVELS3, PROVISION
 from layers.analysis.inputs import LEVELS
 from layers.analysis.overlay import DEFAULT_RADIUS_M
@@ -240,7 +241,11 @@ def test_every_control_has_a_label(client: TestClient) -> None:
         assert control.get("id") in parsed.label_for, control
     assert len(parsed.ids) == len(set(parsed.ids)), "ids repeat"
     names = {c.get("name") for c in parsed.controls}
-    assert names == {"level", "within", "need", "provision", "kinds", "category", "radius_m"}
+    settings = {"level", "within", "need", "provision", "kinds", "category", "radius_m"}
+    # the "What if?" form: named as the what-if page's parameters (GET /analysis/what-if, api/routes/scenarios.py)
+    whatif = {"action", "kind", "rooms", "postcode", "easting_m", "northing_m", "close_kind", "close_id"}
+    assert whatif <= set(WhatIfForm.model_fields)
+    assert names == settings | whatif
 
 
 def test_choices_are_the_analysis_ones() -> None:
