@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import Range
 
 from layers.importers.report import ImportReport, NoProgress, Progress
 from layers.models import Hub, Resource, ResourceClosure, Room, Space
-from layers.records.hours import register_hours
+from layers.records.hours_store import register_hours
 from layers.records.versions import record_import
 
 WHAT = "Sample rooms and booking terms"

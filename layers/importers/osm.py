@@ -28,7 +28,7 @@ from layers.importers.geometry import lonlat_problem, precheck, to_point
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.upsert import slug, upsert
 from layers.models import Hub, Space
-from layers.records.hours import register_hours
+from layers.records.hours_store import register_hours
 from layers.records.versions import record_import
 from layers.taxonomy import HUB_KINDS
 

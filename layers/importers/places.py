@@ -24,7 +24,7 @@ from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.tabular import header_key, read_table
 from layers.importers.upsert import outside_every_ward, outside_words, slug, upsert
 from layers.models import Hub, Postcode, Space
-from layers.records.hours import register_hours
+from layers.records.hours_store import register_hours
 from layers.records.versions import record_import
 from layers.taxonomy import HUB_KINDS, PRICE_BANDS, SPACE_KINDS, SPACE_STATUSES
 

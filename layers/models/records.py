@@ -187,7 +187,9 @@ class HoursParsed(Base):
 
     __tablename__ = "hours_parsed"
     __table_args__ = (
-        {"comment": "opening_hours values parsed by opening-hours-py (layers.records.hours.register_hours)"},
+        {
+            "comment": "opening_hours values parsed by opening-hours-py (layers.records.hours_store.register_hours)"
+        },
     )
 
     hours: Mapped[str] = mapped_column(Text, primary_key=True, comment="an OpenStreetMap opening_hours value")

@@ -21,7 +21,8 @@ from layers.booking.rules import LONDON
 from layers.errors import InvalidInput, NotFound
 from layers.messages import outbox
 from layers.patch.summary import require_patch
-from layers.records.hours import DAY, WEEK, opening_minutes, register_hours
+from layers.records.hours import DAY, WEEK, opening_minutes
+from layers.records.hours_store import register_hours
 from layers.sql import sql
 from layers.taxonomy import PRICE_BANDS
 

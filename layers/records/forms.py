@@ -30,7 +30,8 @@ from layers.records.form_fields import (
     value_of,
 )
 from layers.records.history import history
-from layers.records.hours import opening_minutes, register_hours
+from layers.records.hours import opening_minutes
+from layers.records.hours_store import register_hours
 from layers.records.places import check_place, find_places, place
 from layers.records.versions import TABLES, apply_changes, restore, snapshot, write_version
 

@@ -15,7 +15,7 @@ so the ordinary week is one in term time. A value the parser refuses is unknown 
 is only a comment (``"by appointment"``): search leaves a hub with unknown hours out when ``open_at`` is given,
 rather than guess. The parsed ranges are kept in ``hours_parsed`` (migration 0016), from which a trigger fills
 ``hubs.opening_minutes`` and ``resources.open_minutes`` when a row is written; every writer registers its values
-first (``register_hours``).
+first (``layers.records.hours_store.register_hours``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from typing import Any, Final, NamedTuple
 
 import opening_hours
 from opening_hours import OpeningHours, State
-from sqlalchemy import Connection, text
 
 from layers.errors import InvalidInput
 from layers.taxonomy import WEEKDAYS
@@ -150,34 +149,6 @@ def _term_time(hours: str) -> str:
     rules = [r.strip() for r in _TOP_LEVEL_SEMICOLON.split(hours.strip())]
     kept = [r for r in rules if r and not _SCHOOL_HOLIDAY.match(r)]
     return "; ".join(kept)
-
-
-def register_hours(conn: Connection, values: Iterable[str | None]) -> int:
-    """Parse the opening_hours values not yet in ``hours_parsed`` and keep them there, so that the triggers
-    that fill ``hubs.opening_minutes`` and ``resources.open_minutes`` find them; the number added. Call it
-    before writing a row with such a value (in the same transaction)."""
-    wanted = sorted({v for v in values if v})
-    if not wanted:
-        return 0
-    have = set(
-        conn.execute(text("SELECT hours FROM hours_parsed WHERE hours = ANY(:v)"), {"v": wanted}).scalars()
-    )
-    new = [{"h": v, "m": _multirange(opening_minutes(v))} for v in wanted if v not in have]
-    if new:
-        conn.execute(
-            text(
-                "INSERT INTO hours_parsed (hours, minutes) VALUES (:h, CAST(:m AS int4multirange)) "
-                "ON CONFLICT (hours) DO NOTHING"
-            ),
-            new,
-        )
-    return len(new)
-
-
-def _multirange(ranges: Ranges | None) -> str | None:
-    if ranges is None:
-        return None
-    return "{" + ",".join(f"[{a},{b})" for a, b in ranges) + "}"
 
 
 def meets_minutes(meets: Any) -> Ranges:

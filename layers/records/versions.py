@@ -27,7 +27,7 @@ from layers.access.scope import KINDS_TABLE, Actor, record_districts, require_di
 from layers.errors import InvalidInput, NotFound
 from layers.fields import Email, Name, Phone, Short, Text, Url, Word, plain
 from layers.models import Group, Hub, Room, Space, table_of
-from layers.records.hours import register_hours
+from layers.records.hours_store import register_hours
 from layers.sql import sql
 
 Words = Annotated[list[Word], Field(max_length=30)]

@@ -9,7 +9,7 @@ Until now ``hubs.opening_minutes`` and ``resources.open_minutes`` were generated
 parser ``opening-hours-py`` (``layers.records.hours.opening_minutes``), which PostgreSQL cannot call, so:
 
 - ``hours_parsed (hours, minutes)`` keeps each opening_hours value Patchmap has met with its minute-of-week
-  ranges (NULL: not understood); writers add their values first (``layers.records.hours.register_hours``);
+  ranges (NULL: not understood); writers add their values first (``layers.records.hours_store.register_hours``);
 - the two columns become plain columns, filled by BEFORE INSERT/UPDATE triggers from ``hours_parsed``, so a
   search still tests ``opening_minutes @> minute`` on a stored value;
 - every value already stored is parsed now (with the same Python function) and the columns refilled;
@@ -59,7 +59,7 @@ CREATE TRIGGER resources_open_minutes BEFORE INSERT OR UPDATE OF weekly_hours, o
 
 
 def upgrade() -> None:
-    from layers.records.hours import register_hours
+    from layers.records.hours_store import register_hours
 
     op.create_table(
         "hours_parsed",
@@ -67,7 +67,7 @@ def upgrade() -> None:
         sa.Column("minutes", sa.dialects.postgresql.INT4MULTIRANGE(), nullable=True,
                   comment="minutes of an ordinary week from Monday 00:00; NULL when not understood"),
         sa.Column("parsed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        comment="opening_hours values parsed by opening-hours-py (layers.records.hours.register_hours)",
+        comment="opening_hours values parsed by opening-hours-py (layers.records.hours_store.register_hours)",
     )  # fmt: skip
     op.execute("ALTER TABLE hubs ALTER COLUMN opening_minutes DROP EXPRESSION")
     op.execute("ALTER TABLE resources ALTER COLUMN open_minutes DROP EXPRESSION")
