@@ -114,8 +114,10 @@ class OfficerMapData:
     #: The what-if: the page without JavaScript, and the API the script asks (api/routes/scenarios.py).
     whatif_url: str = "/analysis/what-if"
     scenarios_url: str = "/analysis/scenarios"
-    district_code: str = "E07000148"
-    district_name: str = "Norwich"
+    #: The district the page opens on: the deployment's home district (layers.areas.defaults); None when no
+    #: district is loaded (the page then compares every area).
+    district_code: str | None = None
+    district_name: str | None = None
     title: str = "Patchmap: need and provision by area"
     heading: str = "Need and provision by area"
     intro: str = (

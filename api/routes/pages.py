@@ -70,10 +70,13 @@ async def read_officer_map_page(request: Request, settings: AppSettings, work: W
     """The officers' map of need against provision; areas load from /analysis/overlay, profiles from
     /analysis/areas/{code}, and groups, hubs and spaces from /map/markers.geojson."""
     root = request.scope.get("root_path", "").rstrip("/")
+    home = await work.run(place_defaults, settings.map)
     data = OfficerMapData(
         overlay_url=request.url_for("read_overlay").path,
         profile_url=root + PROFILE_PATH,
-        **base_map(settings.map),
+        district_code=home.district_code,
+        district_name=home.district_name,
+        **base_map(settings.map, home),
         **data_urls(request),
         resident_url=request.url_for("read_map_page").path,
         own_needs=await work.run(own_need_choices),

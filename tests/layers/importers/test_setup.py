@@ -65,3 +65,26 @@ def test_setup_says_what_is_wrong(empty_url: str) -> None:
     result = CliRunner().invoke(app, ["setup", "--district", "E06999999", *FILES])
     assert result.exit_code == 1 and "no wards of E06999999" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
+
+
+def test_another_council_sees_its_own_maps(empty_url: str) -> None:
+    """After setup alone, the residents' and officers' maps open on Breckland and nothing mentions Norwich."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from layers.areas import defaults
+    from layers.settings import DatabaseSettings, Settings
+
+    assert CliRunner().invoke(app, ["setup", "--district", BRECKLAND, *FILES]).exit_code == 0
+    defaults.forget()
+    settings = Settings(database=DatabaseSettings(url=empty_url, pool_min=1, pool_max=2))
+    with TestClient(create_app(settings)) as client:
+        officers = client.get("/analysis")
+        residents = client.get("/")
+        overlay = client.get("/analysis/overlay", params={"level": "ward", "within": BRECKLAND})
+    assert officers.status_code == residents.status_code == overlay.status_code == 200
+    assert f'<option value="{BRECKLAND}" selected>Breckland</option>' in officers.text
+    assert "For example" in residents.text or "A postcode" in residents.text
+    for page in (officers.text, residents.text, overlay.text):
+        assert "Norwich" not in page and "E07000148" not in page and "NR2 1AW" not in page
+    assert len(overlay.json()["areas"]) == 36
