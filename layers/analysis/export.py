@@ -64,33 +64,59 @@ def _count(v: Any) -> float | int:
     return int(x) if x.is_integer() else x
 
 
+def _column(table: pd.DataFrame, name: str) -> list[Any]:
+    """A column as plain Python values (numpy scalars unboxed, NaN as None), as ``_value`` gives each cell."""
+    return [_value(v) for v in table[name].to_numpy(dtype=object)]
+
+
+def _counts(table: pd.DataFrame, name: str) -> list[float | int]:
+    return [_count(v) for v in table[name].to_numpy(dtype=float)]
+
+
+def _whole(table: pd.DataFrame, name: str) -> list[int | None]:
+    return [None if pd.isna(v) else int(v) for v in table[name].to_numpy(dtype=object)]
+
+
 def records(result: OverlayResult) -> list[dict[str, Any]]:
-    """One dict per area, priority order; NaN as None; deprivation and categories nested."""
+    """One dict per area, priority order; NaN as None; deprivation and categories nested.
+
+    Built a column at a time (then zipped into rows), not with ``iterrows``: for England's 7,681 wards that is
+    0.3 s, not 10 s."""
     table = ordered(result.table)
     deprivation = deprivation_columns(table)
     categories = [c for c in table.columns if c.startswith(CATEGORY_PREFIX)]
+    n = len(table)
+    codes = table.index.tolist()
+    plain = {c: _column(table, c) for c in ("name", "kind", "parent_code", *POPULATION)}
+    nested = {c: _column(table, c) for c in deprivation}
+    counts = {c: _counts(table, c) for c in COUNTS + ALSO_COUNTED}
+    by_category = {c[len(CATEGORY_PREFIX) :]: table[c].to_numpy(dtype=object) for c in categories}
+    measures = {c: _column(table, c) for c in MEASURES + SCORES + CLASSES}
+    ranks = {c: _whole(table, c) for c in ("priority", "rank_low", "rank_high")}
+    flags = {c: [bool(v) for v in table[c].to_numpy(dtype=object)] for c in ("rank_stable", "scored")}
+    not_scored = _column(table, "not_scored")
+    explanation = table["explanation"].tolist()
+    counted = result.options.counting
     out = []
-    for code, row in table.iterrows():
-        record: dict[str, Any] = {
-            "code": code,
-            "name": row["name"],
-            "kind": row["kind"],
-            "parent_code": _value(row["parent_code"]),
-            **{c: _value(row[c]) for c in POPULATION},
-            "deprivation": {c: _value(row[c]) for c in deprivation},
-            **{c: _count(row[c]) for c in COUNTS + ALSO_COUNTED},
-            "by_category": {c[len(CATEGORY_PREFIX) :]: _count(row[c]) for c in categories if row[c]},
-            **{c: _value(row[c]) for c in MEASURES + SCORES + CLASSES},
-            "priority": None if pd.isna(row["priority"]) else int(row["priority"]),
-            "rank_low": None if pd.isna(row["rank_low"]) else int(row["rank_low"]),
-            "rank_high": None if pd.isna(row["rank_high"]) else int(row["rank_high"]),
-            "rank_stable": bool(row["rank_stable"]),
-            "scored": bool(row["scored"]),
-            "not_scored": _value(row["not_scored"]),
-            "counted": result.options.counting,
-            "explanation": row["explanation"],
-        }
-        out.append(record)
+    for i in range(n):
+        out.append(
+            {
+                "code": codes[i],
+                **{c: v[i] for c, v in plain.items()},
+                "deprivation": {c: v[i] for c, v in nested.items()},
+                **{c: v[i] for c, v in counts.items()},
+                "by_category": {c: _count(v[i]) for c, v in by_category.items() if v[i]},
+                **{c: v[i] for c, v in measures.items()},
+                "priority": ranks["priority"][i],
+                "rank_low": ranks["rank_low"][i],
+                "rank_high": ranks["rank_high"][i],
+                "rank_stable": flags["rank_stable"][i],
+                "scored": flags["scored"][i],
+                "not_scored": not_scored[i],
+                "counted": counted,
+                "explanation": explanation[i],
+            }
+        )
     return out
 
 
