@@ -1,0 +1,148 @@
+"""The overlay's inputs kept between requests, in step with the data through counters in the database.
+
+Reading England's inputs from PostGIS (the per-LSOA indicators pivoted into columns, 100,000 assets) takes
+seconds; the data behind them changes rarely (indicators and boundaries at import) or a record at a time
+(assets, mapped areas). So each frame of ``OverlayInputs`` is kept in the process, per engine, beside the
+change counters of the sources it was read from (``analysis_changes``, migration 0016: ``areas``,
+``indicators``, ``assets``, ``mapped``). Every committed write to a source's tables raises its counter, by a
+statement-level trigger in the writing transaction, so:
+
+- a kept frame is used only while the counters of its sources are what they were when it was read; after an
+  asset is added or edited only the asset frames are read again;
+- the counters are read in the database, in the same transaction as the data, so two app workers (or a
+  command-line import) invalidate each other's frames: there is no in-process flag to miss;
+- frames are kept only when the counters read before and after reading them agree (no commit came between,
+  so the data is what the counters say), and never when the reading transaction has itself written to a
+  source (its changes are not committed and may yet be rolled back): then everything is read afresh and the
+  version is None.
+
+``version`` (``OverlayInputs.version``) names the four counters: it changes whenever any input changes,
+mapped areas included, and is the same in every process reading the same committed data.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+#: The sources whose counters analysis_changes keeps (migration 0016 lists their tables).
+SOURCES = ("areas", "indicators", "assets", "mapped")
+#: How many frames each engine keeps (a frame is at most a few MB: England's LSOAs with 22 indicators).
+MAX_FRAMES = 64
+
+COUNTERS = text(
+    "SELECT source, changes, last_xid = pg_current_xact_id_if_assigned()::text AS mine FROM analysis_changes"
+)
+
+
+@dataclass(frozen=True)
+class Counters:
+    """The change counters read in one statement, and whether this transaction has written to a source."""
+
+    changes: dict[str, int]
+    written_here: bool
+
+    @property
+    def version(self) -> str | None:
+        """A token naming the committed state of every source, or None while this transaction has written."""
+        if self.written_here:
+            return None
+        return "v1-" + "-".join(f"{s[0]}{self.changes.get(s, 0)}" for s in SOURCES)
+
+    def of(self, sources: tuple[str, ...]) -> tuple[int, ...]:
+        """The counters of some sources, as a key."""
+        return tuple(self.changes.get(s, 0) for s in sources)
+
+
+def read_counters(conn: Connection) -> Counters:
+    """The counters as this transaction sees them."""
+    rows = conn.execute(COUNTERS).all()
+    return Counters({r[0]: int(r[1]) for r in rows}, any(bool(r[2]) for r in rows))
+
+
+class FrameCache:
+    """Frames read from the database, each kept with the counters of the sources it was read from."""
+
+    def __init__(self, size: int = MAX_FRAMES) -> None:
+        self._frames: OrderedDict[Hashable, tuple[tuple[int, ...], pd.DataFrame | pd.Series]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, stamp: tuple[int, ...]) -> pd.DataFrame | pd.Series | None:
+        """The frame kept under key if it was read at these counters (a shallow copy), else None."""
+        with self._lock:
+            kept = self._frames.get(key)
+            if kept is None or kept[0] != stamp:
+                return None
+            self._frames.move_to_end(key)
+            return kept[1].copy(deep=False)
+
+    def put(self, key: Hashable, stamp: tuple[int, ...], frame: pd.DataFrame | pd.Series) -> None:
+        """Keep frame under key, read at these counters (a shallow copy: the caller's later changes stay theirs)."""
+        with self._lock:
+            self._frames[key] = (stamp, frame.copy(deep=False))
+            self._frames.move_to_end(key)
+            while len(self._frames) > self._size:
+                self._frames.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget every frame."""
+        with self._lock:
+            self._frames.clear()
+
+
+# One cache per engine (so per app, or per command), dropped with the engine; made empty at import, filled
+# only by overlay_inputs. Not a setting: there is nothing to configure.
+_CACHES: weakref.WeakKeyDictionary[Engine, FrameCache] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def frame_cache(conn: Connection) -> FrameCache:
+    """The frame cache of the connection's engine."""
+    with _CACHES_LOCK:
+        cache = _CACHES.get(conn.engine)
+        if cache is None:
+            cache = _CACHES[conn.engine] = FrameCache()
+        return cache
+
+
+Frame = pd.DataFrame | pd.Series
+
+
+class Reader:
+    """Reads the frames of one ``OverlayInputs``: from the cache when their sources have not changed."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cache = frame_cache(conn)
+        self.before = read_counters(conn)
+        self._fresh: list[tuple[Hashable, tuple[int, ...], Frame]] = []
+
+    def frame(self, key: Hashable, sources: tuple[str, ...], read: Callable[[], Frame]) -> Frame:
+        """The frame under key, from the cache if its sources' counters are unchanged, else ``read()``."""
+        stamp = self.before.of(sources)
+        if not self.before.written_here:
+            kept = self.cache.get(key, stamp)
+            if kept is not None:
+                return kept
+        frame = read()
+        self._fresh.append((key, stamp, frame))
+        return frame
+
+    def finish(self) -> str | None:
+        """Keep the frames read, if no commit changed a source while they were read; the inputs' version."""
+        if self.before.written_here:
+            return None
+        if self._fresh:
+            after = read_counters(self.conn)
+            if after.changes != self.before.changes:
+                return None
+            for key, stamp, frame in self._fresh:
+                self.cache.put(key, stamp, frame)
+        return self.before.version
