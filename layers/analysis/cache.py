@@ -27,12 +27,25 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
 #: The sources whose counters analysis_changes keeps (migration 0016 lists their tables).
 SOURCES = ("areas", "indicators", "assets", "mapped")
+#: How many raises of the assets counter analysis_asset_changes keeps (migration 0016): a frame further behind
+#: is read again in full.
+ASSET_LOG_KEPT = 1000
+#: The asset frame's order: each kind in its table's physical order (analysis_assets.sql).
+KIND_ORDER = {"hub": 0, "space": 1, "group": 2}
+#: Columns the kept asset frame holds for its order, not handed out.
+ORDER_COLUMNS = ["page", "item"]
+CHANGED_ASSETS = text(
+    "SELECT DISTINCT kind, id FROM analysis_asset_changes WHERE changes > :since AND changes <= :until"
+)
+
 #: How many frames each engine keeps (a frame is at most a few MB: England's LSOAs with 22 indicators).
 MAX_FRAMES = 64
 
@@ -53,7 +66,7 @@ class Counters:
         """A token naming the committed state of every source, or None while this transaction has written."""
         if self.written_here:
             return None
-        return "v1-" + "-".join(f"{s[0]}{self.changes.get(s, 0)}" for s in SOURCES)
+        return "v1-" + "-".join(f"{s}{self.changes.get(s, 0)}" for s in SOURCES)
 
     def of(self, sources: tuple[str, ...]) -> tuple[int, ...]:
         """The counters of some sources, as a key."""
@@ -82,6 +95,15 @@ class FrameCache:
                 return None
             self._frames.move_to_end(key)
             return kept[1].copy(deep=False)
+
+    def entry(self, key: Hashable) -> tuple[tuple[int, ...], pd.DataFrame] | None:
+        """The frame kept under key and the counters it was read at, whatever they are (not a copy: read only)."""
+        with self._lock:
+            kept = self._frames.get(key)
+            if kept is None or not isinstance(kept[1], pd.DataFrame):
+                return None
+            self._frames.move_to_end(key)
+            return kept[0], kept[1]
 
     def put(self, key: Hashable, stamp: tuple[int, ...], frame: pd.DataFrame | pd.Series) -> None:
         """Keep frame under key, read at these counters (a shallow copy: the caller's later changes stay theirs)."""
@@ -113,6 +135,11 @@ def frame_cache(conn: Connection) -> FrameCache:
 
 
 Frame = pd.DataFrame | pd.Series
+F = TypeVar("F", pd.DataFrame, pd.Series)
+
+
+def _without_order(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=ORDER_COLUMNS)
 
 
 class Reader:
@@ -124,16 +151,58 @@ class Reader:
         self.before = read_counters(conn)
         self._fresh: list[tuple[Hashable, tuple[int, ...], Frame]] = []
 
-    def frame(self, key: Hashable, sources: tuple[str, ...], read: Callable[[], Frame]) -> Frame:
+    def frame(self, key: Hashable, sources: tuple[str, ...], read: Callable[[], F]) -> F:
         """The frame under key, from the cache if its sources' counters are unchanged, else ``read()``."""
         stamp = self.before.of(sources)
         if not self.before.written_here:
             kept = self.cache.get(key, stamp)
             if kept is not None:
-                return kept
+                return kept  # type: ignore[return-value]  # the same key is always read by the same read
         frame = read()
         self._fresh.append((key, stamp, frame))
         return frame
+
+    def assets(
+        self, key: Hashable, read: Callable[[dict[str, list[int] | None]], pd.DataFrame]
+    ) -> pd.DataFrame:
+        """The asset frame under key: kept; or kept with the assets changed since read again and put back in
+        their place (``read({kind: ids})``); or read in full (``read({})``) when areas changed, the log does not
+        reach back far enough, or a table was emptied. The kept frame carries ``ORDER_COLUMNS``; the frame
+        handed out does not."""
+        stamp = self.before.of(("areas", "assets"))
+        kept = None if self.before.written_here else self.cache.entry(key)
+        if kept is not None and kept[0] == stamp:
+            return _without_order(kept[1])
+        frame = None
+        if kept is not None and kept[0][0] == stamp[0] and 0 < stamp[1] - kept[0][1] < ASSET_LOG_KEPT:
+            frame = self._patched(kept[1], kept[0][1], stamp[1], read)
+        if frame is None:
+            frame = read({})
+        self._fresh.append((key, stamp, frame))
+        return _without_order(frame)
+
+    def _patched(
+        self,
+        kept: pd.DataFrame,
+        since: int,
+        until: int,
+        read: Callable[[dict[str, list[int] | None]], pd.DataFrame],
+    ) -> pd.DataFrame | None:
+        changed = self.conn.execute(CHANGED_ASSETS, {"since": since, "until": until}).all()
+        if any(kind not in KIND_ORDER for kind, _ in changed):
+            return None  # a table was emptied: read everything
+        ids: dict[str, list[int] | None] = {kind: [] for kind in KIND_ORDER}
+        for kind, id_ in changed:
+            ids[kind].append(int(id_))  # type: ignore[union-attr]
+        if not changed:
+            return kept
+        fresh = read(ids)
+        gone = pd.MultiIndex.from_tuples([(k, int(i)) for k, i in changed])
+        mine = pd.MultiIndex.from_arrays([kept["kind"].astype(str), kept["id"].astype(int)])
+        patched = pd.concat([kept[~mine.isin(gone)], fresh], ignore_index=True)
+        rank = patched["kind"].astype(str).map(KIND_ORDER)
+        order = np.lexsort((patched["item"].to_numpy(), patched["page"].to_numpy(), rank.to_numpy()))
+        return patched.iloc[order].reset_index(drop=True)
 
     def finish(self) -> str | None:
         """Keep the frames read, if no commit changed a source while they were read; the inputs' version."""

@@ -109,25 +109,14 @@ def overlay_inputs(
     areas = reader.frame(("areas", level, within), ("areas",), lambda: _areas(conn, params))
     links = reader.frame(("links", level, within), ("areas",), lambda: _links(conn, params))
     lsoas = reader.frame(("lsoas", *near.values()), ("areas", "indicators"), lambda: _lsoas(conn, near))
-    assets = reader.frame(("assets", *near.values()), ("areas", "assets"), lambda: _assets(conn, near))
+    assets = reader.assets(("assets", *near.values()), lambda ids: _assets(conn, near, ids))
     served = reader.frame(
         ("served", level, within), ("areas", "assets", "indicators"), lambda: _served(conn, params)
     )
     members = reader.frame(("members",), ("areas",), lambda: _members(conn))
     ward_districts = reader.frame(("ward_districts",), ("areas",), lambda: _ward_districts(conn))
     version = reader.finish()
-    return OverlayInputs(
-        level,
-        within,
-        areas,
-        lsoas,
-        links,
-        assets,
-        served,
-        members,
-        ward_districts,
-        version,  # type: ignore[arg-type]
-    )
+    return OverlayInputs(level, within, areas, lsoas, links, assets, served, members, ward_districts, version)
 
 
 def _columns(rows: Sequence[Any], names: Sequence[str]) -> dict[str, Any]:
@@ -151,8 +140,10 @@ def _links(conn: Connection, params: Mapping[str, Any]) -> pd.DataFrame:
     return links
 
 
-def _assets(conn: Connection, near: Mapping[str, Any]) -> pd.DataFrame:
-    assets = _frame(conn, "analysis_assets.sql", near, ASSET_COLUMNS)
+def _assets(conn: Connection, near: Mapping[str, Any], ids: Mapping[str, list[int] | None]) -> pd.DataFrame:
+    """Assets (all, or of each kind only those ids), with their place in their table (page, item)."""
+    only = {f"{kind}_ids": ids.get(kind) for kind in ("group", "hub", "space")}
+    assets = _frame(conn, "analysis_assets.sql", {**near, **only}, [*ASSET_COLUMNS, "page", "item"])
     assets[["ward_key", "lsoa_key"]] = assets[["ward_key", "lsoa_key"]].astype("Int64")
     assets["kind"] = pd.Categorical(assets["kind"], categories=["group", "hub", "space"])
     assets["room_hours"] = assets["room_hours"].astype(float)

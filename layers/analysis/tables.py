@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -235,7 +235,7 @@ def explanations(result: OverlayResult) -> list[str]:
 
     # Rows as plain dicts of the columns used, not iterrows (a Series per row: 1.7 s for England's wards).
     wanted = [c for c in t.columns if c in _EXPLAINED or c in (column, need.column, _decile(need.column))]
-    rows = t[wanted].to_dict("records")
+    rows = cast(list[dict[str, Any]], t[wanted].to_dict("records"))
     out = []
     for is_scored, row in zip(scored.to_numpy(bool), rows, strict=True):
         counts = _counts_words(row)
