@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -66,11 +67,16 @@ def _count(v: Any) -> float | int:
 
 def _column(table: pd.DataFrame, name: str) -> list[Any]:
     """A column as plain Python values (numpy scalars unboxed, NaN as None), as ``_value`` gives each cell."""
-    return [_value(v) for v in table[name].to_numpy(dtype=object)]
+    column = table[name]
+    if column.dtype == np.float64:  # the common case, without a call per cell
+        values = column.to_numpy()
+        return [None if nan else v for v, nan in zip(values.tolist(), np.isnan(values).tolist(), strict=True)]
+    return [_value(v) for v in column.to_numpy(dtype=object)]
 
 
 def _counts(table: pd.DataFrame, name: str) -> list[float | int]:
-    return [_count(v) for v in table[name].to_numpy(dtype=float)]
+    # A whole number is its own round(x, 4): int() it straight away (most counts are whole).
+    return [int(v) if v.is_integer() else _count(v) for v in table[name].to_numpy(dtype=float).tolist()]
 
 
 def _whole(table: pd.DataFrame, name: str) -> list[int | None]:

@@ -227,11 +227,12 @@ def explanations(result: OverlayResult) -> list[str]:
     scored = t["scored"] if "scored" in t.columns else t["population_total"] > 0
     median = t.loc[scored, column].median()
     level = _level_words(result.level, 2)
+    compared = int(scored.sum())
 
     def against(value: str) -> str:
         if result.within_name:
-            return f"against a median of {value} across the {int(scored.sum())} {level} of {result.within_name} scored"
-        return f"against a median of {value} across the {int(scored.sum())} {level} scored"
+            return f"against a median of {value} across the {compared} {level} of {result.within_name} scored"
+        return f"against a median of {value} across the {compared} {level} scored"
 
     # Rows as plain dicts of the columns used, not iterrows (a Series per row: 1.7 s for England's wards).
     wanted = [c for c in t.columns if c in _EXPLAINED or c in (column, need.column, _decile(need.column))]
