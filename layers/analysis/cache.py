@@ -199,7 +199,11 @@ class Reader:
         fresh = read(ids)
         gone = pd.MultiIndex.from_tuples([(k, int(i)) for k, i in changed])
         mine = pd.MultiIndex.from_arrays([kept["kind"].astype(str), kept["id"].astype(int)])
-        patched = pd.concat([kept[~mine.isin(gone)], fresh], ignore_index=True)
+        pieces = [kept[~mine.isin(gone)], *([fresh] if len(fresh) else [])]
+        patched = pd.concat(pieces, ignore_index=True)
+        differ = {c: t for c, t in kept.dtypes.items() if patched[c].dtype != t}
+        if differ:  # as a full read would have typed them
+            patched = patched.astype(differ)
         rank = patched["kind"].astype(str).map(KIND_ORDER)
         order = np.lexsort((patched["item"].to_numpy(), patched["page"].to_numpy(), rank.to_numpy()))
         return patched.iloc[order].reset_index(drop=True)
