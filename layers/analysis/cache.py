@@ -66,7 +66,7 @@ class Counters:
         """A token naming the committed state of every source, or None while this transaction has written."""
         if self.written_here:
             return None
-        return "v1-" + "-".join(f"{s}{self.changes.get(s, 0)}" for s in SOURCES)
+        return "v1-" + "-".join(f"{s}:{self.changes.get(s, 0)}" for s in SOURCES)
 
     def of(self, sources: tuple[str, ...]) -> tuple[int, ...]:
         """The counters of some sources, as a key."""
@@ -136,6 +136,67 @@ def frame_cache(conn: Connection) -> FrameCache:
 
 Frame = pd.DataFrame | pd.Series
 F = TypeVar("F", pd.DataFrame, pd.Series)
+T = TypeVar("T")
+
+
+def token_of(version: str | None, sources: tuple[str, ...]) -> str | None:
+    """The part of an inputs version that names some sources' counters (None if the version is unknown)."""
+    if version is None:
+        return None
+    parts = dict(p.split(":", 1) for p in version.split("-")[1:])
+    return "-".join(f"{s}:{parts[s]}" for s in sources)
+
+
+def kept_frame(conn: Connection, token: str | None, key: Hashable, compute: Callable[[], F]) -> F:
+    """A frame computed from inputs whose sources ``token`` names (``token_of``), kept with the inputs'
+    frames: computed again only when those sources change. Not kept when the token is unknown."""
+    if token is None:
+        return compute()
+    cache = frame_cache(conn)
+    kept = cache.get(("derived", key), (hash(token),))
+    if kept is not None:
+        return kept  # type: ignore[return-value]  # the same key is always computed by the same compute
+    frame = compute()
+    cache.put(("derived", key), (hash(token),), frame)
+    return frame
+
+
+class AnswerCache:
+    """Whole answers (the overlay as JSON records, CSV or GeoJSON) by the inputs' version and the question."""
+
+    def __init__(self, size: int = 2) -> None:
+        self._answers: OrderedDict[Hashable, object] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The answer kept under key, else ``compute()`` (kept). Answers are shared: callers must not change them."""
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]  # type: ignore[return-value]
+        answer = compute()
+        with self._lock:
+            self._answers[key] = answer
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
+
+
+_ANSWERS: weakref.WeakKeyDictionary[Engine, AnswerCache] = weakref.WeakKeyDictionary()
+
+
+def kept_answer(conn: Connection, question: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``'s answer to question, kept while no input changes (by the counters read now); computed
+    afresh, and not kept, inside a transaction that has written to a source."""
+    counters = read_counters(conn)
+    if counters.version is None:
+        return compute()
+    with _CACHES_LOCK:
+        cache = _ANSWERS.get(conn.engine)
+        if cache is None:
+            cache = _ANSWERS[conn.engine] = AnswerCache()
+    return cache.answer((counters.version, question), compute)
 
 
 def _without_order(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from layers.analysis.cache import kept_answer
 from layers.analysis.gaps import CLASS_RULE, CLASS_WORDS
 from layers.analysis.mapped import as_json
 from layers.analysis.overlay import CATEGORY_PREFIX, POPULATION
@@ -195,7 +196,16 @@ def overlay_answer(
     conn: Connection, /, fmt: str, *, level: str, within: str | None, **measures: Any
 ) -> dict[str, Any] | str | bytes:
     """The overlay in ``fmt`` (a name in ``layers.formats.FORMATS``): records with what they were computed
-    with (json), spreadsheet-safe CSV text, or GeoJSON bytes with each area's boundary."""
+    with (json), spreadsheet-safe CSV text, or GeoJSON bytes with each area's boundary.
+
+    Kept while no input changes (``layers.analysis.cache.kept_answer``): the answer is shared, not to be changed."""
+    question = (fmt, level, within, tuple(sorted(measures.items())))
+    return kept_answer(conn, question, lambda: _overlay_answer(conn, fmt, level, within, measures))
+
+
+def _overlay_answer(
+    conn: Connection, fmt: str, level: str, within: str | None, measures: dict[str, Any]
+) -> dict[str, Any] | str | bytes:
     result = overlay_table(conn, level=level, within=within, **measures)
     if fmt == "csv":
         return to_csv(result)

@@ -15,11 +15,18 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from layers.analysis.cache import kept_frame, token_of
 from layers.analysis.confidence import rank_ranges
 from layers.analysis.gaps import PROVISION, Need, score_gaps
 from layers.analysis.inputs import LEVELS, OverlayInputs, indicator_values, overlay_inputs
 from layers.analysis.mapped import Mapped, covered_kinds, extent_words, mapped_areas
-from layers.analysis.overlay import OverlayOptions, area_key, overlay, weighted_by_population
+from layers.analysis.overlay import (
+    OverlayOptions,
+    area_key,
+    lsoa_measures,
+    overlay,
+    weighted_by_population,
+)
 from layers.errors import InvalidInput, NotFound
 from layers.sql import sql
 from layers.taxonomy import DOMAINS
@@ -62,7 +69,14 @@ def overlay_table(
     inputs = overlay_inputs(conn, level=level, within=within, reach_m=reach)
     if inputs.areas.empty:
         raise NotFound(f"No {level} areas{f' in {within}' if within else ''}", "Import boundaries first.")
-    table = overlay(inputs, options)
+    # The per-LSOA measures (coverage, 2SFCA) depend on the LSOAs and assets only: kept across a mapped mark.
+    per_lsoa = kept_frame(
+        conn,
+        token_of(inputs.version, ("areas", "indicators", "assets")),
+        ("per_lsoa", within, reach, options),
+        lambda: lsoa_measures(inputs, options),
+    )
+    table = overlay(inputs, options, per_lsoa=per_lsoa)
     measure, notes = _need(conn, inputs, table, need, need_higher_is_more)
     extent = mapped_areas(conn)
     scorable, more = scoring_rule(
