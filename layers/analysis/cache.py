@@ -169,13 +169,16 @@ class AnswerCache:
         self._size = size
         self._lock = threading.Lock()
 
-    def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer kept under key, else ``compute()`` (kept). Answers are shared: callers must not change them."""
+    def answer(self, key: Hashable, compute: Callable[[], T], still: Callable[[], bool]) -> T:
+        """The answer kept under key, else ``compute()``, kept if ``still()`` says nothing changed meanwhile.
+        Answers are shared: callers must not change them."""
         with self._lock:
             if key in self._answers:
                 self._answers.move_to_end(key)
                 return self._answers[key]  # type: ignore[return-value]
         answer = compute()
+        if not still():
+            return answer
         with self._lock:
             self._answers[key] = answer
             while len(self._answers) > self._size:
@@ -196,7 +199,9 @@ def kept_answer(conn: Connection, question: Hashable, compute: Callable[[], T]) 
         cache = _ANSWERS.get(conn.engine)
         if cache is None:
             cache = _ANSWERS[conn.engine] = AnswerCache()
-    return cache.answer((counters.version, question), compute)
+    return cache.answer(
+        (counters.version, question), compute, lambda: read_counters(conn).changes == counters.changes
+    )
 
 
 def _without_order(frame: pd.DataFrame) -> pd.DataFrame:

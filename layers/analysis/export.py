@@ -93,38 +93,25 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
     deprivation = deprivation_columns(table)
     categories = [c for c in table.columns if c.startswith(CATEGORY_PREFIX)]
     n = len(table)
-    codes = table.index.tolist()
-    plain = {c: _column(table, c) for c in ("name", "kind", "parent_code", *POPULATION)}
-    nested = {c: _column(table, c) for c in deprivation}
-    counts = {c: _counts(table, c) for c in COUNTS + ALSO_COUNTED}
-    by_category = {c[len(CATEGORY_PREFIX) :]: table[c].to_numpy(dtype=object) for c in categories}
-    measures = {c: _column(table, c) for c in MEASURES + SCORES + CLASSES}
-    ranks = {c: _whole(table, c) for c in ("priority", "rank_low", "rank_high")}
-    flags = {c: [bool(v) for v in table[c].to_numpy(dtype=object)] for c in ("rank_stable", "scored")}
-    not_scored = _column(table, "not_scored")
-    explanation = table["explanation"].tolist()
-    counted = result.options.counting
-    out = []
-    for i in range(n):
-        out.append(
-            {
-                "code": codes[i],
-                **{c: v[i] for c, v in plain.items()},
-                "deprivation": {c: v[i] for c, v in nested.items()},
-                **{c: v[i] for c, v in counts.items()},
-                "by_category": {c: _count(v[i]) for c, v in by_category.items() if v[i]},
-                **{c: v[i] for c, v in measures.items()},
-                "priority": ranks["priority"][i],
-                "rank_low": ranks["rank_low"][i],
-                "rank_high": ranks["rank_high"][i],
-                "rank_stable": flags["rank_stable"][i],
-                "scored": flags["scored"][i],
-                "not_scored": not_scored[i],
-                "counted": counted,
-                "explanation": explanation[i],
-            }
-        )
-    return out
+    nested = [_column(table, c) for c in deprivation]
+    shares = [(c[len(CATEGORY_PREFIX) :], table[c].to_numpy(dtype=object).tolist()) for c in categories]
+    columns: dict[str, list[Any]] = {
+        "code": table.index.tolist(),
+        **{c: _column(table, c) for c in ("name", "kind", "parent_code", *POPULATION)},
+        "deprivation": [dict(zip(deprivation, values, strict=True)) for values in zip(*nested, strict=True)]
+        if nested
+        else [{} for _ in range(n)],
+        **{c: _counts(table, c) for c in COUNTS + ALSO_COUNTED},
+        "by_category": [{c: _count(v[i]) for c, v in shares if v[i]} for i in range(n)],
+        **{c: _column(table, c) for c in MEASURES + SCORES + CLASSES},
+        **{c: _whole(table, c) for c in ("priority", "rank_low", "rank_high")},
+        **{c: [bool(v) for v in table[c].to_numpy(dtype=object)] for c in ("rank_stable", "scored")},
+        "not_scored": _column(table, "not_scored"),
+        "counted": [result.options.counting] * n,
+        "explanation": table["explanation"].tolist(),
+    }
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def to_csv(result: OverlayResult) -> str:
