@@ -200,9 +200,13 @@ answers were identical (parsed, every number exactly) after {sum(identical)} of 
 
 What ours does: the inputs are kept per engine beside the change counters of their sources
 (`analysis_changes`, raised by statement triggers; `layers/analysis/cache.py`); after an asset change only
-the assets changed are read again (`analysis_asset_changes`) and put back in table order; the answer's rows
-and explanations are built a column at a time; the mapped extent's SQL joins on equality; the JSON is written
-with orjson. The arithmetic is unchanged (`bench/overlay.py`).
+the assets changed are read again (`analysis_asset_changes`) and put back in table order; the per-LSOA
+coverage and 2SFCA are kept until LSOAs or assets change (so a mapped mark costs only the scoring); the
+answer's rows and explanations are built a column at a time; the mapped extent's SQL joins on equality; the
+JSON is written with orjson; a whole answer is kept until any input changes (the "again" row). The
+arithmetic is unchanged (`bench/overlay.py`). The first request after a server starts reads every input in
+full (about as long as today's, mostly the per-LSOA indicator pivot); it is not in the "first after a change"
+row.
 """
     print(body)
     if not args.no_write:

@@ -72,11 +72,16 @@ def upgrade() -> None:
     )
     op.create_table(
         "analysis_asset_changes",
+        sa.Column("seq", sa.BigInteger(), sa.Identity(), nullable=False),
         sa.Column("changes", sa.BigInteger(), nullable=False, comment="the assets counter it raised to"),
-        sa.Column("kind", sa.Text(), nullable=False, comment="group, hub or space"),
+        sa.Column("kind", sa.Text(), nullable=False,
+                  comment="group, hub or space; * for every asset (a TRUNCATE)"),  # fmt: skip
         sa.Column("id", sa.Integer(), nullable=True, comment="the asset; null: every asset (a TRUNCATE)"),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_analysis_asset_changes")),
     )
-    op.create_index("ix_analysis_asset_changes_changes", "analysis_asset_changes", ["changes"])
+    op.create_index(
+        op.f("ix_analysis_asset_changes_changes"), "analysis_asset_changes", ["changes"], unique=False
+    )
     # Once per transaction: later statements of the same transaction see its own update and skip it, so a
     # bulk import raises the counter once and writers hold the counter row's lock only until they commit
     # (which is what makes the counter's values commit in order).
