@@ -130,6 +130,7 @@ def main() -> None:
     warm: dict[str, list[float]] = {"ours": [], "today": []}
     cold: dict[str, float] = {}
     identical: list[bool] = []
+    loads = [os.getloadavg()[0]]
     try:
         with httpx.Client() as client:
             for name in ("ours", "today"):  # the first request after the server starts (nothing kept yet)
@@ -147,6 +148,7 @@ def main() -> None:
                 for name in order:
                     for _ in range(args.warm):
                         warm[name].append(timed(client, ports[name])[0])
+                loads.append(os.getloadavg()[0])
                 same = bodies["ours"] == bodies["today"]
                 if not same:
                     for name, body in bodies.items():
@@ -158,7 +160,7 @@ def main() -> None:
         for proc in servers.values():
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
-    report(args, cold, first, warm, identical)
+    report(args, cold, first, warm, identical, loads)
 
 
 def report(
@@ -167,6 +169,7 @@ def report(
     first: dict[str, list[float]],
     warm: dict[str, list[float]],
     identical: list[bool],
+    loads: list[float],
 ) -> None:
     """Print the table and (unless --no-write) write it to BENCHMARKS.md."""
     med = {k: {"first": statistics.median(first[k]), "warm": statistics.median(warm[k])} for k in first}
@@ -182,7 +185,8 @@ def report(
 
 Command: `.venv/bin/python bench/overlay_e2e.py --ours-db URL --today-db URL --today-root /tmp/today --rounds {args.rounds} --warm {args.warm}`
 
-Machine: {machine()} (shared with other engineers' work: figures are medians).
+Machine: {machine()} (shared with other engineers' work: figures are medians; the 1-minute load average
+during the run went from {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores).
 
 Data: copies of `patchmap_bench` (7,681 wards, 32,844 LSOAs, IoD2019, 100,000 sample assets) with every
 district marked mapped, so every ward is scored and ranked, with rank ranges over 40 choices. Ours: this
