@@ -255,8 +255,8 @@ class Reader:
         read: Callable[[dict[str, list[int] | None]], pd.DataFrame],
     ) -> pd.DataFrame | None:
         changed = self.conn.execute(CHANGED_ASSETS, {"since": since, "until": until}).all()
-        if any(kind not in KIND_ORDER for kind, _ in changed):
-            return None  # a table was emptied: read everything
+        if any(kind not in KIND_ORDER or id_ is None for kind, id_ in changed):
+            return None  # a table was emptied, or a change could not be traced to its asset: read everything
         ids: dict[str, list[int] | None] = {kind: [] for kind in KIND_ORDER}
         for kind, id_ in changed:
             ids[kind].append(int(id_))  # type: ignore[union-attr]

@@ -107,6 +107,10 @@ CHANGES: dict[str, tuple[str, Callable[[OverlayInputs], bool]]] = {
         "INSERT INTO rooms (hub_id, name) SELECT id, 'Front room' FROM hubs WHERE name = 'Cache test hall'",
         lambda i: i.assets.loc[i.assets["name"] == "Cache test hall", "rooms"].tolist() == [2],
     ),
+    "room deleted": (
+        "DELETE FROM rooms WHERE name = 'Front room'",
+        lambda i: i.assets.loc[i.assets["name"] == "Cache test hall", "rooms"].tolist() == [1],
+    ),
     "group dormant": (
         "UPDATE groups SET status = 'dormant' WHERE id = (SELECT min(id) FROM groups WHERE geom IS NOT NULL "
         "AND status = 'active' AND ward_code IS NOT NULL)",
