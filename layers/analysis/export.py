@@ -94,7 +94,11 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
     categories = [c for c in table.columns if c.startswith(CATEGORY_PREFIX)]
     n = len(table)
     nested = [_column(table, c) for c in deprivation]
-    shares = [(c[len(CATEGORY_PREFIX) :], table[c].to_numpy(dtype=object).tolist()) for c in categories]
+    by_category: list[dict[str, float | int]] = [{} for _ in range(n)]
+    for c in categories:  # only the non-zero cells, category by category (so each dict's keys keep that order)
+        values = table[c].to_numpy(dtype=object)
+        for i in np.flatnonzero(values.astype(bool)).tolist():
+            by_category[i][c[len(CATEGORY_PREFIX) :]] = _count(values[i])
     columns: dict[str, list[Any]] = {
         "code": table.index.tolist(),
         **{c: _column(table, c) for c in ("name", "kind", "parent_code", *POPULATION)},
@@ -102,7 +106,7 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
         if nested
         else [{} for _ in range(n)],
         **{c: _counts(table, c) for c in COUNTS + ALSO_COUNTED},
-        "by_category": [{c: _count(v[i]) for c, v in shares if v[i]} for i in range(n)],
+        "by_category": by_category,
         **{c: _column(table, c) for c in MEASURES + SCORES + CLASSES},
         **{c: _whole(table, c) for c in ("priority", "rank_low", "rank_high")},
         **{c: [bool(v) for v in table[c].to_numpy(dtype=object)] for c in ("rank_stable", "scored")},
