@@ -83,11 +83,13 @@ class FrameCache:
     """Frames read from the database, each kept with the counters of the sources it was read from."""
 
     def __init__(self, size: int = MAX_FRAMES) -> None:
-        self._frames: OrderedDict[Hashable, tuple[tuple[int, ...], pd.DataFrame | pd.Series]] = OrderedDict()
+        self._frames: OrderedDict[Hashable, tuple[tuple[Hashable, ...], pd.DataFrame | pd.Series]] = (
+            OrderedDict()
+        )
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, stamp: tuple[int, ...]) -> pd.DataFrame | pd.Series | None:
+    def get(self, key: Hashable, stamp: tuple[Hashable, ...]) -> pd.DataFrame | pd.Series | None:
         """The frame kept under key if it was read at these counters (a shallow copy), else None."""
         with self._lock:
             kept = self._frames.get(key)
@@ -96,7 +98,7 @@ class FrameCache:
             self._frames.move_to_end(key)
             return kept[1].copy(deep=False)
 
-    def entry(self, key: Hashable) -> tuple[tuple[int, ...], pd.DataFrame] | None:
+    def entry(self, key: Hashable) -> tuple[tuple[Hashable, ...], pd.DataFrame] | None:
         """The frame kept under key and the counters it was read at, whatever they are (not a copy: read only)."""
         with self._lock:
             kept = self._frames.get(key)
@@ -105,7 +107,7 @@ class FrameCache:
             self._frames.move_to_end(key)
             return kept[0], kept[1]
 
-    def put(self, key: Hashable, stamp: tuple[int, ...], frame: pd.DataFrame | pd.Series) -> None:
+    def put(self, key: Hashable, stamp: tuple[Hashable, ...], frame: pd.DataFrame | pd.Series) -> None:
         """Keep frame under key, read at these counters (a shallow copy: the caller's later changes stay theirs)."""
         with self._lock:
             self._frames[key] = (stamp, frame.copy(deep=False))
@@ -153,11 +155,11 @@ def kept_frame(conn: Connection, token: str | None, key: Hashable, compute: Call
     if token is None:
         return compute()
     cache = frame_cache(conn)
-    kept = cache.get(("derived", key), (hash(token),))
+    kept = cache.get(("derived", key), (token,))
     if kept is not None:
         return kept  # type: ignore[return-value]  # the same key is always computed by the same compute
     frame = compute()
-    cache.put(("derived", key), (hash(token),), frame)
+    cache.put(("derived", key), (token,), frame)
     return frame
 
 
@@ -240,8 +242,9 @@ class Reader:
         if kept is not None and kept[0] == stamp:
             return _without_order(kept[1])
         frame = None
-        if kept is not None and kept[0][0] == stamp[0] and 0 < stamp[1] - kept[0][1] < ASSET_LOG_KEPT:
-            frame = self._patched(kept[1], kept[0][1], stamp[1], read)
+        since = kept[0][1] if kept is not None and kept[0][0] == stamp[0] else None
+        if kept is not None and isinstance(since, int) and 0 < stamp[1] - since < ASSET_LOG_KEPT:
+            frame = self._patched(kept[1], since, stamp[1], read)
         if frame is None:
             frame = read({})
         self._fresh.append((key, stamp, frame))
