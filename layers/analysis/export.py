@@ -95,7 +95,8 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
     n = len(table)
     nested = [_column(table, c) for c in deprivation]
     by_category: list[dict[str, float | int]] = [{} for _ in range(n)]
-    for c in categories:  # only the non-zero cells, category by category (so each dict's keys keep that order)
+    # Only the non-zero cells, category by category (so each dict's keys keep the categories' order).
+    for c in categories:
         values = table[c].to_numpy(dtype=object)
         for i in np.flatnonzero(values.astype(bool)).tolist():
             by_category[i][c[len(CATEGORY_PREFIX) :]] = _count(values[i])
