@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from layers.analysis.cache import kept_answer
 from layers.analysis.gaps import CLASS_RULE, CLASS_WORDS
 from layers.analysis.mapped import as_json
 from layers.analysis.overlay import CATEGORY_PREFIX, POPULATION
@@ -64,34 +66,57 @@ def _count(v: Any) -> float | int:
     return int(x) if x.is_integer() else x
 
 
+def _column(table: pd.DataFrame, name: str) -> list[Any]:
+    """A column as plain Python values (numpy scalars unboxed, NaN as None), as ``_value`` gives each cell."""
+    column = table[name]
+    if column.dtype == np.float64:  # the common case, without a call per cell
+        values = column.to_numpy()
+        return [None if nan else v for v, nan in zip(values.tolist(), np.isnan(values).tolist(), strict=True)]
+    return [_value(v) for v in column.to_numpy(dtype=object)]
+
+
+def _counts(table: pd.DataFrame, name: str) -> list[float | int]:
+    # A whole number is its own round(x, 4): int() it straight away (most counts are whole).
+    return [int(v) if v.is_integer() else _count(v) for v in table[name].to_numpy(dtype=float).tolist()]
+
+
+def _whole(table: pd.DataFrame, name: str) -> list[int | None]:
+    return [None if pd.isna(v) else int(v) for v in table[name].to_numpy(dtype=object)]
+
+
 def records(result: OverlayResult) -> list[dict[str, Any]]:
-    """One dict per area, priority order; NaN as None; deprivation and categories nested."""
+    """One dict per area, priority order; NaN as None; deprivation and categories nested.
+
+    Built a column at a time (then zipped into rows), not with ``iterrows``: for England's 7,681 wards that is
+    0.3 s, not 10 s."""
     table = ordered(result.table)
     deprivation = deprivation_columns(table)
     categories = [c for c in table.columns if c.startswith(CATEGORY_PREFIX)]
-    out = []
-    for code, row in table.iterrows():
-        record: dict[str, Any] = {
-            "code": code,
-            "name": row["name"],
-            "kind": row["kind"],
-            "parent_code": _value(row["parent_code"]),
-            **{c: _value(row[c]) for c in POPULATION},
-            "deprivation": {c: _value(row[c]) for c in deprivation},
-            **{c: _count(row[c]) for c in COUNTS + ALSO_COUNTED},
-            "by_category": {c[len(CATEGORY_PREFIX) :]: _count(row[c]) for c in categories if row[c]},
-            **{c: _value(row[c]) for c in MEASURES + SCORES + CLASSES},
-            "priority": None if pd.isna(row["priority"]) else int(row["priority"]),
-            "rank_low": None if pd.isna(row["rank_low"]) else int(row["rank_low"]),
-            "rank_high": None if pd.isna(row["rank_high"]) else int(row["rank_high"]),
-            "rank_stable": bool(row["rank_stable"]),
-            "scored": bool(row["scored"]),
-            "not_scored": _value(row["not_scored"]),
-            "counted": result.options.counting,
-            "explanation": row["explanation"],
-        }
-        out.append(record)
-    return out
+    n = len(table)
+    nested = [_column(table, c) for c in deprivation]
+    by_category: list[dict[str, float | int]] = [{} for _ in range(n)]
+    # Only the non-zero cells, category by category (so each dict's keys keep the categories' order).
+    for c in categories:
+        values = table[c].to_numpy(dtype=object)
+        for i in np.flatnonzero(values.astype(bool)).tolist():
+            by_category[i][c[len(CATEGORY_PREFIX) :]] = _count(values[i])
+    columns: dict[str, list[Any]] = {
+        "code": table.index.tolist(),
+        **{c: _column(table, c) for c in ("name", "kind", "parent_code", *POPULATION)},
+        "deprivation": [dict(zip(deprivation, values, strict=True)) for values in zip(*nested, strict=True)]
+        if nested
+        else [{} for _ in range(n)],
+        **{c: _counts(table, c) for c in COUNTS + ALSO_COUNTED},
+        "by_category": by_category,
+        **{c: _column(table, c) for c in MEASURES + SCORES + CLASSES},
+        **{c: _whole(table, c) for c in ("priority", "rank_low", "rank_high")},
+        **{c: [bool(v) for v in table[c].to_numpy(dtype=object)] for c in ("rank_stable", "scored")},
+        "not_scored": _column(table, "not_scored"),
+        "counted": [result.options.counting] * n,
+        "explanation": table["explanation"].tolist(),
+    }
+    keys = list(columns)
+    return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
 def to_csv(result: OverlayResult) -> str:
@@ -163,7 +188,16 @@ def overlay_answer(
     conn: Connection, /, fmt: str, *, level: str, within: str | None, **measures: Any
 ) -> dict[str, Any] | str | bytes:
     """The overlay in ``fmt`` (a name in ``layers.formats.FORMATS``): records with what they were computed
-    with (json), spreadsheet-safe CSV text, or GeoJSON bytes with each area's boundary."""
+    with (json), spreadsheet-safe CSV text, or GeoJSON bytes with each area's boundary.
+
+    Kept while no input changes (``layers.analysis.cache.kept_answer``): the answer is shared, not to be changed."""
+    question = (fmt, level, within, tuple(sorted(measures.items())))
+    return kept_answer(conn, question, lambda: _overlay_answer(conn, fmt, level, within, measures))
+
+
+def _overlay_answer(
+    conn: Connection, fmt: str, level: str, within: str | None, measures: dict[str, Any]
+) -> dict[str, Any] | str | bytes:
     result = overlay_table(conn, level=level, within=within, **measures)
     if fmt == "csv":
         return to_csv(result)

@@ -12,7 +12,7 @@ reported key to its code and name. Hand-built inputs (tests) may use the codes t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from layers.analysis.cache import Reader
 from layers.errors import InvalidInput, NotFound
 from layers.sql import sql
 from layers.taxonomy import DOMAINS, SUM_KEYS
@@ -103,28 +104,69 @@ def overlay_inputs(
         if kind != "district":
             raise InvalidInput(f"{within} is a {kind}, not a district", "within takes a district code.")
     params = {"level": level, "within": within}
-    areas = pd.DataFrame(conn.execute(text(sql("analysis_areas.sql")), params).all(),
-                         columns=["key", "code", "name", "kind", "parent_code"])  # fmt: skip
-    links = pd.DataFrame(conn.execute(text(sql("analysis_links.sql")), params).all(),
-                         columns=["lsoa_key", "area_key", "share"])  # fmt: skip
+    near = {"near_code": within, "reach_m": float(reach_m) if within is not None else 0.0}
+    reader = Reader(conn)
+    areas = reader.frame(("areas", level, within), ("areas",), lambda: _areas(conn, params))
+    links = reader.frame(("links", level, within), ("areas",), lambda: _links(conn, params))
+    lsoas = reader.frame(("lsoas", *near.values()), ("areas", "indicators"), lambda: _lsoas(conn, near))
+    assets = reader.assets(("assets", *near.values()), lambda ids: _assets(conn, near, ids))
+    served = reader.frame(
+        ("served", level, within), ("areas", "assets", "indicators"), lambda: _served(conn, params)
+    )
+    members = reader.frame(("members",), ("areas",), lambda: _members(conn))
+    ward_districts = reader.frame(("ward_districts",), ("areas",), lambda: _ward_districts(conn))
+    version = reader.finish()
+    return OverlayInputs(level, within, areas, lsoas, links, assets, served, members, ward_districts, version)
+
+
+def _columns(rows: Sequence[Any], names: Sequence[str]) -> dict[str, Any]:
+    """Rows as columns (lists), so that pandas builds each column once rather than inspecting every row."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return {name: list(column) for name, column in zip(names, columns, strict=True)}
+
+
+def _frame(conn: Connection, name: str, params: Mapping[str, Any], columns: Sequence[str]) -> pd.DataFrame:
+    rows = conn.execute(text(sql(name)), params).all()
+    return pd.DataFrame(_columns(rows, columns), columns=list(columns))
+
+
+def _areas(conn: Connection, params: Mapping[str, Any]) -> pd.DataFrame:
+    return _frame(conn, "analysis_areas.sql", params, ["key", "code", "name", "kind", "parent_code"])
+
+
+def _links(conn: Connection, params: Mapping[str, Any]) -> pd.DataFrame:
+    links = _frame(conn, "analysis_links.sql", params, ["lsoa_key", "area_key", "share"])
     links["share"] = links["share"].astype(float)
-    near = {"near_code": within, "reach_m": float(reach_m)}
-    lsoas = _lsoas(conn, near)
-    assets = pd.DataFrame(conn.execute(text(sql("analysis_assets.sql")), near).all(),
-                          columns=list(ASSET_COLUMNS))  # fmt: skip
+    return links
+
+
+def _assets(conn: Connection, near: Mapping[str, Any], ids: Mapping[str, list[int] | None]) -> pd.DataFrame:
+    """Assets (all, or of each kind only those ids), with their place in their table (page, item)."""
+    only = {f"{kind}_ids": ids.get(kind) for kind in ("group", "hub", "space")}
+    assets = _frame(conn, "analysis_assets.sql", {**near, **only}, [*ASSET_COLUMNS, "page", "item"])
     assets[["ward_key", "lsoa_key"]] = assets[["ward_key", "lsoa_key"]].astype("Int64")
     assets["kind"] = pd.Categorical(assets["kind"], categories=["group", "hub", "space"])
     assets["room_hours"] = assets["room_hours"].astype(float)
-    served = pd.DataFrame(conn.execute(text(sql("analysis_served.sql")), params).all(),
-                          columns=["id", "area_key", "categories", "weight", "population"])  # fmt: skip
+    return assets
+
+
+def _served(conn: Connection, params: Mapping[str, Any]) -> pd.DataFrame:
+    served = _frame(
+        conn, "analysis_served.sql", params, ["id", "area_key", "categories", "weight", "population"]
+    )
     served["weight"] = served["weight"].astype(float)
-    members = pd.DataFrame(conn.execute(text(sql("analysis_members.sql"))).all(),
-                           columns=["locality_key", "member_key"])  # fmt: skip
+    return served
+
+
+def _members(conn: Connection) -> pd.DataFrame:
+    return _frame(conn, "analysis_members.sql", {}, ["locality_key", "member_key"])
+
+
+def _ward_districts(conn: Connection) -> pd.Series:
     wards = conn.execute(text(
         "SELECT w.id, d.id FROM areas w JOIN areas d ON d.code = w.parent_code AND d.kind = 'district' "
         "WHERE w.kind = 'ward'")).all()  # fmt: skip
-    ward_districts = pd.Series({w: d for w, d in wards}, dtype="Int64")
-    return OverlayInputs(level, within, areas, lsoas, links, assets, served, members, ward_districts)
+    return pd.Series({w: d for w, d in wards}, dtype="Int64")
 
 
 def _lsoas(conn: Connection, near: Mapping[str, Any]) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from layers.models.access import (
     UserDistrict,
     WebSession,
 )
-from layers.models.analysis import MappedArea
+from layers.models.analysis import AnalysisAssetChange, AnalysisChange, MappedArea
 from layers.models.base import Base, Timestamped, table_of
 from layers.models.booking import (
     Booking,
@@ -52,6 +52,8 @@ from layers.models.records import (
 )
 
 __all__ = [
+    "AnalysisAssetChange",
+    "AnalysisChange",
     "ApiToken",
     "Area",
     "AreaContact",

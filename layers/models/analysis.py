@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Identity, Integer, Text, func
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Integer, Text, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -39,3 +39,27 @@ class MappedArea(Base):
     source: Mapped[str | None] = mapped_column(Text, comment="e.g. the file or survey it came from")
     note: Mapped[str | None] = mapped_column(Text)
     mapped_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AnalysisChange(Base):
+    """The change counter of one source of the overlay's inputs (areas, indicators, assets, mapped): raised
+    once by each transaction that writes to one of its tables (statement triggers, migration 0017)."""
+
+    __tablename__ = "analysis_changes"
+
+    source: Mapped[str] = mapped_column(Text, primary_key=True, comment="areas, indicators, assets or mapped")
+    changes: Mapped[int] = mapped_column(BigInteger, comment="raised by each committed change")
+    last_xid: Mapped[str | None] = mapped_column(
+        Text, comment="the transaction that raised it last (raised once per transaction)"
+    )
+
+
+class AnalysisAssetChange(Base):
+    """Which asset (kind, id) a raise of the ``assets`` counter touched, so kept asset frames read only those."""
+
+    __tablename__ = "analysis_asset_changes"
+
+    seq: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger, index=True, comment="the assets counter it raised to")
+    kind: Mapped[str] = mapped_column(Text, comment="group, hub or space; * for every asset (a TRUNCATE)")
+    id: Mapped[int | None] = mapped_column(Integer, comment="the asset; null: every asset (a TRUNCATE)")

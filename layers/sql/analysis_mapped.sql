@@ -21,10 +21,13 @@ WITH m AS (
   JOIN area_shares s ON s.area_code = w.code AND s.share >= 0.5
   JOIN areas l ON l.code = s.lsoa_code
 ), member_covered AS (  -- a member area (by id) is covered for a kind by its own district, or itself
-  SELECT x.id, m.kind FROM areas x JOIN m ON m.code IN (x.code, x.parent_code)
-  WHERE x.id IN (SELECT member_id FROM locality_members)
-), covered AS (
-  SELECT r.id, m.kind FROM reported r JOIN m ON m.code IN (r.code, r.parent_code)
+  SELECT x.id, m.kind FROM areas x JOIN m ON m.code = x.code WHERE x.id IN (SELECT member_id FROM locality_members)
+  UNION
+  SELECT x.id, m.kind FROM areas x JOIN m ON m.code = x.parent_code WHERE x.id IN (SELECT member_id FROM locality_members)
+), covered AS (  -- two equality joins, not one on IN (code, parent_code), which can only be a nested loop
+  SELECT r.id, m.kind FROM reported r JOIN m ON m.code = r.code
+  UNION
+  SELECT r.id, m.kind FROM reported r JOIN m ON m.code = r.parent_code
   UNION
   SELECT r.id, i.kind FROM reported r JOIN in_locality i ON i.id = r.id
   UNION

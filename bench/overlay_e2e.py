@@ -1,0 +1,233 @@
+"""Benchmark: ``GET /analysis/overlay?level=ward`` for all England, end to end over HTTP, against today's code.
+
+Two uvicorn servers, started here: *ours* (this checkout, migrations to 0016: inputs kept in step by change
+counters, asset frame patched, answers written with orjson) and *today's* (a checkout of the commit named
+by ``--today``, default 50052cc, e.g. ``git -C ../main worktree add --detach /tmp/today 50052cc``, run with
+this checkout's virtualenv and ``PYTHONPATH`` pointing at it), each on its own copy of ``patchmap_bench``
+(England's 7,681 wards, 32,844 LSOAs, IoD2019, 100,000 sample assets). Every district is marked mapped in both
+(so every ward is scored, ranked and has rank ranges over 40 choices: the heaviest answer).
+
+Each round makes one data change, the same SQL in both databases (committed): add a hub, move a hub, mark a
+district mapped again (or take the mark away), set a group dormant (or active again); then times the first
+request after it on each server (which one goes first alternates), then ``--warm`` more requests each. The
+answers of the two servers are compared parsed (every number exactly) after each change.
+
+    .venv/bin/python bench/overlay_e2e.py --ours-db URL --today-db URL [--today-root /tmp/today] [--rounds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, machine, write_section
+
+PATH = "/analysis/overlay?level=ward"
+MARK_ALL = (
+    "INSERT INTO mapped_areas (area_id, kinds, mapped_by, source, mapped_at) "
+    "SELECT id, ARRAY['group', 'hub', 'space'], 'bench', 'bench/overlay_e2e.py: every district', "
+    "'2026-12-01T00:00:00Z' FROM areas WHERE kind = 'district' ON CONFLICT (area_id) DO NOTHING"
+)
+#: The data changes, one a round (each the same SQL in both databases), with what they are in words.
+CHANGES: list[tuple[str, str]] = [
+    (
+        "a hub added",
+        "INSERT INTO hubs (name, kind, geom, source) SELECT 'Bench hub ' || n, 'community_centre', "
+        "ST_SetSRID(ST_MakePoint(-1.5491 + 0.002 * n, 53.8008), 4326), 'bench-e2e' "
+        "FROM (SELECT count(*) AS n FROM hubs WHERE source = 'bench-e2e') c",
+    ),
+    (
+        "a hub moved",
+        "UPDATE hubs SET geom = ST_SetSRID(ST_MakePoint(ST_X(geom) + 0.003, ST_Y(geom)), 4326) "
+        "WHERE id = (SELECT min(id) FROM hubs WHERE kind = 'library')",
+    ),
+    (
+        "a district's mapped mark taken away or given back",
+        "WITH gone AS (DELETE FROM mapped_areas WHERE area_id = (SELECT id FROM areas WHERE code = 'E08000035') "
+        "RETURNING 1) INSERT INTO mapped_areas (area_id, kinds, mapped_by, source, mapped_at) "
+        "SELECT id, ARRAY['group', 'hub', 'space'], 'bench', 'bench', '2026-12-01T00:00:00Z' FROM areas "
+        "WHERE code = 'E08000035' AND NOT EXISTS (SELECT 1 FROM gone)",
+    ),
+    (
+        "a group set dormant or active again",
+        "UPDATE groups SET status = CASE status WHEN 'active' THEN 'dormant' ELSE 'active' END "
+        "WHERE id = (SELECT min(id) FROM groups WHERE geom IS NOT NULL)",
+    ),
+]
+
+
+def start(name: str, cwd: Path, url: str, port: int, pythonpath: Path | None) -> subprocess.Popen[bytes]:
+    """A uvicorn serving the app of ``cwd`` on ``url``'s database, one worker; returns once /health answers."""
+    env = {**os.environ, "DATABASE_URL": url}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    log = open(f"/tmp/overlay_e2e_{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--port", str(port),
+         "--log-level", "warning"],
+        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{name} did not start: see /tmp/overlay_e2e_{name}.log")
+
+
+def timed(client: httpx.Client, port: int) -> tuple[float, Any]:
+    """Seconds for one GET of the overlay (status checked), and its parsed body."""
+    t = time.perf_counter()
+    answer = client.get(f"http://127.0.0.1:{port}{PATH}", timeout=300)
+    seconds = time.perf_counter() - t
+    answer.raise_for_status()
+    return seconds, json.loads(answer.content)
+
+
+def main() -> None:
+    """Run the rounds, print the figures and write the BENCHMARKS.md section."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--ours-db", required=True)
+    parser.add_argument("--today-db", required=True)
+    parser.add_argument("--today-root", type=Path, default=Path("/tmp/today"))
+    parser.add_argument("--today", default="50052cc", help="the commit today-root holds (checked)")
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--warm", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    args = parser.parse_args()
+    head = subprocess.run(["git", "-C", str(args.today_root), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # fmt: skip
+    if not head.startswith(args.today):
+        raise SystemExit(f"{args.today_root} holds {head}, not {args.today}")
+    dbs = {"ours": args.ours_db, "today": args.today_db}
+    for url in dbs.values():
+        with psycopg.connect(url) as c:
+            c.execute(MARK_ALL)
+    servers = {
+        "ours": start("ours", ROOT, args.ours_db, 18301, None),
+        "today": start("today", args.today_root, args.today_db, 18302, args.today_root),
+    }
+    ports = {"ours": 18301, "today": 18302}
+    first: dict[str, list[float]] = {"ours": [], "today": []}
+    warm: dict[str, list[float]] = {"ours": [], "today": []}
+    cold: dict[str, float] = {}
+    identical: list[bool] = []
+    loads = [os.getloadavg()[0]]
+    try:
+        with httpx.Client() as client:
+            for name in ("ours", "today"):  # the first request after the server starts (nothing kept yet)
+                cold[name], _ = timed(client, ports[name])
+            for r in range(args.rounds):
+                what, statement = CHANGES[r % len(CHANGES)]
+                for url in dbs.values():
+                    with psycopg.connect(url) as c:
+                        c.execute(statement)
+                order = ("ours", "today") if r % 2 == 0 else ("today", "ours")
+                bodies = {}
+                for name in order:
+                    seconds, bodies[name] = timed(client, ports[name])
+                    first[name].append(seconds)
+                for name in order:
+                    for _ in range(args.warm):
+                        warm[name].append(timed(client, ports[name])[0])
+                loads.append(os.getloadavg()[0])
+                same = bodies["ours"] == bodies["today"]
+                if not same:
+                    for name, body in bodies.items():
+                        Path(f"/tmp/overlay_e2e_{name}_{r + 1}.json").write_text(json.dumps(body))
+                identical.append(same)
+                print(f"round {r + 1} ({what}): first ours {first['ours'][-1]:.2f} s, today "
+                      f"{first['today'][-1]:.2f} s; identical {same}", file=sys.stderr)  # fmt: skip
+    finally:
+        for proc in servers.values():
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    report(args, cold, first, warm, identical, loads)
+
+
+def report(
+    args: argparse.Namespace,
+    cold: dict[str, float],
+    first: dict[str, list[float]],
+    warm: dict[str, list[float]],
+    identical: list[bool],
+    loads: list[float],
+) -> None:
+    """Print the table and (unless --no-write) write it to BENCHMARKS.md."""
+    med = {k: {"first": statistics.median(first[k]), "warm": statistics.median(warm[k])} for k in first}
+
+    def row(label: str, kind: str, samples: dict[str, list[float]]) -> str:
+        ours, today = med["ours"][kind], med["today"][kind]
+        return (
+            f"| {label} | **{ours:.2f} s** ({min(samples['ours']):.2f}–{max(samples['ours']):.2f}) | "
+            f"{today:.2f} s ({min(samples['today']):.2f}–{max(samples['today']):.2f}) | **{today / ours:.1f}×** |"
+        )
+
+    goal = med["ours"]["first"] <= 2.0
+    verdict = (
+        f"The goal was 2 s for the first request after a change: {'met' if goal else 'not met'} here (median "
+        f"{med['ours']['first']:.2f} s, best {min(first['ours']):.2f} s). What is left is arithmetic and writing the "
+        "answer: in one process on the same data, the first answer after a hub moved took 2.6 s under cProfile "
+        "(0.44 s finding the LSOA-asset pairs within 2 km for 2SFCA, 0.42 s the explanations, about 0.4 s the "
+        "records, 0.25 s the rank ranges over 40 choices). Next: keep the 2SFCA pairs and patch them for the "
+        "assets changed, as the asset frame is. An indicator or boundary import still costs one full read of the "
+        "inputs (the indicator pivot is about 1.5 s of SQL) on the next request."
+    )
+    body = f"""## Overlay end to end: `GET /analysis/overlay?level=ward`, all England, over HTTP (issue 15)
+
+Command: `.venv/bin/python bench/overlay_e2e.py --ours-db URL --today-db URL --today-root /tmp/today --rounds {args.rounds} --warm {args.warm}`
+
+Machine: {machine()} (shared with other engineers' work: figures are medians; the 1-minute load average
+during the run went from {min(loads):.1f} to {max(loads):.1f} on {os.cpu_count()} cores).
+
+Data: copies of `patchmap_bench` (7,681 wards, 32,844 LSOAs, IoD2019, 100,000 sample assets) with every
+district marked mapped, so every ward is scored and ranked, with rank ranges over 40 choices. Ours: this
+branch, migrations to 0016; today: commit {args.today} on its own copy at 0014. One uvicorn worker each, HTTP
+from the same process. Each of {args.rounds} rounds makes one committed change in both databases (a hub added, a
+hub moved, a district's mapped mark taken away or given back, a group set dormant or active again), then times
+the first request after it on each server (which goes first alternates) and {args.warm} more on each. The
+answers were identical (parsed, every number exactly) after {sum(identical)} of {len(identical)} changes.
+
+| request | ours: median (range) | today (50052cc) | ratio |
+|---|---|---|---|
+{row("first after a data change", "first", first)}
+{row("again, nothing changed", "warm", warm)}
+| first after the server starts (inputs read in full) | {cold["ours"]:.2f} s | {cold["today"]:.2f} s | {cold["today"] / cold["ours"]:.1f}× |
+
+What ours does: the inputs are kept per engine beside the change counters of their sources
+(`analysis_changes`, raised by statement triggers; `layers/analysis/cache.py`); after an asset change only
+the assets changed are read again (`analysis_asset_changes`) and put back in table order; the per-LSOA
+coverage and 2SFCA are kept until LSOAs or assets change (so a mapped mark costs only the scoring); the
+answer's rows and explanations are built a column at a time; the mapped extent's SQL joins on equality; the
+JSON is written with orjson; a whole answer is kept until any input changes (the "again" row). The
+arithmetic is unchanged (`bench/overlay.py`). The first request after a server starts reads every input in
+full (about as long as today's, mostly the per-LSOA indicator pivot); it is not in the "first after a change"
+row.
+
+{verdict}
+"""
+    print(body)
+    if not args.no_write:
+        write_section("overlay-e2e", body)
+
+
+if __name__ == "__main__":
+    main()
