@@ -122,7 +122,7 @@ def read_osm_features(paths: list[Path], what: str = WHAT, crs: str | None = Non
             osm_id = raw.get("id") or props.get("@id") or props.get("id")
             geom, error = _geometry(raw.get("geometry"))
             if project is not None and geom is not None:
-                geom = shapely.ops.transform(project, geom)
+                geom = shapely.transform(geom, project, interleaved=False)
             yield OsmFeature(path.name, i, str(osm_id).strip() if osm_id else None, tags, geom, error)
 
 
