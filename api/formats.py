@@ -15,6 +15,7 @@ from layers.formats import FORMATS
 
 GEOJSON = FORMATS["geojson"].media_type
 CSV = FORMATS["csv"].media_type
+GPKG = FORMATS["gpkg"].media_type
 
 
 def negotiate(request: Request, f: str | None, offered: tuple[str, ...]) -> str:

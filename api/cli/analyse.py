@@ -14,6 +14,7 @@ from layers.settings import Settings
 app: typer.Typer = typer.Typer(help="Asset-versus-needs analysis for officers.", no_args_is_help=True)
 
 SUFFIXES = (".csv", ".geojson", ".gpkg")
+EXPORT_CRS = (4326, 27700)  # layers.analysis.export.EXPORT_CRS (the command checks before importing it)
 
 
 @app.command("overlay")
@@ -58,12 +59,24 @@ def analyse_overlay_cmd(
     provision: Annotated[
         str, option("MEASURE", "The provision measure: per_1000, coverage or access.")
     ] = "per_1000",
+    crs: Annotated[
+        int,
+        option(
+            "EPSG",
+            "The CRS of .geojson and .gpkg boundaries: 4326 (lon/lat) or 27700 (British National Grid).",
+        ),
+    ] = 4326,
+    bom: Annotated[
+        bool, typer.Option(help="Start a .csv with a byte-order mark, so Excel reads it as UTF-8.")
+    ] = True,
 ) -> None:
     """Compute the overlay (need, provision, gap, explanation per area) and write it to a file."""
     from layers.analysis import export
     from layers.analysis.overlay import COUNTING, OverlayOptions
     from layers.analysis.tables import area_geometries, overlay_table
 
+    if crs not in EXPORT_CRS:
+        fail(f"cannot write in EPSG:{crs}: use --crs 4326 or --crs 27700", code=2)
     if out.suffix.lower() not in SUFFIXES:
         fail(f"cannot write {out.suffix or 'a file without a suffix'}: use .csv, .geojson or .gpkg", code=2)
     settings = Settings()
@@ -82,7 +95,7 @@ def analyse_overlay_cmd(
                 need_higher_is_more=not need_lower_is_more, provision=provision,
             )  # fmt: skip
             shapes = None if out.suffix.lower() == ".csv" else area_geometries(conn, list(result.table.index))
-        written = export.write_file(result, shapes, out)
+        written = export.write_file(result, shapes, out, crs=crs, bom=bom)
     ranked = result.table.sort_values("priority").dropna(subset=["priority"])
     place = f" in {result.within_name}" if within else ""
     terminal().print(f"{len(result.table)} {level} areas{place}: {written} written to {out}", highlight=False)

@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.access import CurrentActor
 from api.analysis_schemas import AreaProfile, MappedArea, OverlayTable
 from api.deps import Work
-from api.formats import CSV, GEOJSON, file_response, negotiate
+from api.formats import CSV, GEOJSON, GPKG, file_response, negotiate
 from layers.analysis import mapped
 from layers.analysis.export import overlay_answer, profile_answer
 from layers.analysis.overlay import DEFAULT_CATCHMENT_M, DEFAULT_RADIUS_M, KINDS, OverlayOptions
@@ -87,25 +87,46 @@ class OverlayQuery(AnalysisQuery):
     within: str | None = Field(
         default=None, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", examples=["E07000148"]
     )
-    f: Literal["json", "csv", "geojson"] | None = Field(
-        default=None, description="or Accept: text/csv, GeoJSON"
+    f: Literal["json", "csv", "geojson", "gpkg"] | None = Field(
+        default=None,
+        description="or Accept: text/csv, GeoJSON, GeoPackage (CSV, GeoJSON and GeoPackage share "
+        "one flat field layout)",
     )
+    crs: int = Field(
+        default=4326,
+        description="the CRS of GeoJSON and GeoPackage boundaries: 4326 (lon/lat) or 27700 (British "
+        "National Grid)",
+        json_schema_extra={"enum": [4326, 27700]},
+    )
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: int) -> int:
+        if value not in (4326, 27700):
+            raise ValueError("use 4326 (longitude/latitude) or 27700 (British National Grid)")
+        return value
 
 
 @router.get(
     "/overlay",
     response_model=OverlayTable,
-    responses={200: {"content": {CSV: {}, GEOJSON: {}}, "description": "JSON, CSV or GeoJSON"}, **ERRORS},
+    responses={
+        200: {"content": {CSV: {}, GEOJSON: {}, GPKG: {}}, "description": "JSON, CSV, GeoJSON or GeoPackage"},
+        **ERRORS,
+    },
 )
 async def read_overlay(request: Request, work: Work, query: Annotated[OverlayQuery, Query()]) -> Any:
     """Every ward, district, LSOA or locality with its need, provision, gap and explanation, largest gap first."""
-    fmt = negotiate(request, query.f, ("json", "geojson", "csv"))
-    answer = await work.run(overlay_answer, fmt, level=query.level, within=query.within, **query.measures())
+    fmt = negotiate(request, query.f, ("json", "geojson", "csv", "gpkg"))
+    answer = await work.run(
+        overlay_answer, fmt, level=query.level, within=query.within, crs=query.crs, **query.measures()
+    )
     if fmt == "json":
         # Written with orjson, not validated again: England's 7,681 wards are 15 MB, which pydantic took 0.3 s
         # to check and write. overlay_answer builds the OverlayTable shape (tests check answers against it).
         return Response(orjson.dumps(answer), media_type="application/json")
-    name = f"patchmap-overlay-{query.level}-{query.within or 'all'}.csv" if fmt == "csv" else None
+    stem = f"patchmap-overlay-{query.level}-{query.within or 'all'}"
+    name = f"{stem}.{fmt}" if fmt in ("csv", "gpkg") else None
     return file_response(answer, fmt, filename=name)  # type: ignore[arg-type]
 
 

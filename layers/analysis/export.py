@@ -1,11 +1,14 @@
 """The overlay as records (JSON), spreadsheet-safe CSV, GeoJSON and GeoPackage.
 
-Rows run in priority order (largest gap first; areas without a score last, by code).
+Rows run in priority order (largest gap first; areas without a score last, by code). The JSON answer nests
+deprivation and categories; the three file formats share one flat field layout (``flat_records``), rounded
+to sensible precision, in EPSG:4326 or EPSG:27700 for the two with boundaries, and CSV with a byte-order mark.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +22,9 @@ from layers.analysis.gaps import CLASS_RULE, CLASS_WORDS
 from layers.analysis.mapped import as_json
 from layers.analysis.overlay import CATEGORY_PREFIX, POPULATION
 from layers.analysis.tables import OverlayResult, area_geometries, area_profile, overlay_table
+from layers.errors import InvalidInput
 from layers.formats import format_of_path
-from layers.formats.features import feature, geojson_bytes
+from layers.formats.features import geojson_bytes
 from layers.formats.geopackage import write_geopackage
 from layers.formats.tables import csv_text
 
@@ -119,34 +123,95 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
     return [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def to_csv(result: OverlayResult) -> str:
-    """The overlay as CSV text, spreadsheet-safe; categories as one column each (category:<name>)."""
+#: Decimal places of the exported fields, by name (else by suffix): sensible precision, not float noise.
+PLACES = {
+    **dict.fromkeys(POPULATION, 1),
+    **dict.fromkeys(COUNTS + ALSO_COUNTED, 4),
+    **{m: 3 for m in MEASURES if m.endswith("_per_1000")},
+    "coverage": 4,
+    "access_2sfca": 4,
+    "access_e2sfca": 4,
+    **dict.fromkeys(SCORES, 4),
+}
+SUFFIX_PLACES = (("_rank", 1), ("_decile", 2))
+#: The CRSs exports can be written in: longitude/latitude (GeoJSON's own) or British National Grid.
+EXPORT_CRS = (4326, 27700)
+
+
+def _rounded(name: str, value: Any) -> Any:
+    if not isinstance(value, float) or math.isnan(value):
+        return value
+    places = PLACES.get(name) or next((p for suffix, p in SUFFIX_PLACES if name.endswith(suffix)), None)
+    return round(value, places) if places is not None else value
+
+
+def flat_records(result: OverlayResult) -> list[dict[str, Any]]:
+    """The one field layout of every file export (CSV, GeoJSON, GeoPackage): the records with deprivation and
+    categories flattened in place (``imd_rank``, ``category_<name>``: stable names a GIS can style), every number
+    rounded to sensible precision (``PLACES``)."""
     rows = records(result)
     categories = sorted({k for r in rows for k in r["by_category"]})
     flat = []
     for r in rows:
-        base = {k: v for k, v in r.items() if k not in ("deprivation", "by_category")}
-        flat.append(
-            {**base, **r["deprivation"], **{f"category:{c}": r["by_category"].get(c, 0) for c in categories}}
-        )
-    return csv_text(flat)
+        out: dict[str, Any] = {}
+        for key, value in r.items():
+            if key == "deprivation":
+                out.update({k: _rounded(k, v) for k, v in value.items()})
+            elif key == "by_category":
+                out.update({f"category_{c}": value.get(c, 0) for c in categories})
+            else:
+                out[key] = _rounded(key, value)
+        flat.append(out)
+    return flat
 
 
-def to_frame(result: OverlayResult, geometries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The overlay with each area's boundary (EPSG:4326), flat columns, priority order."""
-    table = ordered(result.table)
-    table = table.join(geometries.set_index("code")["geom"])
-    return gpd.GeoDataFrame(table.reset_index(names="code"), geometry="geom", crs=4326)
+def to_csv(result: OverlayResult, *, bom: bool = True) -> str:
+    """The overlay as CSV text in the flat layout, spreadsheet-safe, with a byte-order mark (so Excel reads
+    UTF-8) unless ``bom`` is False."""
+    return ("\ufeff" if bom else "") + csv_text(flat_records(result))
 
 
-def to_geojson(result: OverlayResult, geometries: gpd.GeoDataFrame) -> bytes:
-    """The overlay as a GeoJSON FeatureCollection (EPSG:4326): each area's boundary and its record."""
+def to_frame(result: OverlayResult, geometries: gpd.GeoDataFrame, crs: int = 4326) -> gpd.GeoDataFrame:
+    """The overlay with each area's boundary, in the flat layout, priority order, in ``crs`` (4326 or 27700)."""
+    _check_crs(crs)
+    frame = pd.DataFrame(flat_records(result))
     shapes = geometries.set_index("code")["geom"]
+    frame["geom"] = [shapes.get(code) for code in frame.get("code", [])]
+    out = gpd.GeoDataFrame(frame, geometry="geom", crs=4326)
+    return out if crs == 4326 else out.to_crs(crs)
+
+
+def to_geojson(result: OverlayResult, geometries: gpd.GeoDataFrame, crs: int = 4326) -> bytes:
+    """The overlay as a GeoJSON FeatureCollection in the flat layout: each area's boundary and its record.
+    In EPSG:4326 (RFC 7946) by default; in EPSG:27700 with the old-style ``crs`` member GDAL and QGIS read."""
+    _check_crs(crs)
+    frame = to_frame(result, geometries, crs)
+    properties = frame.drop(columns="geom").to_dict("records")
+    # No feature id: GDAL would read a text id as one more field, and the layout would differ from the others.
     features = [
-        feature(r["code"], shapes[r["code"]].__geo_interface__ if r["code"] in shapes.index else None, r)
-        for r in records(result)
-    ]
-    return geojson_bytes(features, **summary(result))
+        {"type": "Feature", "geometry": None if g is None else g.__geo_interface__,
+         "properties": {k: _value(v) for k, v in p.items()}}
+        for p, g in zip(properties, frame.geometry, strict=True)
+    ]  # fmt: skip
+    members = summary(result)
+    if crs != 4326:
+        members["crs"] = {"type": "name", "properties": {"name": f"urn:ogc:def:crs:EPSG::{crs}"}}
+    return geojson_bytes(features, **members)
+
+
+def to_geopackage(result: OverlayResult, geometries: gpd.GeoDataFrame, crs: int = 4326) -> bytes:
+    """The overlay as a GeoPackage file's bytes (one layer, ``overlay_<level>``), in the flat layout."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "overlay.gpkg"
+        write_geopackage(to_frame(result, geometries, crs), path, layer=f"overlay_{result.level}")
+        return path.read_bytes()
+
+
+def _check_crs(crs: int) -> None:
+    if crs not in EXPORT_CRS:
+        raise InvalidInput(
+            f"Cannot export in EPSG:{crs}", "Use 4326 (longitude/latitude) or 27700 (British National Grid)."
+        )
 
 
 def summary(result: OverlayResult) -> dict[str, Any]:
@@ -169,40 +234,50 @@ def summary(result: OverlayResult) -> dict[str, Any]:
     }
 
 
-def write_file(result: OverlayResult, geometries: gpd.GeoDataFrame | None, path: Path) -> str:
-    """Write the overlay to path by its suffix: .csv, .geojson or .gpkg; returns the format's label."""
+def write_file(
+    result: OverlayResult,
+    geometries: gpd.GeoDataFrame | None,
+    path: Path,
+    *,
+    crs: int = 4326,
+    bom: bool = True,
+) -> str:
+    """Write the overlay to path by its suffix: .csv, .geojson or .gpkg, all in the flat layout (``crs`` for the
+    maps, ``bom`` for the CSV); returns the format's label."""
     fmt = format_of_path(path, ("csv", "geojson", "gpkg"))
     if fmt.name == "csv":
-        path.write_text(to_csv(result), encoding="utf-8")
+        path.write_text(to_csv(result, bom=bom), encoding="utf-8")
         return fmt.label
     if geometries is None:
         raise ValueError("geometries are needed for GeoJSON and GeoPackage")
     if fmt.name == "geojson":
-        path.write_bytes(to_geojson(result, geometries))
+        path.write_bytes(to_geojson(result, geometries, crs))
     else:
-        write_geopackage(to_frame(result, geometries), path, layer=f"overlay_{result.level}")
+        write_geopackage(to_frame(result, geometries, crs), path, layer=f"overlay_{result.level}")
     return fmt.label
 
 
 def overlay_answer(
-    conn: Connection, /, fmt: str, *, level: str, within: str | None, **measures: Any
+    conn: Connection, /, fmt: str, *, level: str, within: str | None, crs: int = 4326, **measures: Any
 ) -> dict[str, Any] | str | bytes:
     """The overlay in ``fmt`` (a name in ``layers.formats.FORMATS``): records with what they were computed
     with (json), spreadsheet-safe CSV text, or GeoJSON bytes with each area's boundary.
 
     Kept while no input changes (``layers.analysis.cache.kept_answer``): the answer is shared, not to be changed."""
-    question = (fmt, level, within, tuple(sorted(measures.items())))
-    return kept_answer(conn, question, lambda: _overlay_answer(conn, fmt, level, within, measures))
+    question = (fmt, level, within, crs, tuple(sorted(measures.items())))
+    return kept_answer(conn, question, lambda: _overlay_answer(conn, fmt, level, within, crs, measures))
 
 
 def _overlay_answer(
-    conn: Connection, fmt: str, level: str, within: str | None, measures: dict[str, Any]
+    conn: Connection, fmt: str, level: str, within: str | None, crs: int, measures: dict[str, Any]
 ) -> dict[str, Any] | str | bytes:
     result = overlay_table(conn, level=level, within=within, **measures)
     if fmt == "csv":
         return to_csv(result)
     if fmt == "geojson":
-        return to_geojson(result, area_geometries(conn, list(result.table.index)))
+        return to_geojson(result, area_geometries(conn, list(result.table.index)), crs)
+    if fmt == "gpkg":
+        return to_geopackage(result, area_geometries(conn, list(result.table.index)), crs)
     return {**summary(result), "areas": records(result)}
 
 
