@@ -300,14 +300,22 @@ def _decile(column: str) -> str:
 
 
 def _counts_words(row: Mapping[str, Any]) -> str:
-    """ "3.4 groups, 2 hubs, 0 spaces counted (1 potential space; 70 groups serving wider areas, shared)"."""
-    words = f"{_num(row['groups'])} groups, {_num(row['hubs'])} hubs, {_num(row['spaces'])} spaces counted"
+    """ "3.4 groups, 1 hub, 0 spaces counted (1 potential space; 70 groups serving wider areas, shared out)"."""
+    words = ", ".join(_n(row[k], one, many) for k, one, many in COUNT_NOUNS) + " counted"
     extra = []
     if row.get("potential", 0):
-        extra.append(f"{_num(row['potential'])} potential spaces")
+        extra.append(_n(row["potential"], "potential space", "potential spaces"))
     if row.get("groups_area_wide", 0):
-        extra.append(f"{_num(row['groups_area_wide'])} groups serving wider areas, shared out")
+        extra.append(_n(row["groups_area_wide"], "group", "groups") + " serving wider areas, shared out")
     return words + (f" ({'; '.join(extra)})" if extra else "")
+
+
+COUNT_NOUNS = (("groups", "group", "groups"), ("hubs", "hub", "hubs"), ("spaces", "space", "spaces"))
+
+
+def _n(value: Any, one: str, many: str) -> str:
+    """A count with its noun: "1 hub", "2 hubs", "0.26 groups" (a share is plural, as in speech)."""
+    return f"{_num(value)} {one if value == 1 else many}"
 
 
 def _need_phrase(need: Need, row: Mapping[str, Any]) -> str:

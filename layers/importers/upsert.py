@@ -99,7 +99,9 @@ def outside_every_ward(conn: Connection, table: str, keys: list[tuple[str, str]]
 def outside_words(what: str, names: list[str]) -> str:
     """The note an import gives for rows outside every ward."""
     shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+    one = len(names) == 1
     return (
-        f"{len(names)} {what} lie outside every ward loaded ({shown}): check their places, or import the "
-        "boundaries of where they are"
+        f"{len(names)} {what[:-1] if one else what} {'lies' if one else 'lie'} outside every ward loaded ({shown}): "
+        f"check {'its place' if one else 'their places'}, or import the boundaries of where "
+        f"{'it is' if one else 'they are'}"
     )

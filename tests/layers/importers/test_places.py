@@ -86,7 +86,7 @@ def test_a_place_by_postcode_and_one_outside_every_ward(conn: Connection, tmp_pa
     rows = [f"By Postcode;Library;;{known};;;;;\r\n", "Far Away;Library;;;51.5074;-0.1278;;;\r\n"]
     report = import_places(conn, _csv(tmp_path, rows), kind="hub")
     assert report.loaded == 2
-    assert any("1 hubs lie outside every ward loaded (Far Away)" in n for n in report.notes)
+    assert any("1 hub lies outside every ward loaded (Far Away)" in n for n in report.notes)
     postcode = conn.execute(text("SELECT postcode FROM hubs WHERE name = 'By Postcode'")).scalar_one()
     assert postcode == known
 

@@ -163,4 +163,4 @@ def test_a_group_outside_every_ward_is_warned_about(conn: Connection, tmp_path: 
     path = _write(tmp_path, "far.csv", b"name,lat,lon,source\nLondon Walkers,51.5074,-0.1278,tabular test\n")
     report = import_groups(conn, path)
     assert report.loaded == 1
-    assert any("1 groups lie outside every ward loaded (London Walkers)" in n for n in report.notes)
+    assert any("1 group lies outside every ward loaded (London Walkers)" in n for n in report.notes)
