@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +26,7 @@ from layers.db import make_engine
 from layers.importers.demo import load_demo
 from layers.settings import DatabaseSettings, Settings
 from tests.resident_browser import CHROMIUM_ARGS
+from tests.waiting import until
 
 
 def _libpq(url: str) -> str:
@@ -84,10 +84,12 @@ def served(settings: Settings) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
+
+    def up() -> bool:
+        assert thread.is_alive(), "uvicorn did not start"
+        return bool(server.started)
+
+    until(up, "uvicorn to start", timeout=20)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:

@@ -6,7 +6,6 @@ live in the test modules).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -14,6 +13,7 @@ from urllib.parse import urlparse
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Locator, Page, Route
 
 from layers.settings import Settings
+from tests.waiting import until
 
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core-4.10.2" / "axe.min.js"
 POSTCODE = "NR2 1AW"
@@ -81,14 +81,9 @@ def wait_for(page: Page, expression: str, arg: Any = None, timeout: float = 30_0
     its value. Polled through the DevTools protocol, which the pages' Content-Security-Policy does not
     govern: Playwright's own wait_for_function evaluates its predicate with eval, which the CSP (rightly)
     refuses. A condition wait: the poll interval is only how often the condition is looked at."""
-    deadline = time.monotonic() + timeout / 1000
-    while True:
-        value = page.evaluate(expression, arg)
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout / 1000:g} s: {expression}")
-        time.sleep(0.025)
+    return until(
+        lambda: page.evaluate(expression, arg), f"the page to make true: {expression}", timeout / 1000
+    )
 
 
 def open_page(

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+from tests.waiting import until
 
 PGBIN = Path(os.environ.get("PATCHMAP_PG_BIN", "/usr/lib/postgresql/15/bin"))
 AS_ROOT = os.geteuid() == 0
@@ -54,31 +57,33 @@ class Cluster:
         new one refuses to start until they have gone: it is tried again until it starts (60 s at most).
         """
         began = time.monotonic()
-        while True:
+
+        def started() -> bool:
             try:
                 _run(str(PGBIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "server.log"), "-w",
                      "-t", "120", "start")  # fmt: skip
-                return time.monotonic() - began
             except subprocess.CalledProcessError:
-                if time.monotonic() - began > 60:
-                    raise
-                time.sleep(0.2)
+                return False
+            return True
+
+        until(started, "the database server to start (see server.log)", timeout=60)
+        return time.monotonic() - began
 
     def stop(self) -> None:
         """Stop the server (fast shutdown: sessions are ended, the database is left clean)."""
         _run(str(PGBIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def kill(self) -> None:
-        """kill -9 the postmaster, as a crash would (its backends then die too); waits until it is gone."""
+        """kill -9 the postmaster, as a crash would (its backends then die too); waits until it is gone (its
+        pidfd becomes readable when it exits: a wait for the event itself)."""
         pid = int((self.data / "postmaster.pid").read_text().splitlines()[0])
-        os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.01)
+        gone = os.pidfd_open(pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            exited, _, _ = select.select([gone], [], [], 30)
+            assert exited, f"the postmaster {pid} was still running 30 s after kill -9"
+        finally:
+            os.close(gone)
 
     def remove(self) -> None:
         """Stop the server if it runs and delete the folder."""

@@ -37,6 +37,7 @@ from layers.settings import BookingSettings, Settings, SubmissionSettings
 from tests.conftest import ARTIFACTS
 from tests.live_app import demo_database, served
 from tests.reliability.cluster import Cluster
+from tests.waiting import until
 
 pytestmark = pytest.mark.reliability
 
@@ -109,23 +110,23 @@ class Sender:
 
     def _until_acknowledged(self, client: httpx.Client, marker: str) -> None:
         body = {**OFFER, "offer": f"Shopping for a neighbour, crash test {marker}"}
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+
+        def acknowledged() -> bool:
             try:
                 answer = client.post("/submissions/help", json=body, headers={"Idempotency-Key": marker})
             except httpx.TransportError:
                 self.retries += 1
-                time.sleep(0.05)
-                continue
+                return False
             if answer.status_code == 201:
                 self.acknowledged[marker] = answer.json()["reference"]
-                return
+                return True
             assert answer.status_code == 503, answer.text  # the only refusal a crash may cause
             assert answer.headers.get("retry-after"), "a 503 says when to try again"
             self.refusals[answer.status_code] = self.refusals.get(answer.status_code, 0) + 1
             self.retries += 1
-            time.sleep(0.05)
-        raise AssertionError(f"offer {marker} was never acknowledged")
+            return False
+
+        until(acknowledged, f"offer {marker} to be acknowledged")
 
 
 def _stored(live: Live) -> dict[str, list[str]]:
@@ -242,21 +243,21 @@ class Booker:
             "attendees": 1,
             "consent": True,
         }
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
+
+        def acknowledged() -> bool:
             try:
                 answer = client.post("/bookings", json=body, headers={"Idempotency-Key": marker})
             except httpx.TransportError:
                 self.retries += 1
-                time.sleep(0.05)
-                continue
+                return False
             if answer.status_code == 201:
                 self.acknowledged[marker] = answer.json()["reference"]
-                return
+                return True
             assert answer.status_code == 503, answer.text  # no clash: each hour is booked by one client once
             self.retries += 1
-            time.sleep(0.05)
-        raise AssertionError(f"booking {marker} was never acknowledged")
+            return False
+
+        until(acknowledged, f"booking {marker} to be acknowledged")
 
 
 def test_every_acknowledged_booking_survives_a_crash_once(live: Live) -> None:
@@ -367,7 +368,4 @@ def _ok(client: httpx.Client, method: str, path: str, body: Any) -> bool:
 
 def _wait_for(condition: Any, what: str, timeout: float = 120) -> None:
     """Wait until ``condition()`` holds (a condition, not a time: the test passes on a busy machine)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
-        time.sleep(0.02)
+    until(condition, what, timeout)
