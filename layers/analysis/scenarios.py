@@ -21,12 +21,20 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from layers.analysis.confidence import rank_ranges
-from layers.analysis.gaps import PROVISION, Need, score_gaps
-from layers.analysis.inputs import OverlayInputs, overlay_inputs
+from layers.analysis.gaps import Need, score_gaps
+from layers.analysis.inputs import OverlayInputs
 from layers.analysis.mapped import covered_kinds, mapped_areas
 from layers.analysis.overlay import OverlayOptions
 from layers.analysis.scenario_words import changed_codes, sentences
-from layers.analysis.tables import OverlayResult, _name, _need, explanations, scoring_rule
+from layers.analysis.tables import (
+    OverlayResult,
+    _name,
+    _need,
+    check_provision,
+    explanations,
+    inputs_within_reach,
+    scoring_rule,
+)
 from layers.analysis.whatif import Baseline, Change, what_if_measures
 from layers.areas.postcodes import normalise_postcode
 from layers.errors import InvalidInput, NotFound
@@ -108,16 +116,13 @@ def what_if(
     """Every area of ``level`` (in district ``within``) now and with ``changes`` made; nothing is written.
     ``max_changes`` is the API's limit; a notebook may raise it (closing every asset, say)."""
     options = options or OverlayOptions()
-    if provision not in PROVISION:
-        raise InvalidInput(f"Unknown provision measure {provision!r}", f"Use one of {', '.join(PROVISION)}.")
+    check_provision(provision)
     if not 1 <= len(changes) <= max_changes:
         raise InvalidInput(
             f"{len(changes)} changes given", f"Give from 1 to {max_changes} changes (add or close) at a time."
         )
     reach = max(options.radius_m, options.catchment_m)
-    inputs = overlay_inputs(conn, level=level, within=within, reach_m=reach)
-    if inputs.areas.empty:
-        raise NotFound(f"No {level} areas{f' in {within}' if within else ''}", "Import boundaries first.")
+    inputs = inputs_within_reach(conn, level, within, reach)
     resolved, notes = resolve(conn, inputs, changes, reach)
     base, measure, need_notes = baseline(conn, inputs, options, need, need_higher_is_more)
     scoring = Scoring(conn, inputs, options, measure, provision, need_notes)

@@ -51,6 +51,21 @@ class OverlayResult:
     extent: list[Mapped] = field(default_factory=list)
 
 
+def check_provision(provision: str) -> None:
+    """InvalidInput unless ``provision`` is a provision measure the overlay knows."""
+    if provision not in PROVISION:
+        raise InvalidInput(f"Unknown provision measure {provision!r}", f"Use one of {', '.join(PROVISION)}.")
+
+
+def inputs_within_reach(conn: Connection, level: str, within: str | None, reach_m: float) -> OverlayInputs:
+    """The overlay's inputs for the areas of ``level`` (in ``within``), read ``reach_m`` beyond it; NotFound
+    when there are no such areas."""
+    inputs = overlay_inputs(conn, level=level, within=within, reach_m=reach_m)
+    if inputs.areas.empty:
+        raise NotFound(f"No {level} areas{f' in {within}' if within else ''}", "Import boundaries first.")
+    return inputs
+
+
 def overlay_table(
     conn: Connection,
     *,
@@ -63,12 +78,9 @@ def overlay_table(
 ) -> OverlayResult:
     """Every area of ``level`` (in district ``within``) with its measures, gap, class, rank and explanation."""
     options = options or OverlayOptions()
-    if provision not in PROVISION:
-        raise InvalidInput(f"Unknown provision measure {provision!r}", f"Use one of {', '.join(PROVISION)}.")
+    check_provision(provision)
     reach = max(options.radius_m, options.catchment_m)
-    inputs = overlay_inputs(conn, level=level, within=within, reach_m=reach)
-    if inputs.areas.empty:
-        raise NotFound(f"No {level} areas{f' in {within}' if within else ''}", "Import boundaries first.")
+    inputs = inputs_within_reach(conn, level, within, reach)
     # The per-LSOA measures (coverage, 2SFCA) depend on the LSOAs and assets only: kept across a mapped mark.
     per_lsoa = kept_frame(
         conn,
