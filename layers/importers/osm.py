@@ -26,7 +26,7 @@ from layers.areas.postcodes import normalise_postcode
 from layers.fields import Url, checked
 from layers.importers.geometry import lonlat_problem, precheck, to_point
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
-from layers.importers.upsert import slug, upsert
+from layers.importers.upsert import place_key, upsert
 from layers.models import Hub, Space
 from layers.records.hours_store import register_hours
 from layers.records.versions import record_import
@@ -308,8 +308,7 @@ def _own_key(tags: dict[str, str], point: BaseGeometry) -> str | None:
     if not name:
         return None
     postcode = normalise_postcode(tags.get("addr:postcode"))
-    where = postcode.replace(" ", "").lower() if postcode else f"{point.x:.4f},{point.y:.4f}"
-    return f"{slug(name)}@{where}"[:200]
+    return place_key(name, postcode, point.x, point.y)
 
 
 def _web_address(value: str | None) -> str | None:

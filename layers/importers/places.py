@@ -22,7 +22,7 @@ from layers.fields import Email, Name, Phone, Text, Url, checked
 from layers.importers.geometry import lonlat_problem, precheck
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.tabular import header_key, read_table
-from layers.importers.upsert import outside_every_ward, outside_words, slug, upsert
+from layers.importers.upsert import outside_every_ward, outside_words, place_key, upsert
 from layers.models import Hub, Postcode, Space
 from layers.records.hours_store import register_hours
 from layers.records.versions import record_import
@@ -152,8 +152,7 @@ def _row(
     point, postcode = _place(rec, postcodes)
     row |= {"geom": from_shape(point, srid=4326), "postcode": postcode}
     row["source"] = ((rec.get("source") or "").strip() or source)[:SOURCE_LEN]
-    where = postcode.replace(" ", "").lower() if postcode else f"{point.x:.4f},{point.y:.4f}"
-    row["source_id"] = (rec.get("id") or "").strip() or f"{slug(name)}@{where}"
+    row["source_id"] = (rec.get("id") or "").strip() or place_key(name, postcode, point.x, point.y)
     return row
 
 

@@ -105,3 +105,10 @@ def outside_words(what: str, names: list[str]) -> str:
         f"check {'its place' if one else 'their places'}, or import the boundaries of where "
         f"{'it is' if one else 'they are'}"
     )
+
+
+def place_key(name: str, postcode: str | None, lon: float, lat: float) -> str:
+    """A stable id for a record with no id of its own: its name's slug with its postcode, else with its point
+    to 4 decimal places (about 10 m): ``our-hall@nr21aw``, ``our-library@1.2800,52.6400``."""
+    where = postcode.replace(" ", "").lower() if postcode else f"{lon:.4f},{lat:.4f}"
+    return f"{slug(name)}@{where}"[:200]
