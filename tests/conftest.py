@@ -85,6 +85,20 @@ def server_url() -> str:
     return url
 
 
+@pytest.fixture
+def empty_database(server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A new database with every migration and no data, named by DATABASE_URL (where the command line reads
+    it); its libpq URL. Dropped at the end."""
+    from layers import migrate
+
+    name = f"patchmap_test_empty_{uuid.uuid4().hex[:8]}"
+    url = create_database(server_url, name)
+    migrate.upgrade(DatabaseSettings(url=url))
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    drop_database(server_url, name)
+
+
 @pytest.fixture(scope="session")
 def scratch_db(server_url: str) -> Iterator[DatabaseSettings]:
     """A new, empty database (with nothing migrated) for tests of migrations themselves."""

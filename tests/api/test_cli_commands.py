@@ -6,30 +6,16 @@ from __future__ import annotations
 
 import csv
 import json
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
 from layers import migrate
 from layers.settings import DatabaseSettings
 from tests.conftest import DATA
-from tests.live_app import create_database, drop_database
 
 WARDS = DATA / "norfolk" / "wards_2013.geojson"
-
-
-@pytest.fixture
-def url(server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    name = f"patchmap_test_cli_{uuid.uuid4().hex[:8]}"
-    made = create_database(server_url, name)
-    migrate.upgrade(DatabaseSettings(url=made))
-    monkeypatch.setenv("DATABASE_URL", made)
-    yield made
-    drop_database(server_url, name)
 
 
 def _runner() -> CliRunner:
@@ -49,19 +35,19 @@ def _bad_wards(tmp_path: Path, n: int) -> Path:
     return path
 
 
-def test_status_is_data_on_stdout(url: str) -> None:
+def test_status_is_data_on_stdout(empty_database: str) -> None:
     result = _runner().invoke(app, ["db", "status"])
     assert result.exit_code == 0
     assert result.stdout.startswith("revision: ") and "areas: 0" in result.stdout
     assert "revision" not in result.stderr
 
 
-def test_downgrade_needs_a_revision_and_asks(url: str) -> None:
+def test_downgrade_needs_a_revision_and_asks(empty_database: str) -> None:
     runner = _runner()
     assert runner.invoke(app, ["db", "downgrade"]).exit_code == 2  # no revision: Typer's usage error
     refused = runner.invoke(app, ["db", "downgrade", "base"], input="n\n")
     assert refused.exit_code == 1 and "would delete every table" in " ".join(refused.stderr.split())
-    assert migrate.current(DatabaseSettings(url=url)) is not None
+    assert migrate.current(DatabaseSettings(url=empty_database)) is not None
     done = runner.invoke(app, ["db", "downgrade", "base", "--yes"])
     assert done.exit_code == 0, done.output
     status = runner.invoke(app, ["db", "status"])  # no traceback on an empty database
@@ -70,7 +56,7 @@ def test_downgrade_needs_a_revision_and_asks(url: str) -> None:
     assert again.exit_code == 1 and "nothing to revert" in " ".join(again.stderr.split())
 
 
-def test_a_failed_import_lists_rows_once_and_writes_them_all(url: str, tmp_path: Path) -> None:
+def test_a_failed_import_lists_rows_once_and_writes_them_all(empty_database: str, tmp_path: Path) -> None:
     report = tmp_path / "report.csv"
     result = _runner().invoke(
         app,
@@ -89,7 +75,7 @@ def test_a_failed_import_lists_rows_once_and_writes_them_all(url: str, tmp_path:
     assert "\n  areas: 0\n" in _runner().invoke(app, ["db", "status"]).stdout  # nothing written
 
 
-def test_an_import_prints_its_summary_on_stdout(url: str, tmp_path: Path) -> None:
+def test_an_import_prints_its_summary_on_stdout(empty_database: str, tmp_path: Path) -> None:
     result = _runner().invoke(app, ["import", "boundaries", str(_bad_wards(tmp_path, 2)), "--kind", "ward",
                                     "--allow-rejects"])  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -3,18 +3,12 @@ national ones (the project's Norfolk files stand in for England's), through the 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from api.cli import app
-from layers import migrate
 from layers.settings import DatabaseSettings
 from tests.conftest import DATA
-from tests.live_app import create_database, drop_database
 
 BRECKLAND = "E07000143"
 FILES = [
@@ -24,21 +18,11 @@ FILES = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def empty_url(server_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    name = f"patchmap_test_setup_{uuid.uuid4().hex[:8]}"
-    url = create_database(server_url, name)
-    migrate.upgrade(DatabaseSettings(url=url))
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield url
-    drop_database(server_url, name)
-
-
-def test_setup_builds_one_council_from_national_files(empty_url: str) -> None:
+def test_setup_builds_one_council_from_national_files(empty_database: str) -> None:
     result = CliRunner().invoke(app, ["setup", "--district", BRECKLAND, *FILES])
     assert result.exit_code == 0, result.output
     assert "Next" in result.stdout and f"--covers {BRECKLAND}" in result.stdout
-    engine = create_engine(empty_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = create_engine(empty_database.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as conn:
         kinds = dict(conn.execute(text("SELECT kind, count(*) FROM areas GROUP BY kind")).all())
         district = conn.execute(text("SELECT name FROM areas WHERE kind = 'district'")).scalar_one()
@@ -61,23 +45,23 @@ def test_setup_builds_one_council_from_national_files(empty_url: str) -> None:
     assert stray == 0  # IoD values only for the LSOAs kept
 
 
-def test_setup_says_what_is_wrong(empty_url: str) -> None:
+def test_setup_says_what_is_wrong(empty_database: str) -> None:
     result = CliRunner().invoke(app, ["setup", "--district", "E06999999", *FILES])
     assert result.exit_code == 1 and "no wards of E06999999" in " ".join(result.stderr.split())
     assert "Traceback" not in result.output
 
 
-def test_another_council_sees_its_own_maps(empty_url: str) -> None:
+def test_another_council_sees_its_own_maps(empty_database: str) -> None:
     """After setup alone, the residents' and officers' maps open on Breckland and nothing mentions Norwich."""
     from fastapi.testclient import TestClient
 
     from api.main import create_app
     from layers.areas import defaults
-    from layers.settings import DatabaseSettings, Settings
+    from layers.settings import Settings
 
     assert CliRunner().invoke(app, ["setup", "--district", BRECKLAND, *FILES]).exit_code == 0
     defaults.forget()
-    settings = Settings(database=DatabaseSettings(url=empty_url, pool_min=1, pool_max=2))
+    settings = Settings(database=DatabaseSettings(url=empty_database, pool_min=1, pool_max=2))
     with TestClient(create_app(settings)) as client:
         officers = client.get("/analysis")
         residents = client.get("/")
