@@ -148,7 +148,7 @@ def test_a_group_as_a_service(db: RolledBack, groups: dict[str, int]) -> None:
     assert (body["id"], body["organization_id"]) == (sid, oruk_id("organization", sid))
     assert (body["url"], body["email"], body["minimum_age"], body["maximum_age"]) == (
         "https://knit.example.org/", "knit@example.org", 16, 99)  # fmt: skip
-    rules = [(x["freq"] if "freq" in x else None, x.get("interval"), x["byday"], x["opens_at"], x["closes_at"])
+    rules = [(x.get("freq"), x.get("interval"), x["byday"], x["opens_at"], x["closes_at"])
              for x in body["schedules"]]  # fmt: skip
     assert rules == [("WEEKLY", 1, "MO,WE", "14:00", "16:00"), ("WEEKLY", 2, "SA", "10:00", "12:30"),
                      ("MONTHLY", 1, "TH", "19:00", "21:00"), (None, None, "FR", "09:00", "10:00")]  # fmt: skip
