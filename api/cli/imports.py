@@ -1,4 +1,5 @@
-"""``patchmap import``: load boundaries, localities, deprivation, indicators, OpenStreetMap, postcodes, groups.
+"""``patchmap import``: load boundaries, localities, deprivation, indicators, OpenStreetMap, postcodes, groups,
+hubs, spaces and Open Referral UK feeds.
 
 Each import is one transaction with a progress bar and a summary; with rejected rows nothing is written
 unless ``--allow-rejects`` is given.
@@ -311,3 +312,28 @@ def import_spaces_cmd(
     """Import spaces from a council's CSV or .xlsx: name, kind, status, capacity, floor area, price band, a
     postcode or coordinates; re-imports update by id, or by name and place."""
     _import_places("space", path, source, allow_rejects, report, covers, sheet)
+
+
+@app.command("oruk")
+def import_oruk_cmd(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="URL|FILE",
+            help="An ORUK 3.0 API's address (e.g. https://example.org/oruk: its /services pages are followed) "
+            "or a JSON file (a page of services, a list of services or one service).",
+        ),
+    ],
+    allow_rejects: AllowRejects = False,
+    report: ReportFile = None,
+) -> None:
+    """Import another directory's Open Referral UK feed: services as groups, their locations as hubs;
+    re-imports update by ORUK id."""
+    from layers.oruk.importer import import_oruk
+    from layers.oruk.reader import read_services
+
+    def step(conn: Connection, progress: Progress) -> ImportReport:
+        services = read_services(source, progress=progress)
+        return import_oruk(conn, services, source=source, allow_rejects=allow_rejects, progress=progress)
+
+    run_import(Settings(), step, report_file=report)

@@ -134,7 +134,7 @@ def import_groups(
             progress=progress,
         )
         report.loaded, report.updated, report.unchanged = counts.inserted, counts.updated, counts.unchanged
-        moved = _replace_areas(conn, rows, areas, set(counts.ids or []))
+        moved = replace_areas(conn, rows, areas, set(counts.ids or []))
         record_import(conn, "group", list(counts.ids or []))
         report.updated += moved
         report.unchanged -= moved
@@ -353,7 +353,7 @@ def _point(lon: str, lat: str) -> Point:
     return point
 
 
-def _replace_areas(
+def replace_areas(
     conn: Connection, rows: list[dict[str, Any]], areas: list[list[int]], changed: set[int]
 ) -> int:
     """Make each group's group_areas match the file; return how many otherwise unchanged groups this changed."""
