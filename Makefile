@@ -11,7 +11,7 @@ export PORT
 # DATABASE_URL: use the caller's (an existing PostGIS), else start the project-local cluster.
 LOCALDB = scripts/localdb
 
-.PHONY: run test stop venv db lint bench bench-lookup clean-db help npm-deps
+.PHONY: run test stop venv db lint bench bench-lookup clean-db help npm-deps gis-deps
 
 help:
 	@echo "make run    set up (venv, PostGIS, database, demo data) and serve on http://127.0.0.1:$(PORT)"
@@ -42,6 +42,7 @@ run: db
 test: db
 	@$(MAKE) --no-print-directory browser-deps
 	@$(MAKE) --no-print-directory npm-deps
+	@$(MAKE) --no-print-directory gis-deps
 	@export PATCHMAP_TEST_DATABASE_URL="$${PATCHMAP_TEST_DATABASE_URL:-$${DATABASE_URL:-$$($(LOCALDB) url patchmap_test)}}"; \
 	$(BIN)/ruff check layers mapping api tests bench && \
 	$(BIN)/ruff format --check layers mapping api tests bench && \
@@ -55,6 +56,15 @@ browser-deps:
 	    echo "installing Debian's chromium for the browser tests"; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; \
+	fi
+
+# Debian's GDAL command-line tools: the export tests open every export with ogrinfo, as a council's GIS would.
+gis-deps:
+	@if ! command -v ogrinfo >/dev/null; then \
+	  if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's gdal-bin for the export tests"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null; \
+	  else echo "The export tests need GDAL's ogrinfo: sudo apt-get install gdal-bin"; exit 1; fi; \
 	fi
 
 # The OpenActive validators the feed tests run (tests/openactive/validate.js), pinned in package-lock.json:

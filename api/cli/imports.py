@@ -1,5 +1,5 @@
 """``patchmap import``: load boundaries, localities, deprivation, indicators, OpenStreetMap, postcodes, groups,
-hubs, spaces and Open Referral UK feeds.
+hubs, spaces, rooms and Open Referral UK feeds.
 
 Each import is one transaction with a progress bar and a summary; with rejected rows nothing is written
 unless ``--allow-rejects`` is given.
@@ -312,6 +312,24 @@ def import_spaces_cmd(
     """Import spaces from a council's CSV or .xlsx: name, kind, status, capacity, floor area, price band, a
     postcode or coordinates; re-imports update by id, or by name and place."""
     _import_places("space", path, source, allow_rejects, report, covers, sheet)
+
+
+@app.command("rooms")
+def import_rooms_cmd(
+    path: PlacesFile, source: PlacesSource = None, allow_rejects: AllowRejects = False,
+    report: ReportFile = None, sheet: Sheet = None,
+) -> None:  # fmt: skip
+    """Import hubs' rooms from a council's CSV or .xlsx: name, the hub (its reference as hub_id, or its name
+    and postcode), capacity, floor area, facilities, step-free; re-imports update by id, or by hub and name."""
+    from layers.importers.rooms import import_rooms
+
+    run_import(
+        Settings(),
+        lambda conn, progress: import_rooms(
+            conn, path, source=source, allow_rejects=allow_rejects, progress=progress, sheet=sheet
+        ),
+        report_file=report,
+    )
 
 
 @app.command("oruk")

@@ -205,7 +205,7 @@ def _check_rows(
     max_vertices: int,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Validate every row; return the rows to store and {district code: name} for derived districts."""
-    progress.start(f"Checking {len(gdf)} rows", len(gdf))
+    progress.start(f"Checking {len(gdf):,} rows", len(gdf))
     geoms = gdf.geometry
     pre = [precheck(g, max_vertices=max_vertices) for g in geoms]
     ok = pd.Series([p is None for p in pre], index=gdf.index)

@@ -18,7 +18,8 @@ from shapely.geometry import Point
 from sqlalchemy import Connection, Table, delete, func, insert, select, tuple_, update
 
 from layers.areas.postcodes import normalise_postcode
-from layers.fields import Email, Name, Phone, Text, Url, checked
+from layers.importers import cells
+from layers.importers.cells import Reject, check_fields, private_contact
 from layers.importers.geometry import lonlat_problem, precheck
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.tabular import read_table
@@ -41,19 +42,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
 }
 FREE_LISTS = ("activities", "languages", "skills_sought")
 PLAIN = ("description", "website", "email", "phone")
-FIELD_TYPES: dict[str, Any] = {
-    "name": Name,
-    "description": Text,
-    "website": Url,
-    "email": Email,
-    "phone": Phone,
-}
-PRIVATE = {
-    "contact_name": "name",
-    "contact_email": "email",
-    "contact_phone": "phone",
-    "home_address": "home_address",
-}
+PRIVATE = {**cells.PRIVATE, "home_address": "home_address"}
 OPTIONAL = (
     *VOCABULARIES,
     *FREE_LISTS,
@@ -67,15 +56,11 @@ OPTIONAL = (
 )
 LOCATION = ("lon", "lat", "venue_address", "postcode", "hub", "areas_served")
 KNOWN = {"name", "id", "source", *OPTIONAL, *PRIVATE, *LOCATION}
-TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
+TRUE, FALSE = cells.TRUE, cells.FALSE | {""}  # a blank volunteers_wanted is no
 SOURCE_LEN = 64
 #: The source of rows that name none (``--source`` overrides): not the file's name, so the same list saved
 #: under another name updates the groups it loaded instead of adding them again.
 DEFAULT_SOURCE = "spreadsheet"
-
-
-class _Reject(Exception):
-    """A row is rejected, for this reason."""
 
 
 def import_groups(
@@ -114,8 +99,8 @@ def import_groups(
             row, area_ids = _check(rec, lookups, source or DEFAULT_SOURCE)
             key = (row["source"], row["source_id"])
             if key in first:
-                raise _Reject(f"same id {key[1]!r} as row {first[key]}: give each group its own id")
-        except _Reject as exc:
+                raise Reject(f"same id {key[1]!r} as row {first[key]}: give each group its own id")
+        except Reject as exc:
             report.reject(i, str(exc), name)
             continue
         first[key] = i
@@ -215,39 +200,33 @@ def _split(value: Any) -> list[str]:
 
 
 def _check(rec: dict[str, str], lookups: _Lookups, default_source: str) -> tuple[dict[str, Any], list[int]]:
-    """One CSV row as a groups row and the ids of the areas it serves, or raise _Reject."""
+    """One CSV row as a groups row and the ids of the areas it serves, or raise Reject."""
     name = rec["name"].strip()
     if not name:
-        raise _Reject("no name")
+        raise Reject("no name")
     source = (rec.get("source") or "").strip() or default_source
     if len(source) > SOURCE_LEN:
-        raise _Reject(f"source is longer than {SOURCE_LEN} characters: shorten it (e.g. pass --source)")
+        raise Reject(f"source is longer than {SOURCE_LEN} characters: shorten it (e.g. pass --source)")
     source_id = (rec.get("id") or "").strip() or slug(name)
     if not source_id:
-        raise _Reject("no id, and the name gives no usable id: add an id column")
+        raise Reject("no id, and the name gives no usable id: add an id column")
     row: dict[str, Any] = {"name": name, "source": source, "source_id": source_id}
     for col, vocabulary in VOCABULARIES.items():
         if col in rec:
             values = [v.lower() for v in _split(rec[col])]
             unknown = [v for v in values if v not in vocabulary]
             if unknown:
-                raise _Reject(
+                raise Reject(
                     f"unknown {col.replace('_', ' ')} {', '.join(map(repr, unknown))}; "
                     f"allowed: {', '.join(vocabulary)}"
                 )
             row[col] = values
     row |= {col: _split(rec[col]) for col in FREE_LISTS if col in rec}
     row |= {col: rec[col].strip() or None for col in PLAIN if col in rec}
-    for col, kind in FIELD_TYPES.items():  # the same rules as the forms and edits (layers.fields)
-        if row.get(col) is not None:
-            try:
-                row[col] = checked(kind, row[col])
-            except ValueError as exc:
-                raise _Reject(f"{col}: {exc}") from None
-    if any(col in rec for col in PRIVATE):
-        row["private_contact"] = {
-            key: rec[col].strip() for col, key in PRIVATE.items() if (rec.get(col) or "").strip()
-        }
+    check_fields(row)  # the same rules as the forms and edits (layers.fields)
+    contact = private_contact(rec, PRIVATE)
+    if contact is not None:
+        row["private_contact"] = contact
     row |= _details(rec)
     location, area_ids = _location(rec, lookups)
     return row | location, area_ids
@@ -259,25 +238,25 @@ def _details(rec: dict[str, str]) -> dict[str, Any]:
     if "cost" in rec:
         cost = rec["cost"].strip().lower().replace(" ", "-") or None
         if cost is not None and cost not in COST_BANDS:
-            raise _Reject(f"unknown cost {rec['cost']!r}; allowed: {', '.join(COST_BANDS)}")
+            raise Reject(f"unknown cost {rec['cost']!r}; allowed: {', '.join(COST_BANDS)}")
         out["cost"] = cost
     for col in ("age_min", "age_max"):
         if col in rec:
             value = rec[col].strip()
             if value and not (value.isdigit() and int(value) <= 120):
-                raise _Reject(f"{col} {value!r} is not a whole number of years from 0 to 120")
+                raise Reject(f"{col} {value!r} is not a whole number of years from 0 to 120")
             out[col] = int(value) if value else None
     if out.get("age_min") is not None and out.get("age_max") is not None and out["age_min"] > out["age_max"]:
-        raise _Reject(f"age_min {out['age_min']} is more than age_max {out['age_max']}")
+        raise Reject(f"age_min {out['age_min']} is more than age_max {out['age_max']}")
     if "volunteers_wanted" in rec:
         flag = rec["volunteers_wanted"].strip().lower()
         if flag not in TRUE | FALSE:
-            raise _Reject(f"volunteers_wanted {rec['volunteers_wanted']!r} is not yes or no")
+            raise Reject(f"volunteers_wanted {rec['volunteers_wanted']!r} is not yes or no")
         out["volunteers_wanted"] = flag in TRUE
     if "status" in rec:
         status = rec["status"].strip().lower() or "active"
         if status not in GROUP_STATUSES:
-            raise _Reject(f"unknown status {rec['status']!r}; allowed: {', '.join(GROUP_STATUSES)}")
+            raise Reject(f"unknown status {rec['status']!r}; allowed: {', '.join(GROUP_STATUSES)}")
         out["status"] = status
     if "last_verified_at" in rec:
         out["last_verified_at"] = _date(rec["last_verified_at"].strip())
@@ -290,7 +269,7 @@ def _date(value: str) -> datetime | None:
     try:
         when = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise _Reject(f"last_verified_at {value!r} is not an ISO date such as 2024-05-31") from exc
+        raise Reject(f"last_verified_at {value!r} is not an ISO date such as 2024-05-31") from exc
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -301,11 +280,11 @@ def _location(rec: dict[str, str], lookups: _Lookups) -> tuple[dict[str, Any], l
     raw_postcode = (rec.get("postcode") or "").strip()
     postcode = normalise_postcode(raw_postcode)
     if raw_postcode and postcode is None:
-        raise _Reject(f"{raw_postcode!r} is not a valid postcode")
+        raise Reject(f"{raw_postcode!r} is not a valid postcode")
     codes = _split(rec.get("areas_served"))
     unknown = [c for c in codes if c not in lookups.areas]
     if unknown:
-        raise _Reject(
+        raise Reject(
             f"unknown area code(s) {', '.join(unknown)} in areas_served: "
             "import those boundaries first, or fix the codes"
         )
@@ -319,7 +298,7 @@ def _location(rec: dict[str, str], lookups: _Lookups) -> tuple[dict[str, Any], l
     }
     if hub_ref:
         if hub_ref not in lookups.hubs:
-            raise _Reject(
+            raise Reject(
                 f"hub {hub_ref!r} is not a hub id or OpenStreetMap id (e.g. node/123) in the database"
             )
         hub_id, x, y = lookups.hubs[hub_ref]
@@ -329,7 +308,7 @@ def _location(rec: dict[str, str], lookups: _Lookups) -> tuple[dict[str, Any], l
         point = _point(lon, lat)
     elif postcode and not hub_ref:
         if postcode not in lookups.postcodes:
-            raise _Reject(
+            raise Reject(
                 f"postcode {postcode} is not in the postcodes table: import the ONS Postcode "
                 "Directory, or give lon and lat"
             )
@@ -337,7 +316,7 @@ def _location(rec: dict[str, str], lookups: _Lookups) -> tuple[dict[str, Any], l
     if point is not None:
         return out | {"geom": from_shape(point, srid=4326), "location_precision": "venue"}, area_ids
     if not area_ids and not hub_ref:
-        raise _Reject("a group needs a venue, a hub, a postcode or an area it serves")
+        raise Reject("a group needs a venue, a hub, a postcode or an area it serves")
     return out, area_ids
 
 
@@ -345,11 +324,11 @@ def _point(lon: str, lat: str) -> Point:
     try:
         x, y = float(lon), float(lat)
     except ValueError as exc:
-        raise _Reject(f"lon {lon!r} and lat {lat!r} must both be numbers (WGS84 degrees)") from exc
+        raise Reject(f"lon {lon!r} and lat {lat!r} must both be numbers (WGS84 degrees)") from exc
     point = Point(x, y)
     problem = precheck(point) or lonlat_problem(point)
     if problem:
-        raise _Reject(problem)
+        raise Reject(problem)
     return point
 
 

@@ -1,7 +1,8 @@
 """Import an officer's own indicators per area from CSV (loneliness, food-bank referrals...).
 
-The file (CSV or ``.csv.gz``; UTF-8 with or without a BOM, or Windows-1252 as Excel saves it) has a
-header row naming four columns, in any order and any case; the names in brackets are accepted too:
+The file (CSV in any encoding or separator, ``.csv.gz`` or ``.xlsx``, read by ``layers.importers.tabular``
+as every importer's files are) has a header row naming four columns, in any order and any case; the names
+in brackets are accepted too:
 
 - ``area_code`` (``code``, ``area``, ``area code``, ``gss_code``): the code of an area already in the
   database (a ward, LSOA, district, county or custom locality); its boundaries are imported first.
@@ -22,18 +23,18 @@ Other columns (an area name, say) are ignored. Rows are numbered as in a spreads
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, text
 
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.tabular import is_spreadsheet, read_frame, table_text
 from layers.sql import sql
 from layers.taxonomy import BUILTIN_KEYS
 
@@ -102,60 +103,41 @@ class _Row:
     fields: list[str]
 
 
-def _decode(path: Path, report: ImportReport) -> str:
-    """The file's text (gunzipped when it is gzip), or ImportFailed saying why it cannot be read."""
-    if not path.is_file():
-        raise fail(WHAT, str(path), "file not found", "Check the path. The file is a CSV (or .csv.gz).")
-    try:
-        data = path.read_bytes()
-        if data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-    except (OSError, EOFError) as exc:
-        raise fail(WHAT, path.name, "the file could not be read", f"{type(exc).__name__}: {exc}") from exc
-    if data[:4] == b"PK\x03\x04":
-        raise fail(
-            WHAT,
-            path.name,
-            "the file is a spreadsheet or zip archive, not CSV",
-            "Save it from Excel with 'CSV UTF-8 (Comma delimited)' and import that file.",
-        )
-    if b"\x00" in data:  # UTF-16 ("Unicode Text" in Excel) or a binary file; PostgreSQL refuses NUL
-        raise fail(
-            WHAT,
-            path.name,
-            "the file is not CSV text (it holds NUL bytes: UTF-16 or a binary file?)",
-            "Save it from Excel with 'CSV UTF-8 (Comma delimited)' and import that file.",
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        decoded = data.decode("cp1252")  # Excel on Windows saves plain "CSV" as Windows-1252
-    except UnicodeDecodeError as exc:
-        raise fail(WHAT, path.name, "the file is not UTF-8 text", f"Save it as 'CSV UTF-8'. ({exc})") from exc
-    report.notes.append("the file is not UTF-8: it was read as Windows-1252 (Excel's plain CSV)")
-    return decoded
-
-
 def _read(path: Path, report: ImportReport) -> tuple[list[str], list[_Row]]:
-    """The header and the data rows (blank lines left out), each with its spreadsheet row number."""
-    reader = csv.reader(io.StringIO(_decode(path, report), newline=""))
-    header: list[str] | None = None
-    rows: list[_Row] = []
+    """The header and the data rows (blank lines left out), each with its spreadsheet row number. The file
+    is read by ``layers.importers.tabular``: any encoding or separator, gzipped, or an .xlsx sheet."""
+    if is_spreadsheet(path):
+        table = read_frame(path, WHAT)
+        report.notes.extend(table.notes)
+        header = [str(c) for c in table.frame.columns]
+        cells = cast(list[list[str]], table.frame.to_numpy(dtype=str).tolist())
+        rows = [
+            _Row(number, fields)
+            for number, fields in enumerate(cells, start=2)
+            if any(f.strip() for f in fields)
+        ]
+        if not any(h.strip() for h in header):
+            raise fail(
+                WHAT, path.name, "the sheet is empty", f"Expected a header row: {', '.join(REQUIRED)}."
+            )
+        return header, rows
+    text, sep = table_text(path, WHAT, report.notes)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    found: list[str] | None = None
+    rows = []
     try:
         for number, fields in enumerate(reader, start=1):
-            if header is None:
-                header = fields
+            if found is None:
+                found = fields
             elif any(f.strip() for f in fields):
                 rows.append(_Row(number, fields))
     except csv.Error as exc:
         raise fail(
             WHAT, path.name, "the file is not valid CSV", f"{exc} (near line {reader.line_num})."
         ) from exc
-    if not header or not any(h.strip() for h in header):
+    if not found or not any(h.strip() for h in found):
         raise fail(WHAT, path.name, "the file is empty", f"Expected a header row: {', '.join(REQUIRED)}.")
-    return header, rows
+    return found, rows
 
 
 def _columns(header: list[str], name: str, report: ImportReport) -> dict[str, int]:
@@ -170,18 +152,13 @@ def _columns(header: list[str], name: str, report: ImportReport) -> dict[str, in
     if missing:
         listing = ", ".join(repr(h) for h in header)
         also = "; ".join(f"{r}: " + ", ".join(ALIASES[r][1:]) for r in REQUIRED)
-        hint = (
-            " Is it separated by semicolons or tabs? Save it as comma-separated CSV."
-            if (len(header) == 1 and re.search(r"[;\t|]", header[0]))
-            else ""
-        )
         raise fail(
             WHAT,
             name,
             f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
             f"The header row must name the columns {', '.join(REQUIRED)} (source is optional); "
             f"also accepted: {also}. "
-            f"Columns found: {listing}.{hint}",
+            f"Columns found: {listing}.",
         )
     ignored = [h for i, h in enumerate(header) if i not in found.values() and h.strip()]
     if ignored:

@@ -1,6 +1,7 @@
 """Import the English Indices of Deprivation 2019 per LSOA, and roll the values up to wards and districts.
 
-The importer reads MHCLG's IoD2019 CSV files (plain or ``.csv.gz``) and recognises each from its columns,
+The importer reads MHCLG's IoD2019 files (CSV, ``.csv.gz`` or the published ``.xlsx``, through
+``layers.importers.tabular`` like every importer) and recognises each from its columns,
 not its name, so renamed files and headers with or without the long ``(where 1 is most deprived ...)``
 suffixes are accepted:
 
@@ -42,7 +43,9 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, text
 
+from layers.errors import ImportFailed
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.tabular import is_spreadsheet, read_frame, sheet_names
 from layers.sql import sql
 from layers.taxonomy import FILE_KINDS, MEAN_KEYS, SUM_KEYS, FileKind
 
@@ -108,8 +111,9 @@ def _detect(headers: list[str], name: str) -> tuple[FileKind, str, dict[str, str
     return kind, code, found(kind)
 
 
-def _read(path: Path) -> pd.DataFrame:
-    """The file as text columns, or ImportFailed saying why it cannot be read."""
+def _read(path: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The file as text columns and notes on how it was read (``layers.importers.tabular``: any encoding or
+    separator, gzipped, or the first sheet of an .xlsx whose columns are an IoD2019 file's); or ImportFailed."""
     if not path.is_file():
         raise fail(
             WHAT,
@@ -117,15 +121,22 @@ def _read(path: Path) -> pd.DataFrame:
             "file not found",
             "Check the path. IoD2019 files are CSV (or .csv.gz) exported from MHCLG's spreadsheets.",
         )
-    last: Exception | None = None
-    for encoding in ("utf-8-sig", "cp1252"):  # Excel on Windows saves CSV as cp1252
+    if not is_spreadsheet(path):
+        table = read_frame(path, WHAT)
+        return table.frame, table.notes
+    sheets = sheet_names(path, WHAT)
+    first: ImportFailed | None = None
+    for sheet in sheets:  # MHCLG's workbooks open on a sheet of notes
+        table = read_frame(path, WHAT, sheet=sheet)
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, compression="infer")
-        except UnicodeDecodeError as exc:
-            last = exc
-        except Exception as exc:
-            raise fail(WHAT, path.name, "the file could not be read", f"{type(exc).__name__}: {exc}") from exc
-    raise fail(WHAT, path.name, "the file could not be read", f"{type(last).__name__}: {last}")
+            _detect([str(c) for c in table.frame.columns], path.name)
+        except ImportFailed as exc:
+            first = first or exc
+            continue
+        notes = [f"read sheet {sheet!r}"] if len(sheets) > 1 else []
+        return table.frame, notes
+    assert first is not None
+    raise first
 
 
 def _parse(
@@ -198,7 +209,8 @@ def import_iod(
     progress.start(f"Reading {len(paths)} IoD2019 file(s)", len(paths))
     parsed: list[_Parsed] = []
     for path in paths:
-        df = _read(path)
+        df, notes = _read(path)
+        report.notes.extend(f"{path.name}: {n}" if len(paths) > 1 else n for n in notes)
         kind, code_col, columns = _detect([str(c) for c in df.columns], path.name)
         if any(p.kind is kind for p in parsed):
             raise fail(WHAT, path.name, f"two files are IoD2019 {kind.name}", "Pass each file once.")

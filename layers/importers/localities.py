@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import Connection, text
 
 from layers.importers.boundaries import rebuild_pieces
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.tabular import read_table
 from layers.importers.upsert import upsert
 from layers.models import LocalityMember, table_of
 from layers.sql import sql
@@ -32,10 +32,8 @@ def import_localities(
     """Create or update custom localities from ``path`` in one savepoint; return a report."""
     progress = progress or NoProgress()
     what = "custom localities"
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except Exception as exc:
-        raise fail(what, path.name, "the file could not be read", f"{type(exc).__name__}: {exc}") from exc
+    table = read_table(path, what)  # any encoding or separator, or .xlsx; headers in any case or spacing
+    df = table.frame
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise fail(
@@ -44,7 +42,7 @@ def import_localities(
             f"missing columns {', '.join(missing)}",
             f"Expected {', '.join(COLUMNS)}; found {', '.join(df.columns)}.",
         )
-    report = ImportReport(what=what, source=path.name, rows=len(df))
+    report = ImportReport(what=what, source=path.name, rows=len(df), notes=list(table.notes))
     progress.start(f"Checking {len(df)} locality members", len(df))
     codes = {str(c).strip() for c in df["member_code"]}
     known: dict[str, int] = dict(

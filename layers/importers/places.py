@@ -18,7 +18,7 @@ from shapely.geometry import Point
 from sqlalchemy import Connection, Table, func, select
 
 from layers.areas.postcodes import normalise_postcode
-from layers.fields import Email, Name, Phone, Text, Url, checked
+from layers.importers.cells import PRIVATE, Reject, check_fields, positive, private_contact, words, yes_no
 from layers.importers.geometry import lonlat_problem, precheck
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
 from layers.importers.tabular import header_key, read_table
@@ -47,20 +47,7 @@ ALIASES = {
     **{k: "owner_name" for k in ("owner", "landlord")},
     **{k: "contact_name" for k in ("contact", "contact_person")},
 }  # fmt: skip
-PRIVATE = {"contact_name": "name", "contact_email": "email", "contact_phone": "phone"}
-FIELD_TYPES: dict[str, Any] = {
-    "name": Name,
-    "description": Text,
-    "website": Url,
-    "email": Email,
-    "phone": Phone,
-}
 PLAIN = ("description", "address", "website", "email", "phone")
-TRUE, FALSE = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
-
-
-class _Reject(Exception):
-    """A row is rejected, for this reason."""
 
 
 def import_places(
@@ -99,8 +86,8 @@ def import_places(
             row = _row(rec, kind, postcodes, default_source)
             key = (row["source"], row["source_id"])
             if key in first:
-                raise _Reject(f"same id {key[1]!r} as row {first[key]}: give each {kind} its own id")
-        except _Reject as exc:
+                raise Reject(f"same id {key[1]!r} as row {first[key]}: give each {kind} its own id")
+        except Reject as exc:
             report.reject(i, str(exc), (rec.get("name") or "").strip())
             continue
         first[key] = i
@@ -135,19 +122,15 @@ def _row(
 ) -> dict[str, Any]:
     name = (rec.get("name") or "").strip()
     if not name:
-        raise _Reject("no name")
+        raise Reject("no name")
     row: dict[str, Any] = {"name": name, "kind": _kind(rec.get("kind"), kind)}
     row |= {col: (rec[col] or "").strip() or None for col in PLAIN if col in rec}
-    for col, field_type in FIELD_TYPES.items():  # the same rules as the forms (layers.fields)
-        if row.get(col) is not None:
-            try:
-                row[col] = checked(field_type, row[col])
-            except ValueError as exc:
-                raise _Reject(f"{col}: {exc}") from None
-    if any(col in rec for col in PRIVATE):
-        row["private_contact"] = {k: rec[c].strip() for c, k in PRIVATE.items() if (rec.get(c) or "").strip()}
+    check_fields(row)  # the same rules as the forms (layers.fields)
+    contact = private_contact(rec)
+    if contact is not None:
+        row["private_contact"] = contact
     if "step_free" in rec:
-        row["step_free"] = _yes_no(rec["step_free"], "step_free")
+        row["step_free"] = yes_no(rec["step_free"], "step_free")
     row |= _hub_fields(rec) if kind == "hub" else _space_fields(rec)
     point, postcode = _place(rec, postcodes)
     row |= {"geom": from_shape(point, srid=4326), "postcode": postcode}
@@ -166,17 +149,8 @@ def _kind(value: str | None, kind: str) -> str:
     }
     found = by_words.get(header_key(given))
     if found is None:
-        raise _Reject(f"unknown {kind} kind {given!r}; allowed: {', '.join(vocabulary)}")
+        raise Reject(f"unknown {kind} kind {given!r}; allowed: {', '.join(vocabulary)}")
     return found
-
-
-def _yes_no(value: str, col: str) -> bool | None:
-    v = value.strip().lower()
-    if not v:
-        return None
-    if v in TRUE or v in FALSE:
-        return v in TRUE
-    raise _Reject(f"{col} {value!r} is not yes or no")
 
 
 def _hub_fields(rec: dict[str, str]) -> dict[str, Any]:
@@ -184,9 +158,7 @@ def _hub_fields(rec: dict[str, str]) -> dict[str, Any]:
     if "opening_hours" in rec:
         out["opening_hours"] = rec["opening_hours"].strip() or None
     if "facilities" in rec:
-        out["facilities"] = [
-            f.strip().lower().replace(" ", "_") for f in rec["facilities"].split(";") if f.strip()
-        ]
+        out["facilities"] = words(rec["facilities"])
     if "operator_name" in rec:
         operator = rec["operator_name"].strip() or None
         out["operator_name"] = operator
@@ -200,19 +172,12 @@ def _space_fields(rec: dict[str, str]) -> dict[str, Any]:
         if col in rec:
             value = rec[col].strip().lower().replace(" ", "_" if col == "status" else "-") or None
             if value is not None and value not in allowed:
-                raise _Reject(f"unknown {col.replace('_', ' ')} {rec[col]!r}; allowed: {', '.join(allowed)}")
+                raise Reject(f"unknown {col.replace('_', ' ')} {rec[col]!r}; allowed: {', '.join(allowed)}")
             if value is not None or col == "price_band":
                 out[col] = value
     for col, whole in (("capacity", True), ("floor_area_m2", False)):
-        raw = (rec.get(col) or "").replace(",", "").strip()
         if col in rec:
-            try:
-                number = (int(raw) if whole else float(raw)) if raw else None
-            except ValueError:
-                raise _Reject(f"{col} {rec[col]!r} is not a {'whole ' if whole else ''}number") from None
-            if number is not None and number <= 0:
-                raise _Reject(f"{col} {rec[col]!r} must be more than 0")
-            out[col] = number
+            out[col] = positive(rec, col, whole=whole)
     for col in ("owner_name", "terms"):
         if col in rec:
             out[col] = rec[col].strip() or None
@@ -224,20 +189,20 @@ def _place(rec: dict[str, str], postcodes: dict[str, tuple[float, float]]) -> tu
     raw_postcode = (rec.get("postcode") or "").strip()
     postcode = normalise_postcode(raw_postcode)
     if raw_postcode and postcode is None:
-        raise _Reject(f"{raw_postcode!r} is not a valid postcode")
+        raise Reject(f"{raw_postcode!r} is not a valid postcode")
     if lon or lat:
         try:
             point = Point(float(lon), float(lat))
         except ValueError:
-            raise _Reject(f"longitude {lon!r} and latitude {lat!r} must both be numbers") from None
+            raise Reject(f"longitude {lon!r} and latitude {lat!r} must both be numbers") from None
         problem = precheck(point) or lonlat_problem(point)
         if problem:
-            raise _Reject(problem)
+            raise Reject(problem)
         return point, postcode
     if postcode is None:
-        raise _Reject("no place: give longitude and latitude, easting and northing, or a postcode")
+        raise Reject("no place: give longitude and latitude, easting and northing, or a postcode")
     if postcode not in postcodes:
-        raise _Reject(
+        raise Reject(
             f"postcode {postcode} is not known to Patchmap: import the ONS Postcode Directory, or give coordinates"
         )
     return Point(*postcodes[postcode]), postcode

@@ -35,6 +35,7 @@ from layers.areas.postcodes import COMPACT, normalise_postcode
 from layers.importers.geometry import UK_LAT, UK_LON
 from layers.importers.osm import feature_point, read_osm_features
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.tabular import csv_options, is_spreadsheet, read_frame
 from layers.importers.upsert import upsert
 from layers.models import Postcode
 from layers.sql import sql
@@ -129,8 +130,8 @@ def import_postcodes(
     progress = progress or NoProgress()
     what = "postcodes"
     progress.start(f"Reading {path.name}", None)
-    df, columns = _read_onspd(path, what)
-    report = ImportReport(what=what, source=path.name, rows=len(df))
+    df, columns, notes = _read_onspd(path, what)
+    report = ImportReport(what=what, source=path.name, rows=len(df), notes=notes)
     progress.start(f"Checking {len(df)} postcodes", None)
     df = _leave_out(df, columns, report)
     good = _check_onspd(df, columns, report)
@@ -155,22 +156,51 @@ def import_postcodes(
     return report
 
 
-def _read_onspd(path: Path, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
-    """Read only the columns used (ONSPD has about 50) as text; return the frame and {role: column}."""
-    if not path.exists():
-        raise fail(what, str(path), "file not found", "Check the path.")
-    wanted = {"pcds", "pcd", "pcd2", "postcode", "lat", "long", "lon", "doterm"} | {
-        c for names in CODE_COLUMNS.values() for c in names
-    }
+#: The ONSPD columns read (it has about 50).
+WANTED = {"pcds", "pcd", "pcd2", "postcode", "lat", "long", "lon", "doterm"} | {
+    c for names in CODE_COLUMNS.values() for c in names
+}
+
+
+def _read_onspd(path: Path, what: str) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Read only the columns used as text (``layers.importers.tabular``: any encoding or separator, gzipped,
+    or .xlsx); return the frame, {role: column} and notes on how it was read."""
+    notes: list[str] = []
+    if is_spreadsheet(path):  # a council's own cut of the directory, saved from Excel
+        df = read_frame(path, what).frame
+        df = df[[c for c in df.columns if str(c).strip().lower() in WANTED]]
+        return _columns(df, path, what, notes)
+    options = csv_options(path, what, notes)  # the directory is too big to read whole: judged from its head
     try:
         df = pd.read_csv(
-            path, dtype=str, keep_default_na=False, usecols=lambda c: c.strip().lower() in wanted
+            path,
+            dtype=str,
+            keep_default_na=False,
+            usecols=lambda c: c.strip().lower().lstrip("\ufeff") in WANTED,
+            sep=options.sep,
+            encoding=options.encoding,
+            compression=options.compression,
         )
+    except UnicodeDecodeError as exc:
+        raise fail(
+            what,
+            path.name,
+            f"the text is not {options.encoding} after its first lines (byte {exc.start:,} of a block)",
+            "Save it as CSV UTF-8 and import that.",
+        ) from None
     except Exception as exc:
         raise fail(
             what, path.name, "the file could not be read as CSV", f"{type(exc).__name__}: {exc}"
         ) from exc
-    df.columns = [c.strip().lower() for c in df.columns]
+    return _columns(df, path, what, notes)
+
+
+def _columns(
+    df: pd.DataFrame, path: Path, what: str, notes: list[str]
+) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """The frame with lower-case headers, {role: column} and the notes; ImportFailed without a postcode or a
+    place."""
+    df.columns = [str(c).strip().lower().lstrip("\ufeff") for c in df.columns]
     columns: dict[str, str] = {}
     roles = {
         "postcode": ("pcds", "pcd", "pcd2", "postcode"),
@@ -192,7 +222,7 @@ def _read_onspd(path: Path, what: str) -> tuple[pd.DataFrame, dict[str, str]]:
             "An ONS Postcode Directory CSV has the columns pcds (or pcd), lat and long; "
             f"found {', '.join(df.columns) or 'none'}.",
         )
-    return df, columns
+    return df, columns, notes
 
 
 def _leave_out(df: pd.DataFrame, columns: dict[str, str], report: ImportReport) -> pd.DataFrame:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyogrio
 import shapely
 
 from layers.importers.report import fail
+from layers.importers.tabular import read_frame
 
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "WKT")
 
@@ -86,7 +86,7 @@ def _one_layer(target: str, path: Path, what: str) -> None:
 
 
 def _read_wkt_csv(path: Path, what: str) -> gpd.GeoDataFrame:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = read_frame(path, what).frame  # layers.importers.tabular: any encoding or separator, headers as given
     col = next((c for c in WKT_COLUMNS if c in df.columns), None)
     if col is None:
         raise fail(

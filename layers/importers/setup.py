@@ -30,6 +30,7 @@ from layers.importers.iod import import_iod, rollup_indicators
 from layers.importers.postcodes import import_postcodes
 from layers.importers.readers import read_spatial
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
+from layers.importers.tabular import csv_options, read_frame
 
 WHAT = "setup"
 ONSPD_CHUNK = 250_000
@@ -148,9 +149,9 @@ def _codes(lsoas: gpd.GeoDataFrame) -> list[str]:
 
 
 def _cut_iod(path: Path, codes: set[str], folder: Path) -> Path:
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame = read_frame(path, WHAT).frame  # layers.importers.tabular: any encoding or separator, or .xlsx
     column = next((c for c in frame.columns if str(c).lower().startswith("lsoa code")), frame.columns[0])
-    out = folder / path.name.removesuffix(".gz")
+    out = folder / f"{Path(path.name.removesuffix('.gz')).stem}.csv"
     frame[frame[column].isin(codes)].to_csv(out, index=False)
     return out
 
@@ -159,8 +160,11 @@ def _cut_onspd(path: Path, districts: list[str], folder: Path, progress: Progres
     out = folder / "onspd.csv"
     progress.start(f"Cutting {path.name} to the districts", None)
     header = True
+    options = csv_options(path, WHAT, [])  # read in chunks, as layers.importers.postcodes reads it
+    chunks = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=ONSPD_CHUNK, sep=options.sep,
+                         encoding=options.encoding, compression=options.compression)  # fmt: skip
     with out.open("w", encoding="utf-8", newline="") as f:
-        for chunk in pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=ONSPD_CHUNK):
+        for chunk in chunks:
             column = next((c for c in chunk.columns if c.strip().lower() in ("oslaua", "lad")), None)
             if column is None:
                 raise fail(WHAT, path.name, "no district column (oslaua) in the postcode file",

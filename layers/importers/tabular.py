@@ -1,15 +1,22 @@
 """One tolerant reader for the tables councils really have: CSV from Excel, semicolon files, spreadsheets.
 
-- **Encoding**: a byte-order mark is honoured (UTF-8, UTF-16); otherwise UTF-8 is tried first and, if the
-  bytes are not UTF-8, ``charset-normalizer`` names the plausible encodings: Windows-1252 (what Excel's "CSV"
-  is in the UK) when it is one of them, else its best guess.
+- **Encoding**: a byte-order mark is honoured (UTF-8, UTF-16); otherwise UTF-8 is tried first, then
+  Windows-1252 (what Excel's "CSV" is in the UK), and only for bytes that are neither does
+  ``charset-normalizer`` guess (Windows-1252 when it is among its plausible encodings, else its best).
 - **Separator**: sniffed among comma, semicolon, tab and bar (``csv.Sniffer`` over the first lines, with the
   header's own count of each as the tie-break), so a file saved by Excel in a comma-decimal locale reads.
 - **Spreadsheets**: ``.xlsx`` / ``.xlsm`` through ``openpyxl``, the first sheet unless one is named.
+- **Compression**: a gzipped file (``.csv.gz``, as the IoD and ONSPD are published) is read as its contents.
 - **Headers**: matched without regard to case, spaces or punctuation (``Post Code`` is ``postcode``), then
   through the importer's aliases (``Group Name`` → ``name``, ``Latitude`` → ``lat``).
 - **Easting and northing** (British National Grid, EPSG:27700) become ``lon``/``lat`` through pyproj, when a
   file has them and no longitude/latitude.
+
+Every importer reads its tables here: ``read_table`` (headers mapped to the importer's names: groups, hubs,
+spaces, rooms, localities), ``read_frame`` (headers as the file has them: IoD files, boundaries as CSV with
+WKT), ``table_text`` (the decoded text and its separator, for an importer that numbers rows itself: custom
+indicators) and ``csv_options`` (encoding and separator from the file's head, for a file too big to hold in
+memory: the ONS Postcode Directory).
 
 What was guessed or changed is said in ``Table.notes``, which importers copy into their report; a file that
 cannot be read fails with a message saying what to do, never a raw decoding error.
@@ -18,11 +25,13 @@ cannot be read fails with a message saying what to do, never a raw decoding erro
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -85,17 +94,8 @@ def read_table(
     ``aliases`` (after ``header_key``) add to ``COMMON_ALIASES``; ``required`` columns must be present
     afterwards, else ImportFailed names the columns found and the names accepted.
     """
-    if not path.exists():
-        raise fail(what, str(path), "file not found", "Check the path.")
-    notes: list[str] = []
-    if path.suffix.lower() in SPREADSHEETS:
-        frame = _read_spreadsheet(path, what, sheet, notes)
-    elif path.suffix.lower() in (".xls", ".ods"):
-        raise fail(
-            what, path.name, f"{path.suffix} files are not read", "Save it as .xlsx or CSV and import that."
-        )
-    else:
-        frame = _read_text(path, what, notes)
+    table = read_frame(path, what, sheet=sheet)
+    frame, notes = table.frame, table.notes
     names = {**COMMON_ALIASES, **(aliases or {})}
     frame = _rename(frame, names, notes, path, what)
     if {"easting", "northing"} <= set(frame.columns) and not {"lon", "lat"} & set(frame.columns):
@@ -113,9 +113,83 @@ def read_table(
     return Table(frame, notes)
 
 
-def _read_spreadsheet(path: Path, what: str, sheet: str | None, notes: list[str]) -> pd.DataFrame:
+def read_frame(path: Path, what: str, *, sheet: str | None = None) -> Table:
+    """Read a CSV (any encoding or separator, gzipped or not) or spreadsheet as strings, its headers as the
+    file has them: for importers that match headers their own way (IoD files, WKT boundaries, localities)."""
+    notes: list[str] = []
+    if is_spreadsheet(path):
+        if not path.exists():
+            raise fail(what, str(path), "file not found", "Check the path.")
+        return Table(_read_spreadsheet(path, what, sheet, notes), notes)
+    if path.suffix.lower() in (".xls", ".ods"):
+        raise fail(
+            what, path.name, f"{path.suffix} files are not read", "Save it as .xlsx or CSV and import that."
+        )
+    text, sep = table_text(path, what, notes)
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise fail(
+            what, path.name, "the file could not be read as a table", f"{type(exc).__name__}: {exc}"
+        ) from None
+    return Table(frame, notes)
+
+
+def is_spreadsheet(path: Path) -> bool:
+    """Whether ``path`` is read as a spreadsheet (``.xlsx``, ``.xlsm``) rather than as text."""
+    return path.suffix.lower() in SPREADSHEETS
+
+
+def sheet_names(path: Path, what: str) -> list[str]:
+    """The sheets of a spreadsheet, in order (ImportFailed when it cannot be opened)."""
+    return [str(s) for s in _open_book(path, what).sheet_names]
+
+
+def table_text(path: Path, what: str, notes: list[str]) -> tuple[str, str]:
+    """A text table's contents (gunzipped, decoded as ``_decode`` says) and its separator, for importers that
+    read rows themselves (with ``csv.reader``); what was guessed goes into ``notes``."""
+    raw = _read_bytes(path, what)
+    if raw.startswith(b"PK\x03\x04"):
+        raise fail(
+            what,
+            path.name,
+            "this is a zip or spreadsheet file, not CSV",
+            "Give it the .xlsx name, or save as CSV.",
+        )
+    text = _decode(raw, path, what, notes)
+    if "\x00" in text:  # a binary file; PostgreSQL refuses NUL in text
+        raise fail(
+            what,
+            path.name,
+            "the file is not CSV text (it holds NUL bytes: UTF-16 without a byte-order mark, or a binary file?)",
+            "Save it from Excel as 'CSV UTF-8 (Comma delimited)', or as .xlsx, and import that.",
+        )
+    if not text.strip():
+        raise fail(
+            what, path.name, "the file is empty", "Give a file with a header row and one row per record."
+        )
+    sep = _separator(text)
+    if sep != ",":
+        notes.append(f"columns separated by {SEPARATORS[sep]}")
+    return text, sep
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    """The file's bytes, gunzipped when it is gzip (by its first bytes or a .gz name)."""
+    if not path.is_file():
+        raise fail(what, str(path), "file not found", "Check the path.")
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b" or path.suffix.lower() == ".gz":
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError) as exc:
+        raise fail(what, path.name, "the file could not be read", f"{type(exc).__name__}: {exc}") from None
+    return raw
+
+
+def _open_book(path: Path, what: str) -> pd.ExcelFile:
+    try:
+        return pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:
         raise fail(
             what,
@@ -123,6 +197,10 @@ def _read_spreadsheet(path: Path, what: str, sheet: str | None, notes: list[str]
             "not a readable spreadsheet",
             f"{type(exc).__name__}: save it again as .xlsx or CSV.",
         ) from None
+
+
+def _read_spreadsheet(path: Path, what: str, sheet: str | None, notes: list[str]) -> pd.DataFrame:
+    book = _open_book(path, what)
     sheets = [str(s) for s in book.sheet_names]
     if sheet is not None and sheet not in sheets:
         raise fail(what, path.name, f"no sheet {sheet!r}", f"Its sheets: {', '.join(sheets)}.")
@@ -147,23 +225,9 @@ def _cell(value: object) -> str:
 
 
 def _decode(raw: bytes, path: Path, what: str, notes: list[str]) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        notes.append("read as UTF-16 (it starts with a byte-order mark)")
-        return raw.decode("utf-16")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        bad = exc.start
-    from charset_normalizer import from_bytes
-
-    # charset-normalizer lists the encodings the bytes read plausibly in; short English text fits several
-    # (cp1250 as well as cp1252), so Windows-1252, what Excel writes for "CSV" in the UK, wins when it fits.
-    matches = from_bytes(raw)
-    plausible = [m.encoding for m in matches]
-    best = matches.best()
-    encoding = "cp1252" if "cp1252" in plausible or best is None else best.encoding
+    encoding, bad = _encoding(raw)
+    if encoding not in ("utf-8-sig", "utf-16"):
+        raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError:
@@ -174,35 +238,79 @@ def _decode(raw: bytes, path: Path, what: str, notes: list[str]) -> str:
             f"the text is not UTF-8 (line {line}) and its encoding could not be recognised",
             "Save it from Excel as 'CSV UTF-8 (Comma delimited)', or as .xlsx, and import that.",
         ) from None
-    notes.append(f"read as {ENCODING_WORDS.get(encoding, encoding)}, not UTF-8: check accented letters")
-    return text
+    _note_encoding(encoding, notes)
+    return text.removeprefix("\ufeff")
 
 
-def _read_text(path: Path, what: str, notes: list[str]) -> pd.DataFrame:
-    raw = path.read_bytes()
+def _encoding(raw: bytes, *, cut: bool = False) -> tuple[str, int]:
+    """The encoding to read ``raw`` in, and where UTF-8 failed (0 when it did not). ``cut``: ``raw`` is the
+    head of a longer file, so a character cut at its end is not a fault."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", 0
+    try:
+        raw.decode("utf-8")
+        return ("utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"), 0
+    except UnicodeDecodeError as exc:
+        if cut and exc.start >= len(raw) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8", 0
+        bad = exc.start
+    # Windows-1252 is what Excel writes for "CSV" in the UK: it wins whenever the bytes read in it (all but
+    # five do). charset-normalizer is asked only otherwise: on a short English text it guesses among a dozen
+    # single-byte encodings (mac_latin2, cp1250...) and often not the right one.
+    try:
+        raw.decode("cp1252")
+        return "cp1252", bad
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(raw.removeprefix(b"\xef\xbb\xbf"))
+    plausible = [m.encoding for m in matches]
+    best = matches.best()
+    return ("cp1252" if "cp1252" in plausible or best is None else best.encoding), bad
+
+
+def _note_encoding(encoding: str, notes: list[str]) -> None:
+    if encoding == "utf-16":
+        notes.append("read as UTF-16 (it starts with a byte-order mark)")
+    elif encoding not in ("utf-8", "utf-8-sig"):
+        notes.append(f"read as {ENCODING_WORDS.get(encoding, encoding)}, not UTF-8: check accented letters")
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """How to read a large CSV in chunks with pandas: its encoding, separator and compression."""
+
+    encoding: str
+    sep: str
+    compression: Literal["gzip"] | None
+
+
+def csv_options(path: Path, what: str, notes: list[str], head: int = 1 << 20) -> CsvOptions:
+    """The encoding and separator of a CSV too big to hold in memory, judged (as ``table_text`` judges a whole
+    file) from its first ``head`` bytes; a later byte that is not in that encoding fails the read there."""
+    if not path.is_file():
+        raise fail(what, str(path), "file not found", "Check the path.")
+    with path.open("rb") as f:
+        gz = f.read(2) == b"\x1f\x8b" or path.suffix.lower() == ".gz"
+    try:
+        with gzip.open(path, "rb") if gz else path.open("rb") as f:
+            raw = f.read(head)
+    except (OSError, EOFError) as exc:
+        raise fail(what, path.name, "the file could not be read", f"{type(exc).__name__}: {exc}") from None
     if raw.startswith(b"PK\x03\x04"):
+        raise fail(what, path.name, "this is a zip or spreadsheet file, not CSV", "Save it as CSV.")
+    encoding, _ = _encoding(raw, cut=True)
+    text = raw.decode(encoding, errors="ignore")
+    if not text.strip("\ufeff \r\n\t"):
         raise fail(
-            what,
-            path.name,
-            "this is a zip or spreadsheet file, not CSV",
-            "Give it the .xlsx name, or save as CSV.",
+            what, path.name, "the file could not be read: it is empty", "Give the CSV with its header row."
         )
-    text = _decode(raw, path, what, notes)
-    if not text.strip():
-        raise fail(
-            what, path.name, "the file is empty", "Give a file with a header row and one row per record."
-        )
+    _note_encoding(encoding, notes)
     sep = _separator(text)
     if sep != ",":
         notes.append(f"columns separated by {SEPARATORS[sep]}")
-    try:
-        return pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=False
-        )
-    except Exception as exc:
-        raise fail(
-            what, path.name, "the file could not be read as a table", f"{type(exc).__name__}: {exc}"
-        ) from None
+    return CsvOptions(encoding, sep, "gzip" if gz else None)
 
 
 def _separator(text: str) -> str:

@@ -1,6 +1,7 @@
 """Booking and messages: hubs' rooms, what can be booked and on what terms, bookings, and the outbox.
 
-- ``Room``: a room of a hub, as a row (name, capacity, floor area, facilities, step-free access).
+- ``Room``: a room of a hub, as a row (name, capacity, floor area, facilities, step-free access), keyed by
+  ``source`` and ``source_id`` when imported (``layers.importers.rooms``).
 - ``Resource``: something bookable, a room or a whole space (exactly one), with its terms: the price per
   hour and community rate band, weekly hours (OpenStreetMap ``opening_hours`` syntax, Europe/London local
   time, parsed once into ``open_minutes``), slot step, shortest and longest booking, notice and horizon,
@@ -36,6 +37,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -58,6 +60,7 @@ class Room(Timestamped, Base):
     __table_args__ = (
         CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity"),
         CheckConstraint("floor_area_m2 IS NULL OR floor_area_m2 > 0", name="floor_area_m2"),
+        UniqueConstraint("source", "source_id", name="uq_rooms_source_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
@@ -71,6 +74,8 @@ class Room(Timestamped, Base):
     sample: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default="false", comment="made up for the demo: shown as sample"
     )
+    source: Mapped[str] = mapped_column(String(32), default="manual", server_default="manual")
+    source_id: Mapped[str | None] = mapped_column(Text, comment="the room's id in its source")
 
 
 class Resource(Timestamped, Base):

@@ -1,9 +1,13 @@
 """Exports a council's GIS opens as they are: CSV, GeoJSON and GeoPackage with one flat field layout, numbers
-rounded, in EPSG:4326 or EPSG:27700, read back through GDAL (pyogrio), from the library and from the API."""
+rounded, in EPSG:4326 or EPSG:27700, read back through GDAL (pyogrio, and Debian's own ``ogrinfo``, the GDAL a
+council's QGIS is built on), from the library and from the API."""
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pyogrio
@@ -91,3 +95,46 @@ def test_the_api_gives_a_geopackage_in_either_crs(client: TestClient, tmp_path: 
         client.get("/analysis/overlay", params={"within": NORWICH, "f": "gpkg", "crs": 3857}).status_code
         == 422
     )
+
+
+FIELD = re.compile(r"^(\S+): (String|Integer|Integer64|Real|Date|Time|DateTime|Binary)\b")
+
+
+def _ogrinfo(path: Path) -> tuple[list[str], str, str]:
+    """What ``ogrinfo -ro -al -so`` says of a file: its field names, its geometry and its CRS's EPSG code."""
+    ogrinfo = shutil.which("ogrinfo")
+    if ogrinfo is None:
+        pytest.fail("ogrinfo is not installed: `make gis-deps` installs Debian's gdal-bin", pytrace=False)
+    done = subprocess.run(
+        [ogrinfo, "-ro", "-al", "-so", str(path)], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0 and not done.stderr.strip(), done.stderr  # opened, and without a warning
+    lines = done.stdout.splitlines()
+    fields = [m.group(1) for line in lines if (m := FIELD.match(line))]
+    geometry = next(line.split(": ", 1)[1] for line in lines if line.startswith("Geometry: "))
+    start = lines.index("Layer SRS WKT:") + 1
+    end = next(i for i, line in enumerate(lines) if i >= start and (FIELD.match(line) or " = " in line
+               or line.startswith("Data axis to CRS axis mapping")))  # fmt: skip
+    wkt = "\n".join(lines[start:end])
+    codes = re.findall(r'ID\["EPSG",(\d+)\]', wkt)
+    return fields, geometry, f"EPSG:{codes[-1]}" if codes else wkt.strip()
+
+
+@pytest.mark.parametrize("crs", [4326, 27700])
+def test_every_format_opens_in_ogrinfo_with_the_same_fields(
+    result: OverlayResult,
+    shapes,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    crs: int,
+) -> None:
+    seen = {}
+    for suffix in (".csv", ".geojson", ".gpkg"):
+        path = tmp_path / f"overlay{suffix}"
+        export.write_file(result, shapes, path, crs=crs)
+        seen[suffix] = _ogrinfo(path)
+    fields = {suffix: info[0] for suffix, info in seen.items()}
+    assert fields[".csv"] == fields[".geojson"] == fields[".gpkg"], fields
+    assert fields[".csv"][:2] == ["code", "name"] and "imd_rank" in fields[".csv"]  # the BOM is not in a name
+    assert seen[".csv"][1:] == ("None", "(unknown)")  # a table: no geometry, so no CRS
+    for suffix in (".geojson", ".gpkg"):
+        assert seen[suffix][1:] == ("Multi Polygon", f"EPSG:{crs}"), suffix

@@ -12,6 +12,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import Connection, text
 
 from layers.errors import ImportFailed
@@ -116,6 +117,35 @@ def test_gzipped_file_with_short_headers_is_recognised(conn: Connection, tmp_pat
     assert (report.loaded, report.updated, report.unchanged, len(report.rejected)) == (0, 0, N_VALUES, 0)
 
 
+def test_an_excel_csv_with_semicolons_in_windows_1252(conn: Connection, tmp_path: Path) -> None:
+    """File 6 as Excel saves "CSV" in a comma-decimal locale: semicolons and Windows-1252 (the same values)."""
+    rows = read_rows(FILE6)
+    rows[1][1] = (
+        "Norwich 007A – Café Quarter"  # an LSOA name (not read) in a character UTF-8 would spell otherwise
+    )
+    path = tmp_path / "population.csv"
+    with path.open("w", encoding="cp1252", newline="") as f:
+        csv.writer(f, delimiter=";").writerows(rows)
+    report = import_iod(conn, [FILE1, FILE2, path])
+    assert (report.loaded, report.updated, report.unchanged, len(report.rejected)) == (0, 0, N_VALUES, 0)
+    assert any("semicolons" in n for n in report.notes) and any("Windows-1252" in n for n in report.notes)
+
+
+def test_the_published_workbook_is_read_from_its_data_sheet(conn: Connection, tmp_path: Path) -> None:
+    """MHCLG publishes .xlsx files that open on a sheet of notes: the sheet with File 1's columns is read."""
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["The English Indices of Deprivation 2019"])
+    data = book.create_sheet("IMD2019")
+    for row in read_rows(FILE1):
+        data.append(row)
+    path = tmp_path / "File_1_-_IMD2019_Index_of_Multiple_Deprivation.xlsx"
+    book.save(path)
+    report = import_iod(conn, [path, FILE2, FILE6])
+    assert (report.loaded, report.updated, report.unchanged, len(report.rejected)) == (0, 0, N_VALUES, 0)
+    assert any(n.endswith("read sheet 'IMD2019'") for n in report.notes)
+
+
 # --- hostile files -------------------------------------------------------------------------------
 
 Edit = Callable[[list[list[str]]], None]
@@ -191,7 +221,7 @@ def test_hostile_file_fails_clearly_and_writes_nothing(
     ("name", "content", "expected"),
     [
         ("missing.csv", None, "file not found"),
-        ("empty.csv", b"", "could not be read"),
+        ("empty.csv", b"", "the file is empty"),
         ("fake.csv.gz", b"not gzip at all", "could not be read"),
     ],
 )

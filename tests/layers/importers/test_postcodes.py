@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import Connection, text
 
 from layers.areas.postcodes import normalise_postcode, outward
@@ -213,3 +215,23 @@ def test_unreadable_onspd_fails(conn: Connection, tmp_path: Path) -> None:
         import_postcodes(conn, empty)
     with pytest.raises(ImportFailed, match="file not found"):
         import_postcodes(conn, tmp_path / "missing.csv")
+
+
+def test_a_council_cut_saved_by_excel_reads_the_same(conn: Connection, tmp_path: Path) -> None:
+    """A council's extract of the directory saved by Excel (semicolons, a BOM, gzipped) and as .xlsx."""
+    text_rows = [HEADER.upper(), *GOOD]
+    packed = tmp_path / "onspd_extract.csv.gz"
+    packed.write_bytes(
+        gzip.compress("\ufeff".encode() + "\r\n".join(r.replace(",", ";") for r in text_rows).encode())
+    )
+    report = import_postcodes(conn, packed)
+    assert (report.rows, report.rejected) == (4, []) and any("semicolons" in n for n in report.notes)
+    book = Workbook()
+    for row in text_rows:
+        book.active.append(row.split(","))
+    path = tmp_path / "onspd_extract.xlsx"
+    book.save(path)
+    again = import_postcodes(conn, path)
+    assert (again.rows, again.loaded, again.rejected) == (4, 0, [])
+    lon = conn.execute(text("SELECT ST_X(geom) FROM postcodes WHERE postcode = 'NR2 1AW'")).scalar_one()
+    assert lon == pytest.approx(1.29117)
