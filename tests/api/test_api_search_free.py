@@ -24,6 +24,7 @@ from api.schemas import NearbyFeatureCollection, NearbyPage
 from layers.settings import Settings
 from tests.api.test_api_search import _at
 from tests.api_checks import error_body, ok_body
+from tests.clock import next_year_clock_changes
 from tests.rolled_back import RolledBack, rolled_back
 
 LONDON = ZoneInfo("Europe/London")
@@ -51,16 +52,7 @@ def tuesday() -> date:
 
 
 DAY = tuesday()
-
-
-def last_sunday(year: int, month: int) -> date:
-    """The last Sunday of a month (the clocks change on March's and October's)."""
-    end = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-    return end - timedelta(days=(end.weekday() + 1) % 7)
-
-
-SPRING = last_sunday(datetime.now(LONDON).year + 1, 3)  # 01:00-02:00 does not happen
-AUTUMN = last_sunday(datetime.now(LONDON).year + 1, 10)  # 01:00-02:00 happens twice
+SPRING, AUTUMN = next_year_clock_changes()
 YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).replace(second=0, microsecond=0)
 
 
