@@ -147,6 +147,44 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(
     assert said in f"{error.message} {error.detail}", why
 
 
+SUNDAY_NIGHT = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)  # 23:30 in London, the month's last day
+SPRING_EVE = datetime(2027, 3, 27, 12, 0, tzinfo=UTC)  # noon the day before the clocks go forward
+AUTUMN_EVE = datetime(2027, 10, 30, 12, 0, tzinfo=UTC)  # 13:00 BST the day before they go back
+# (why, now, terms, date, time, None if it can be booked else what the refusal says)
+AWKWARD: list[tuple[str, datetime, dict[str, Any], str, str, str | None]] = [
+    ("a day's notice from Sunday 23:30: Monday 23:30", SUNDAY_NIGHT, {"lead": 1440}, "2027-02-01", "23:30", None),
+    ("a day's notice from Sunday 23:30: not Monday 23:00", SUNDAY_NIGHT, {"lead": 1440}, "2027-02-01", "23:00",
+     "too soon"),
+    ("a day's notice over the spring change is 24 hours: 13:00 BST", SPRING_EVE, {"lead": 1440}, "2027-03-28",
+     "13:00", None),
+    ("a day's notice over the spring change: not 12:30 BST", SPRING_EVE, {"lead": 1440}, "2027-03-28", "12:30",
+     "too soon"),
+    ("a day's notice over the autumn change is 24 hours: 12:00 GMT", AUTUMN_EVE, {"lead": 1440}, "2027-10-31",
+     "12:00", None),
+    ("a day's notice over the autumn change: not 11:30 GMT", AUTUMN_EVE, {"lead": 1440}, "2027-10-31", "11:30",
+     "too soon"),
+    ("an hour's notice over the year's end", datetime(2027, 12, 31, 23, 30, tzinfo=UTC), {"lead": 60},
+     "2028-01-01", "00:30", None),
+    ("a 30-day horizon from the month's last day: 2 March 23:30", SUNDAY_NIGHT, {"horizon": 30}, "2027-03-02",
+     "23:30", None),
+    ("a 30-day horizon from the month's last day: not 3 March", SUNDAY_NIGHT, {"horizon": 30}, "2027-03-03",
+     "00:00", "too far ahead"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("why", "now", "terms", "day", "at", "said"), AWKWARD, ids=[a[0] for a in AWKWARD])
+def test_notice_and_horizon_at_awkward_moments(
+    conn: Connection, why: str, now: datetime, terms: dict[str, Any], day: str, at: str, said: str | None
+) -> None:
+    """Notice and horizon are elapsed time from now, whatever the calendar or the clocks do meanwhile."""
+    place = make_room(conn, **terms)
+    if said is None:
+        assert attempt(conn, ask(place, date=day, time=at), now=now)["status"] == "confirmed", why
+    else:
+        error = refused(conn, place, ask(place, date=day, time=at), InvalidInput, now=now)
+        assert said in f"{error.message} {error.detail}", why
+
+
 def test_a_closed_date_is_named(conn: Connection) -> None:
     place = make_room(conn)
     close(conn, place.resource_id, date(2027, 1, 11), date(2027, 1, 14), "Floor repairs")
