@@ -89,7 +89,7 @@ def served(settings: Settings) -> Iterator[str]:
         assert thread.is_alive(), "uvicorn did not start"
         return bool(server.started)
 
-    until(up, "uvicorn to start", timeout=20)
+    until(up, "uvicorn to start")
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:

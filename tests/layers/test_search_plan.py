@@ -41,7 +41,8 @@ SELECT 'group ' || i, ST_SetSRID(ST_MakePoint(1.1 + random() * 0.4, 52.5 + rando
        i % 2 = 0, ARRAY['garden']
 FROM generate_series(1, 10000) i;
 -- bookable: a room in each of the first 5,000 hubs and the first 5,000 spaces (10,000 resources), each
--- with 10 two-hour bookings on successive days from a week ahead (100,000 booking slots)
+-- with 10 two-hour bookings on successive days from a week ahead (100,000 booking slots), 10:00-12:00 on the
+-- Europe/London wall clock whatever the session's time zone (UTC on a default cluster: an hour off in summer)
 INSERT INTO rooms (hub_id, name, capacity, step_free)
 SELECT id, 'room ' || id, 10 + id % 90, id % 2 = 0 FROM hubs WHERE id <= (SELECT min(id) + 4999 FROM hubs);
 INSERT INTO resources (room_id, rate_band, price_per_hour, weekly_hours, buffer_minutes)
@@ -57,18 +58,19 @@ FROM resources r CROSS JOIN generate_series(1, 10) d;
 INSERT INTO booking_slots (booking_id, resource_id, during, held, status)
 SELECT b.id, b.resource_id, x.during, tstzrange(lower(x.during), upper(x.during) + interval '15 minutes'), b.status
 FROM bookings b CROSS JOIN LATERAL (
-  SELECT tstzrange(date_trunc('day', now()) + (split_part(b.reference, '-', 3)::int + 7) * interval '1 day'
-                   + interval '10 hours',
-                   date_trunc('day', now()) + (split_part(b.reference, '-', 3)::int + 7) * interval '1 day'
-                   + interval '12 hours') AS during) x;
--- half the resources are shut for Christmas week, a tenth of them on the day the plan test searches too
+  SELECT tstzrange((d.day + interval '10 hours') AT TIME ZONE 'Europe/London',
+                   (d.day + interval '12 hours') AT TIME ZONE 'Europe/London') AS during
+  FROM (SELECT (now() AT TIME ZONE 'Europe/London')::date + split_part(b.reference, '-', 3)::int + 7 AS day) d
+) x;
+-- half the resources are shut for Christmas week (the next one more than a month away, so never the days the
+-- tests search: from 10 to 22 December this year's would hold the searched Tuesday, and with the refit shut
+-- three in five), a tenth of them on the day the plan test searches too
 INSERT INTO resource_closures (resource_id, dates, reason)
-SELECT id, daterange(make_date(extract(year FROM now())::int, 12, 24), make_date(extract(year FROM now())::int, 12, 31)),
-       'Christmas'
-FROM resources WHERE id % 2 = 0;
+SELECT id, daterange(make_date(y, 12, 24), make_date(y, 12, 31)), 'Christmas'
+FROM resources, (SELECT extract(year FROM now() + interval '31 days')::int AS y) christmas WHERE id % 2 = 0;
 INSERT INTO resource_closures (resource_id, dates, reason)
-SELECT id, daterange((now() + interval '8 days')::date, (now() + interval '16 days')::date), 'refit'
-FROM resources WHERE id % 10 = 1;
+SELECT id, daterange(today + 8, today + 16), 'refit'
+FROM resources, (SELECT (now() AT TIME ZONE 'Europe/London')::date AS today) t WHERE id % 10 = 1;
 ANALYZE hubs; ANALYZE spaces; ANALYZE groups; ANALYZE rooms; ANALYZE resources; ANALYZE bookings;
 ANALYZE booking_slots; ANALYZE resource_closures;
 """
@@ -168,11 +170,11 @@ def test_every_category_has_its_own_key(plan_db: str) -> None:
 
 def free_params(**changes: Any) -> dict[str, Any]:
     """search_free.sql's parameters as the API gives them, for a Tuesday 13:00-14:00 eight days ahead (after that day's bookings)."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import datetime, timedelta
 
-    from layers.queries.search_free import free_window, statement_params
+    from layers.queries.search_free import LONDON, free_window, statement_params
 
-    day = datetime.now(UTC).date() + timedelta(days=8)
+    day = datetime.now(LONDON).date() + timedelta(days=8)  # the local date, as BULK's refit counts days
     day += timedelta(days=(1 - day.weekday()) % 7)
     window = free_window(datetime.combine(day, datetime.min.time()).replace(hour=13), 60)
     base = dict(lon=1.3, lat=52.62, radius_m=2000.0, q=None, step_free=False, capacity=None, max_price=None,

@@ -150,10 +150,12 @@ def tomorrow() -> date:
     return datetime.now(UTC).astimezone(LONDON).date() + timedelta(days=1)
 
 
-def book(web: TestClient, room_id: int, day: date, at: str, **more: Any) -> dict[str, Any]:
-    """Book a room with JSON (as an API client); the 201 body."""
-    body = {"kind": "room", "id": room_id, "date": day.isoformat(), "time": at, "minutes": 120, "name": "Pat Booker",
-            "email": BOOKER_EMAIL, "purpose": "Choir rehearsal", "attendees": 12, "consent": True, **more}  # fmt: skip
+def book(web: TestClient, room_id: int, day: date | datetime, at: str = "", **more: Any) -> dict[str, Any]:
+    """Book a room with JSON (as an API client); the 201 body. ``day`` is a local date with the time ``at``, or
+    a moment with its offset (01:00 on a clock-change night does not exist, or happens twice)."""
+    when = {"start": day.isoformat()} if isinstance(day, datetime) else {"date": day.isoformat(), "time": at}
+    body = {"kind": "room", "id": room_id, **when, "minutes": 120, "name": "Pat Booker", "email": BOOKER_EMAIL,
+            "purpose": "Choir rehearsal", "attendees": 12, "consent": True, **more}  # fmt: skip
     r = web.post("/bookings", json=body)
     assert r.status_code == 201, r.text
     return dict(r.json())
@@ -187,11 +189,14 @@ def test_book_page_shows_terms_week_and_form(web: TestClient, rooms: dict[str, A
     lengths = re.findall(r'<option value="(\d+)"', html)
     assert lengths == ["60", "120", "180", "240"]
     assert re.search(r'<input type="checkbox" id="pm-consent" name="consent" value="true" required>', html)
-    free = re.findall(r'class="pm-free" href="([^"]+)"', html)
-    assert free and all("date=" in link and "time=" in link for link in free)
     assert "Previous week" not in html and "Next week" in html
-    assert '<th scope="row" class="pm-week-time">08:00</th>' in html and ">19:00</th>" in html
-    assert ">20:00</th>" not in html  # the last row starts at 19:00 (closes at 20:00)
+    # The week's table in a week wholly to come: this week's can be past already (on a Sunday its rows start at
+    # the next hour, not 08:00, and from 19:00 nothing is free).
+    week = web.get(f"/book/room/{rooms['room']}?week={(tomorrow() + timedelta(days=7)).isoformat()}").text
+    free = re.findall(r'class="pm-free" href="([^"]+)"', week)
+    assert free and all("date=" in link and "time=" in link for link in free)
+    assert '<th scope="row" class="pm-week-time">08:00</th>' in week and ">19:00</th>" in week
+    assert ">20:00</th>" not in week  # the last row starts at 19:00 (closes at 20:00)
     # A free time's link fills the form without JavaScript.
     day = tomorrow()
     filled = web.get(f"/book/room/{rooms['room']}?date={day.isoformat()}&time=10:00&minutes=180").text
@@ -418,7 +423,9 @@ def test_booking_with_the_keyboard_only(
     """Tab to a free time, Enter fills the form, Tab through it, Space ticks consent, Enter books."""
     ctx, watch = _context(browser, live_url, app_settings, viewport=DESKTOP)
     page = _watch(ctx.new_page(), watch)
-    day = tomorrow() + timedelta(days=5)
+    # a week wholly to come: on a Monday the week of tomorrow + 5 days is this week, whose first free time is
+    # the next hour, which can begin while the keys are pressed (then "in the past")
+    day = tomorrow() + timedelta(days=12)
     page.goto(f"{live_url}/book/room/{rooms['room']}?week={day.isoformat()}")
     wait_for(page, "document.body.dataset.bookReady === 'true'")
     for _ in range(40):

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from layers.booking import book, expire_due
 from layers.booking.forms import InvalidBooking, validate_booking
-from layers.booking.rules import local_instant
+from layers.booking.rules import LONDON, local_instant
 from layers.errors import Conflict, InvalidInput, NotFound, PatchmapError, RateLimited
 from layers.settings import BookingSettings
 from tests.layers.booking.places import Place, close, make_room, make_space
@@ -28,6 +28,15 @@ def ask(place: Place, **fields: Any) -> dict[str, Any]:
             "name": "Sam Booker", "email": "sam.booker@example.org", "purpose": "Choir practice", "attendees": 12,
             "consent": True}  # fmt: skip
     return {k: v for k, v in (base | fields).items() if v is not None}
+
+
+def on_the_real_clock() -> tuple[datetime, date]:
+    """Now, and a Tuesday two to three weeks on (local): for tests whose code reads the real clock as well as
+    the ``now`` it is given (the database's now() lets a hold lapse and cancels only times still to come; a
+    manage link works until a month after its last time), where NOW and its January 2027 would be the past."""
+    now = datetime.now(UTC)
+    day = now.astimezone(LONDON).date() + timedelta(days=14)
+    return now, day + timedelta(days=(1 - day.weekday()) % 7)
 
 
 def attempt(conn: Connection, payload: dict[str, Any], **options: Any) -> dict[str, Any]:
@@ -136,6 +145,44 @@ def test_bad_input_is_refused_clearly_and_nothing_is_stored(
     place = make_room(conn, **terms)
     error = refused(conn, place, ask(place, **change), InvalidInput, idempotency_key="refused-key")
     assert said in f"{error.message} {error.detail}", why
+
+
+SUNDAY_NIGHT = datetime(2027, 1, 31, 23, 30, tzinfo=UTC)  # 23:30 in London, the month's last day
+SPRING_EVE = datetime(2027, 3, 27, 12, 0, tzinfo=UTC)  # noon the day before the clocks go forward
+AUTUMN_EVE = datetime(2027, 10, 30, 12, 0, tzinfo=UTC)  # 13:00 BST the day before they go back
+# (why, now, terms, date, time, None if it can be booked else what the refusal says)
+AWKWARD: list[tuple[str, datetime, dict[str, Any], str, str, str | None]] = [
+    ("a day's notice from Sunday 23:30: Monday 23:30", SUNDAY_NIGHT, {"lead": 1440}, "2027-02-01", "23:30", None),
+    ("a day's notice from Sunday 23:30: not Monday 23:00", SUNDAY_NIGHT, {"lead": 1440}, "2027-02-01", "23:00",
+     "too soon"),
+    ("a day's notice over the spring change is 24 hours: 13:00 BST", SPRING_EVE, {"lead": 1440}, "2027-03-28",
+     "13:00", None),
+    ("a day's notice over the spring change: not 12:30 BST", SPRING_EVE, {"lead": 1440}, "2027-03-28", "12:30",
+     "too soon"),
+    ("a day's notice over the autumn change is 24 hours: 12:00 GMT", AUTUMN_EVE, {"lead": 1440}, "2027-10-31",
+     "12:00", None),
+    ("a day's notice over the autumn change: not 11:30 GMT", AUTUMN_EVE, {"lead": 1440}, "2027-10-31", "11:30",
+     "too soon"),
+    ("an hour's notice over the year's end", datetime(2027, 12, 31, 23, 30, tzinfo=UTC), {"lead": 60},
+     "2028-01-01", "00:30", None),
+    ("a 30-day horizon from the month's last day: 2 March 23:30", SUNDAY_NIGHT, {"horizon": 30}, "2027-03-02",
+     "23:30", None),
+    ("a 30-day horizon from the month's last day: not 3 March", SUNDAY_NIGHT, {"horizon": 30}, "2027-03-03",
+     "00:00", "too far ahead"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("why", "now", "terms", "day", "at", "said"), AWKWARD, ids=[a[0] for a in AWKWARD])
+def test_notice_and_horizon_at_awkward_moments(
+    conn: Connection, why: str, now: datetime, terms: dict[str, Any], day: str, at: str, said: str | None
+) -> None:
+    """Notice and horizon are elapsed time from now, whatever the calendar or the clocks do meanwhile."""
+    place = make_room(conn, **terms)
+    if said is None:
+        assert attempt(conn, ask(place, date=day, time=at), now=now)["status"] == "confirmed", why
+    else:
+        error = refused(conn, place, ask(place, date=day, time=at), InvalidInput, now=now)
+        assert said in f"{error.message} {error.detail}", why
 
 
 def test_a_closed_date_is_named(conn: Connection) -> None:
@@ -274,13 +321,14 @@ def test_the_rate_limit_counts_a_clients_bookings(conn: Connection) -> None:
 
 def test_an_expired_request_frees_its_time(conn: Connection) -> None:
     place = make_room(conn, approval="request")
-    held = attempt(conn, ask(place))
-    refused(conn, place, ask(place), Conflict)
+    now, tuesday = on_the_real_clock()  # the hold lapses by the database's clock
+    held = attempt(conn, ask(place, date=tuesday.isoformat()), now=now)
+    refused(conn, place, ask(place, date=tuesday.isoformat()), Conflict, now=now)
     conn.exec_driver_sql(
         "UPDATE bookings SET hold_expires_at = now() - interval '1 minute' WHERE reference = %(r)s",
         {"r": held["reference"]},
     )
-    again = attempt(conn, ask(place))
+    again = attempt(conn, ask(place, date=tuesday.isoformat()), now=now)
     assert again["status"] == "requested"
     statuses = conn.exec_driver_sql(
         "SELECT b.status, s.status FROM bookings b JOIN booking_slots s ON s.booking_id = b.id WHERE b.reference = %(r)s",

@@ -4,7 +4,7 @@ their districts only (with audit rows and change notices), and expiry."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from layers.booking import availability, booker_view, cancel, confirm, decline, 
 from layers.booking.messages import managers
 from layers.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from tests.layers.booking.places import BRECKLAND, NORWICH, close, make_room
-from tests.layers.booking.test_book import NOW, ask, attempt
+from tests.layers.booking.test_book import NOW, ask, attempt, on_the_real_clock
 
 
 def coordinator(conn: Connection, district: str) -> Actor:
@@ -67,7 +67,8 @@ def _another(token: str) -> str:
 
 def test_the_booker_sees_their_booking_with_the_token_only(conn: Connection) -> None:
     place = make_room(conn)
-    made = attempt(conn, ask(place))
+    now, tuesday = on_the_real_clock()  # the link's expiry is read on the real clock
+    made = attempt(conn, ask(place, date=tuesday.isoformat()), now=now)
     view = booker_view(conn, made["reference"], made["token"])
     assert view["status"] == "confirmed" and view["resource"]["id"] == place.record_id
     assert view["contact"] == {"name": "Sam Booker", "email": "s***@example.org", "phone": None}
@@ -79,12 +80,14 @@ def test_the_booker_sees_their_booking_with_the_token_only(conn: Connection) -> 
 
 def test_cancel_one_date_of_a_series_then_the_rest(conn: Connection) -> None:
     place = make_room(conn)
-    made = attempt(conn, ask(place, repeat_weeks=3))
-    one = cancel(conn, made["reference"], made["token"], on_date=date(2027, 1, 19))
+    now, tuesday = on_the_real_clock()  # only times still to come, by the database's clock, are cancelled
+    second = tuesday + timedelta(weeks=1)
+    made = attempt(conn, ask(place, date=tuesday.isoformat(), repeat_weeks=3), now=now)
+    one = cancel(conn, made["reference"], made["token"], on_date=second)
     assert one["status"] == "confirmed"
     assert [s["status"] for s in one["slots"]] == ["confirmed", "cancelled", "confirmed"]
-    with pytest.raises(InvalidInput, match="no booked time on 2027-01-19"):
-        cancel(conn, made["reference"], made["token"], on_date=date(2027, 1, 19))
+    with pytest.raises(InvalidInput, match=f"no booked time on {second.isoformat()}"):
+        cancel(conn, made["reference"], made["token"], on_date=second)
     everything = cancel(conn, made["reference"], made["token"])
     assert everything["status"] == "cancelled" and {s["status"] for s in everything["slots"]} == {"cancelled"}
     with pytest.raises(Conflict, match="already cancelled"):
@@ -100,7 +103,7 @@ def test_cancel_one_date_of_a_series_then_the_rest(conn: Connection) -> None:
     ref = made["reference"]
     assert keys == [
         f"booking:{ref}:confirmed:booker",
-        f"booking:{ref}:cancelled:2027-01-19:booker",
+        f"booking:{ref}:cancelled:{second.isoformat()}:booker",
         f"booking:{ref}:cancelled:booker",
     ]
 
@@ -108,8 +111,10 @@ def test_cancel_one_date_of_a_series_then_the_rest(conn: Connection) -> None:
 def test_confirm_and_decline_only_in_the_managers_districts(conn: Connection) -> None:
     place = make_room(conn, approval="request")
     norwich, breckland = coordinator(conn, NORWICH), coordinator(conn, BRECKLAND)
-    first = attempt(conn, ask(place))
-    second = attempt(conn, ask(place, date="2027-01-19"))
+    now, tuesday = on_the_real_clock()  # the requests' holds lapse by the database's clock
+    week_on = (tuesday + timedelta(weeks=1)).isoformat()
+    first = attempt(conn, ask(place, date=tuesday.isoformat()), now=now)
+    second = attempt(conn, ask(place, date=week_on), now=now)
     with pytest.raises(Unauthorized):
         confirm(conn, RESIDENT, first["reference"])
     with pytest.raises(NotFound):
@@ -133,7 +138,7 @@ def test_confirm_and_decline_only_in_the_managers_districts(conn: Connection) ->
     assert conn.exec_driver_sql("SELECT count(*) FROM audit_log").scalar_one() == before + 2
     assert [a for a, _ in actions] == ["booking-decline", "booking-confirm"]
     assert all("Sam" not in d and "@" not in d for _, d in actions)
-    attempt(conn, ask(place, date="2027-01-19"))  # declined: its time is free again
+    attempt(conn, ask(place, date=week_on), now=now)  # declined: its time is free again
     notices = (
         conn.exec_driver_sql(
             "SELECT dedupe_key FROM outbox WHERE dedupe_key LIKE %(k)s",
@@ -149,11 +154,12 @@ def test_confirm_and_decline_only_in_the_managers_districts(conn: Connection) ->
 
 def test_a_request_past_its_hold_is_expired_on_the_next_read(conn: Connection) -> None:
     place = make_room(conn, approval="request")
-    made = attempt(conn, ask(place))
+    now, tuesday = on_the_real_clock()  # the link's expiry is read on the real clock
+    made = attempt(conn, ask(place, date=tuesday.isoformat()), now=now)
     conn.exec_driver_sql(
         "UPDATE bookings SET hold_expires_at = now() - interval '1 second' WHERE reference = %(r)s",
         {"r": made["reference"]},
     )
-    free = availability(conn, "room", place.record_id, date(2027, 1, 12), date(2027, 1, 12), now=NOW)
+    free = availability(conn, "room", place.record_id, tuesday, tuesday, now=now)
     assert free["busy"] == []
     assert booker_view(conn, made["reference"], made["token"])["status"] == "expired"

@@ -4,7 +4,6 @@ first committed waits on the first's slot, then gets a clash (409) naming the ti
 from __future__ import annotations
 
 import threading
-import time as clock
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from layers.booking.forms import validate_booking
 from layers.errors import Conflict
 from tests.layers.booking.places import Place, make_room, remove
 from tests.layers.booking.test_book import CLIENT, NOW, SETTINGS, ask
+from tests.waiting import until
 
 
 @pytest.fixture
@@ -55,10 +55,12 @@ def _race(engine: Engine, room: Place, outcome: dict[str, Any]) -> None:
     outcome["thread"] = thread = threading.Thread(target=race)
     thread.start()
     assert known.wait(60), "the second connection did not open"
-    deadline = clock.monotonic() + 60
-    while not waiting_on_a_lock(engine, outcome["pid"]):  # the condition: it waits on the first's slot
-        assert thread.is_alive() and clock.monotonic() < deadline, "the second booking never waited"
-        clock.sleep(0.02)
+
+    def waits() -> bool:
+        assert thread.is_alive(), "the second booking ended without waiting on the first's slot"
+        return waiting_on_a_lock(engine, outcome["pid"])
+
+    until(waits, "the second booking to wait on the first's uncommitted slot")
 
 
 def test_a_booking_racing_an_uncommitted_one_gets_a_clash(engine: Engine, room: Place) -> None:

@@ -3,7 +3,7 @@ deterministic generator, and re-runs that add nothing."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -205,7 +205,8 @@ def test_a_new_hall_gets_sample_rooms(conn: Connection) -> None:
 def test_sample_rooms_and_shops_can_be_booked(conn: Connection) -> None:
     """The made-up terms work with the booking rules: a library's room, a hall and a pop-up shop each have
     free times in the next fortnight, the first of them can be booked, and the answer says sample."""
-    today = datetime.now(LONDON).date()
+    now = datetime.now(UTC)  # one now for both: a free time on the grid can be seconds ahead of it
+    today = now.astimezone(LONDON).date()
     picks = _rows(
         conn,
         "SELECT DISTINCT ON (what) what, kind, record_id, approval, min_minutes FROM ("
@@ -216,14 +217,15 @@ def test_sample_rooms_and_shops_can_be_booked(conn: Connection) -> None:
     )
     assert {p["what"] for p in picks} == {*ROOM_HUBS, "vacant_shop"}
     for p in picks:
-        free = availability(conn, p["kind"], p["record_id"], today, today + timedelta(days=13))["free"]
+        fortnight = (today, today + timedelta(days=13))
+        free = availability(conn, p["kind"], p["record_id"], *fortnight, now=now)["free"]
         start = next(f["start"] for f in free if f["end"] - f["start"] >= timedelta(minutes=p["min_minutes"]))
         request = BookingRequest.model_validate(
             {"kind": p["kind"], "id": p["record_id"], "start": start.isoformat(), "minutes": p["min_minutes"],
              "name": "Sample tester", "email": "tester@example.org", "purpose": "Sample booking (test)",
              "attendees": 2, "consent": True}
         )  # fmt: skip
-        answer = book(conn, request, settings=BookingSettings(), client="demo-rooms-test")
+        answer = book(conn, request, settings=BookingSettings(), client="demo-rooms-test", now=now)
         expected = "confirmed" if p["approval"] == "instant" else "requested"
         assert (answer["status"], answer["sample"]) == (expected, True), p
         assert resource_summary(conn, p["kind"], p["record_id"])["sample"] is True
