@@ -21,10 +21,17 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from layers.analysis.inputs import OverlayInputs
-from layers.analysis.overlay import OverlayOptions, area_key, chosen, covered, weighted_by_population
+from layers.analysis.overlay import (
+    RADII_M,
+    OverlayOptions,
+    area_key,
+    chosen,
+    coverage_column,
+    covered,
+    weighted_by_population,
+)
 from layers.taxonomy import DOMAINS
 
-RADII_M = (400.0, 800.0, 1600.0)
 #: Built-in need measures: the overlay's population-weighted mean LSOA rank columns (lower = more need).
 NEEDS = tuple(f"{key}_rank" for key, _, _ in DOMAINS)
 
@@ -80,7 +87,7 @@ def rank_ranges(
         needs.append((table[own_need[0]].to_numpy(float), own_need[1]))
     provisions = [table["assets_per_1000"].to_numpy(float), table["access_2sfca"].to_numpy(float)]
     for radius in RADII_M:
-        within = f"coverage_within_{radius:g}"  # kept by a what-if (layers.analysis.whatif), else computed
+        within = coverage_column(radius)  # kept by lsoa_measures(radii_m=RADII_M) or a what-if, else computed
         if radius == options.radius_m:
             column = table["coverage"]
         else:

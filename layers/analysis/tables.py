@@ -15,14 +15,18 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from layers.analysis.cache import kept_frame, token_of
+from layers.analysis.access import pairs_for
+from layers.analysis.cache import kept_frame, patched, token_of
 from layers.analysis.confidence import rank_ranges
 from layers.analysis.gaps import PROVISION, Need, score_gaps
 from layers.analysis.inputs import LEVELS, OverlayInputs, indicator_values, overlay_inputs
 from layers.analysis.mapped import Mapped, covered_kinds, extent_words, mapped_areas
 from layers.analysis.overlay import (
+    RADII_M,
     OverlayOptions,
     area_key,
+    asset_ids,
+    chosen,
     lsoa_measures,
     overlay,
     weighted_by_population,
@@ -86,7 +90,7 @@ def overlay_table(
         conn,
         token_of(inputs.version, ("areas", "indicators", "assets")),
         ("per_lsoa", within, reach, options),
-        lambda: lsoa_measures(inputs, options),
+        lambda: _lsoa_measures(conn, inputs, options),
     )
     table = overlay(inputs, options, per_lsoa=per_lsoa)
     measure, notes = _need(conn, inputs, table, need, need_higher_is_more)
@@ -110,6 +114,27 @@ def overlay_table(
     )
     scored["explanation"] = explanations(result)
     return result
+
+
+def _lsoa_measures(conn: Connection, inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
+    """``lsoa_measures`` with coverage at every radius the rank ranges compare, and the 2SFCA catchment pairs
+    patched from the last ones found for these areas (only the assets added or moved since are looked up)."""
+    pointed = chosen(inputs.assets, options)
+    xy, ids = inputs.lsoas[["x", "y"]].to_numpy(float), asset_ids(pointed)
+    key = (
+        "pairs",
+        inputs.within,
+        options.catchment_m,
+        options.counted_kinds,
+        options.category,
+        options.counting,
+    )
+    pairs = patched(
+        conn,
+        key,
+        lambda last: pairs_for(xy, pointed[["x", "y"]].to_numpy(float), ids, options.catchment_m, last),
+    )
+    return lsoa_measures(inputs, options, radii_m=RADII_M, pairs=pairs.pairs)
 
 
 def scoring_rule(
