@@ -129,7 +129,7 @@ def pairs_for(
     patched = None if kept is None else _patched(kept, dxy, sxy, ids, max_m)
     if patched is None:
         patched = catchment_pairs(dxy, sxy, max_m)
-    return KeptPairs(dxy, sxy, ids, max_m, patched)
+    return KeptPairs(dxy.copy(), sxy.copy(), ids.copy(), max_m, patched)  # copies: the caller's may change
 
 
 def _patched(
@@ -143,6 +143,8 @@ def _patched(
     old = before.get_indexer(now)  # each supply point's row among the kept ones, -1 if new
     same = old >= 0
     same[same] = (kept.supply_xy[old[same]] == sxy[same]).all(axis=1)
+    if same.all() and len(ids) == len(before) and (old == np.arange(len(old))).all():
+        return kept.pairs  # nothing moved, came or went
     renumber = np.full(len(before), -1, dtype=np.intp)
     renumber[old[same]] = np.flatnonzero(same)
     staying = renumber[renumber >= 0]
@@ -154,19 +156,40 @@ def _patched(
     fresh_rows = np.flatnonzero(~same)
     if len(fresh_rows):
         fresh = catchment_pairs(dxy, sxy[fresh_rows], max_m)
-        # Both sorted by demand then supply: put the fresh pairs in their places by the same one-integer key.
-        width = np.int64(max(len(sxy), 1))
-        at = np.searchsorted(
-            demand.astype(np.int64) * width + supply,
-            fresh.demand.astype(np.int64) * width + fresh_rows[fresh.supply],
-        )
+        fresh_supply = fresh_rows[fresh.supply]
+        at = _places(demand, supply, fresh.demand, fresh_supply)
         demand = np.insert(demand, at, fresh.demand)
-        supply = np.insert(supply, at, fresh_rows[fresh.supply])
+        supply = np.insert(supply, at, fresh_supply)
         distance = np.insert(distance, at, fresh.distance_m)
     return Pairs(
         demand.astype(np.intp, copy=False),
         supply.astype(np.intp, copy=False),
         distance.astype(np.float64, copy=False),
+    )
+
+
+def _places(
+    demand: IndexArray, supply: IndexArray, new_demand: IndexArray, new_supply: IndexArray
+) -> IndexArray:
+    """Where new pairs go among pairs sorted by demand then supply (both sorted so, none the same)."""
+    low = np.searchsorted(demand, new_demand, side="left")
+    if len(new_demand) > 4096:  # many: one integer key over every pair
+        width = np.int64(max(int(supply.max(initial=0)), int(new_supply.max(initial=0))) + 1)
+        return np.asarray(
+            np.searchsorted(
+                demand.astype(np.int64) * width + supply, new_demand.astype(np.int64) * width + new_supply
+            ),
+            dtype=np.intp,
+        )
+    high = np.searchsorted(
+        demand, new_demand, side="right"
+    )  # a few: among the pairs of the same demand point
+    return np.array(
+        [
+            lo + np.searchsorted(supply[lo:hi], s)
+            for lo, hi, s in zip(low.tolist(), high.tolist(), new_supply.tolist(), strict=True)
+        ],
+        dtype=np.intp,
     )
 
 

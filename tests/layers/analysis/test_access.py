@@ -113,6 +113,12 @@ def test_kept_pairs_patched_for_assets_added_moved_and_gone_are_the_pairs_found_
         ids = np.insert(ids, at, 10_000 + 10 * step + np.arange(step + 2))
         kept = pairs_for(dxy, sxy, ids, 2000.0, kept)
         assert _same_pairs(kept.pairs, catchment_pairs(dxy, sxy, 2000.0))
+    half = np.arange(0, len(sxy), 2)
+    sxy[half] += 150.0  # half of them moved: thousands of pairs put back in their places at once
+    patched = pairs_for(dxy, sxy, ids, 2000.0, kept)
+    assert len(patched.pairs) - len(kept.pairs) < 5000 < len(patched.pairs) / 2
+    assert _same_pairs(patched.pairs, catchment_pairs(dxy, sxy, 2000.0))
+    assert pairs_for(dxy, sxy, ids, 2000.0, patched).pairs is patched.pairs  # nothing changed: kept as it is
     # Another order of the same points, other demand points or another distance: found afresh, still right.
     flipped = pairs_for(dxy, sxy[::-1], ids[::-1], 2000.0, kept)
     assert _same_pairs(flipped.pairs, catchment_pairs(dxy, sxy[::-1], 2000.0))
