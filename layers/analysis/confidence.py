@@ -15,6 +15,7 @@ Ranking is the rule of ``layers.analysis.gaps.score_gaps`` (gap, then need, then
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -37,17 +38,22 @@ NEEDS = tuple(f"{key}_rank" for key, _, _ in DOMAINS)
 
 
 def priorities(
-    need: np.ndarray, provision: np.ndarray, codes: np.ndarray, *, higher_is_more_need: bool
+    need: np.ndarray,
+    provision: np.ndarray,
+    codes: np.ndarray,
+    *,
+    higher_is_more_need: bool,
+    percentiles: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Priority (1 = largest gap) of each row with both values, NaN otherwise, as score_gaps ranks them."""
+    """Priority (1 = largest gap) of each row with both values, NaN otherwise, as score_gaps ranks them.
+    ``percentiles(values, has)`` may give the percentiles of values among the rows of ``has`` (kept ones)."""
     has = ~(np.isnan(need) | np.isnan(provision))
     out = np.full(len(need), np.nan)
     if not has.any():
         return out
-    # scipy's average ranks over the count: pandas' rank(pct=True, method="average"), several times faster
-    count = int(has.sum())
-    n = rankdata(need[has] if higher_is_more_need else -need[has], method="average") / count
-    p = rankdata(provision[has], method="average") / count
+    of = percentiles or _percentiles
+    n = of(need if higher_is_more_need else -need, has)
+    p = of(provision, has)
     gap = n - p
     # sort by gap descending, then need percentile descending, then code ascending
     order = np.lexsort((codes[has], -n, -gap))
@@ -55,6 +61,26 @@ def priorities(
     ranks[order] = np.arange(1, len(order) + 1)
     out[has] = ranks
     return out
+
+
+def _percentiles(values: np.ndarray, has: np.ndarray) -> np.ndarray:
+    # scipy's average ranks over the count: pandas' rank(pct=True, method="average"), several times faster
+    return np.asarray(rankdata(values[has], method="average") / int(has.sum()))
+
+
+class _KeptPercentiles:
+    """``_percentiles`` kept for each (values, rows) asked: 40 choices rank 8 needs and 5 provisions, not 80."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[int, bytes], np.ndarray] = {}
+        self._held: list[np.ndarray] = []  # the arrays asked about, held so that their ids stay theirs
+
+    def __call__(self, values: np.ndarray, has: np.ndarray) -> np.ndarray:
+        key = (id(values), has.tobytes())
+        if key not in self._kept:
+            self._held.append(values)
+            self._kept[key] = _percentiles(values, has)
+        return self._kept[key]
 
 
 def coverage_at(inputs: OverlayInputs, options: OverlayOptions, radius_m: float) -> pd.Series:
@@ -93,11 +119,16 @@ def rank_ranges(
         else:
             column = table[within] if within in table.columns else coverage_at(inputs, options, radius)
         provisions.append(column.reindex(table.index).to_numpy(float))
-    ranks = []
-    for need, higher in needs:
-        for provision in provisions:
-            ranks.append(priorities(np.where(ok, need, np.nan), np.where(ok, provision, np.nan), codes,
-                                    higher_is_more_need=higher))  # fmt: skip
+    # each need turned so that higher is more need, the rows not scored left out: then the 8 needs' and 5
+    # provisions' percentiles are computed once each (kept), not once per choice
+    turned = [np.where(ok, need if higher else -need, np.nan) for need, higher in needs]
+    provisions = [np.where(ok, provision, np.nan) for provision in provisions]
+    kept = _KeptPercentiles()
+    ranks = [
+        priorities(need, provision, codes, higher_is_more_need=True, percentiles=kept)
+        for need in turned
+        for provision in provisions
+    ]
     stack = np.vstack(ranks) if ranks else np.full((1, len(table)), np.nan)
     scored_count = int(ok.sum())
     allowed = max(2, math.ceil(0.1 * scored_count))
