@@ -213,7 +213,7 @@ def main() -> None:
                 compared.append(same)
                 print(f"round {r + 1} ({what}): first ours {first['ours'][-1]:.2f} s, today "
                       f"{first['today'][-1]:.2f} s; equal but for the known differences: {same.equal} "
-                      f"({same.wording} wordings, {same.ulps} within 1 ulp) {same.first_difference}",
+                      f"({same.wording} wordings, {same.ulps} within {ULPS} ulps) {same.first_difference}",
                       file=sys.stderr)  # fmt: skip
     finally:
         for proc in servers.values():
@@ -272,9 +272,9 @@ change in both databases (a hub added, a hub moved, a district's mapped mark tak
 dormant or active again), then times the first request after it on each server (which goes first alternates) and
 {args.warm} more on each. The answers were compared after each change, parsed, value by value: equal after {equal} of
 {len(compared)} changes but for the two known differences from {args.today}: its explanations say "1 groups", "1 hubs"
-where ours say "1 group", "1 hub" ({wording:,} of 7,681 rows), and 2SFCA/E2SFCA differ in {ulps:,} wards by at most
-{most:.0f} units in the last place ({largest:.1e}; ours sums the two 2SFCA steps in the what-if's split of
-`access.py`, per LSOA the same or one unit, then weighted to the ward). Ranks, classes and every other value were
+where ours say "1 group", "1 hub" ({wording:,} of 7,681 rows), and {ulps:,} wards' 2SFCA or E2SFCA values differ by at most
+{most:.0f} units in the last place ({largest:.1e}; ours sums the two 2SFCA steps in another order, the what-if's
+split of `access.py`, and the per-LSOA values are then weighted to the ward). Ranks, classes and every other value were
 identical.{f" First other difference: {unknown}." if unknown else ""}
 
 | request | ours: median (range) | today ({args.today}) | ratio |
