@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Connection
 
 from api.access import CurrentActor
 from api.analysis_schemas import AreaProfile, MappedArea, OverlayTable
 from api.deps import Work
 from api.formats import CSV, GEOJSON, GPKG, file_response, negotiate
+from api.written import encoded, json_response
 from layers.analysis import mapped
 from layers.analysis.export import overlay_answer, profile_answer
 from layers.analysis.overlay import DEFAULT_CATCHMENT_M, DEFAULT_RADIUS_M, KINDS, OverlayOptions
@@ -118,16 +119,25 @@ class OverlayQuery(AnalysisQuery):
 async def read_overlay(request: Request, work: Work, query: Annotated[OverlayQuery, Query()]) -> Any:
     """Every ward, district, LSOA or locality with its need, provision, gap and explanation, largest gap first."""
     fmt = negotiate(request, query.f, ("json", "geojson", "csv", "gpkg"))
+    if fmt == "json":
+        # Written with orjson, not validated again: England's 7,681 wards are 16 MB, which pydantic took 0.3 s
+        # to check and write. overlay_answer builds the OverlayTable shape (tests check answers against it).
+        # The JSON and its gzip are kept with the kept answer (api/written.py).
+        gzip = "gzip" in request.headers.get("Accept-Encoding", "")
+        body, gzipped = await work.run(_overlay_json, gzip, level=query.level, within=query.within,
+                                       crs=query.crs, **query.measures())  # fmt: skip
+        return json_response(body, gzipped)
     answer = await work.run(
         overlay_answer, fmt, level=query.level, within=query.within, crs=query.crs, **query.measures()
     )
-    if fmt == "json":
-        # Written with orjson, not validated again: England's 7,681 wards are 15 MB, which pydantic took 0.3 s
-        # to check and write. overlay_answer builds the OverlayTable shape (tests check answers against it).
-        return Response(orjson.dumps(answer), media_type="application/json")
     stem = f"patchmap-overlay-{query.level}-{query.within or 'all'}"
     name = f"{stem}.{fmt}" if fmt in ("csv", "gpkg") else None
     return file_response(answer, fmt, filename=name)  # type: ignore[arg-type]
+
+
+def _overlay_json(conn: Connection, /, gzip: bool, **question: Any) -> tuple[bytes, bool]:
+    """The overlay's JSON answer, written (and gzipped) once per kept answer."""
+    return encoded(overlay_answer(conn, "json", **question), gzip)
 
 
 @router.get("/areas/{code}", response_model=AreaProfile, responses=ERRORS)

@@ -101,6 +101,98 @@ def catchment_pairs(demand_xy: npt.ArrayLike, supply_xy: npt.ArrayLike, max_m: f
     )
 
 
+@dataclass(frozen=True)
+class KeptPairs:
+    """Catchment pairs with the points they were found for (supply points with an id each), to be patched."""
+
+    demand_xy: FloatArray
+    supply_xy: FloatArray
+    supply_id: npt.NDArray[np.int64]
+    max_m: float
+    pairs: Pairs
+
+
+def pairs_for(
+    demand_xy: npt.ArrayLike,
+    supply_xy: npt.ArrayLike,
+    supply_id: npt.ArrayLike,
+    max_m: float,
+    kept: KeptPairs | None = None,
+) -> KeptPairs:
+    """``catchment_pairs(demand_xy, supply_xy, max_m)`` with the points (``supply_id``: a unique id per supply
+    point). With ``kept`` (pairs found for the same demand points and distance, and other supply points) only
+    the supply points that are new or have moved are looked up: a supply point's pairs depend on its place
+    alone, so those of a point kept with the same id and place are kept (renumbered). The same pairs, in the
+    same order, as finding them all again; found afresh when the kept ones cannot be renumbered in order."""
+    dxy, sxy = _xy(demand_xy, "Demand"), _xy(supply_xy, "Supply")
+    ids = np.asarray(supply_id, dtype=np.int64)
+    patched = None if kept is None else _patched(kept, dxy, sxy, ids, max_m)
+    if patched is None:
+        patched = catchment_pairs(dxy, sxy, max_m)
+    return KeptPairs(dxy.copy(), sxy.copy(), ids.copy(), max_m, patched)  # copies: the caller's may change
+
+
+def _patched(
+    kept: KeptPairs, dxy: FloatArray, sxy: FloatArray, ids: np.ndarray, max_m: float
+) -> Pairs | None:
+    if kept.max_m != max_m or kept.demand_xy.shape != dxy.shape or not np.array_equal(kept.demand_xy, dxy):
+        return None
+    before, now = pd.Index(kept.supply_id), pd.Index(ids)
+    if len(ids) != len(sxy) or not (before.is_unique and now.is_unique):
+        return None
+    old = before.get_indexer(now)  # each supply point's row among the kept ones, -1 if new
+    same = old >= 0
+    same[same] = (kept.supply_xy[old[same]] == sxy[same]).all(axis=1)
+    if same.all() and len(ids) == len(before) and (old == np.arange(len(old))).all():
+        return kept.pairs  # nothing moved, came or went
+    renumber = np.full(len(before), -1, dtype=np.intp)
+    renumber[old[same]] = np.flatnonzero(same)
+    staying = renumber[renumber >= 0]
+    if (np.diff(staying) <= 0).any():  # the kept points are in another order now: their pairs would be too
+        return None
+    supply = renumber[kept.pairs.supply]
+    keep = supply >= 0
+    demand, supply, distance = kept.pairs.demand[keep], supply[keep], kept.pairs.distance_m[keep]
+    fresh_rows = np.flatnonzero(~same)
+    if len(fresh_rows):
+        fresh = catchment_pairs(dxy, sxy[fresh_rows], max_m)
+        fresh_supply = fresh_rows[fresh.supply]
+        at = _places(demand, supply, fresh.demand, fresh_supply)
+        demand = np.insert(demand, at, fresh.demand)
+        supply = np.insert(supply, at, fresh_supply)
+        distance = np.insert(distance, at, fresh.distance_m)
+    return Pairs(
+        demand.astype(np.intp, copy=False),
+        supply.astype(np.intp, copy=False),
+        distance.astype(np.float64, copy=False),
+    )
+
+
+def _places(
+    demand: IndexArray, supply: IndexArray, new_demand: IndexArray, new_supply: IndexArray
+) -> IndexArray:
+    """Where new pairs go among pairs sorted by demand then supply (both sorted so, none the same)."""
+    low = np.searchsorted(demand, new_demand, side="left")
+    if len(new_demand) > 4096:  # many: one integer key over every pair
+        width = np.int64(max(int(supply.max(initial=0)), int(new_supply.max(initial=0))) + 1)
+        return np.asarray(
+            np.searchsorted(
+                demand.astype(np.int64) * width + supply, new_demand.astype(np.int64) * width + new_supply
+            ),
+            dtype=np.intp,
+        )
+    high = np.searchsorted(
+        demand, new_demand, side="right"
+    )  # a few: among the pairs of the same demand point
+    return np.array(
+        [
+            lo + np.searchsorted(supply[lo:hi], s)
+            for lo, hi, s in zip(low.tolist(), high.tolist(), new_supply.tolist(), strict=True)
+        ],
+        dtype=np.intp,
+    )
+
+
 def gaussian_weight(distance_m: npt.ArrayLike, sigma_m: float) -> FloatArray:
     """Gaussian decay ``exp(-d * d / (2 * sigma^2))`` of distances in metres, as pysal ``weights.gaussian``."""
     if not sigma_m > 0:
@@ -132,6 +224,12 @@ def supply_ratios(
     """
     pop, cap = _amounts(population, "Population"), _amounts(capacity, "Capacity")
     i, j, weight = _kept(pairs, max_m, sigma_m, len(pop), len(cap))
+    return _ratios(pop, cap, i, j, weight)
+
+
+def _ratios(
+    pop: FloatArray, cap: FloatArray, i: IndexArray, j: IndexArray, weight: FloatArray | None
+) -> FloatArray:
     # Step 1: (weighted) population in reach of each supply point, and its capacity per person.
     reach = pop[i] if weight is None else pop[i] * weight
     demand_in_reach = np.bincount(j, weights=reach, minlength=len(cap))
@@ -142,13 +240,16 @@ def _kept(
     pairs: Pairs, max_m: float, sigma_m: float | None, n_demand: int, n_supply: int
 ) -> tuple[IndexArray, IndexArray, FloatArray | None]:
     keep = pairs.distance_m <= max_m
-    i, j = pairs.demand[keep], pairs.supply[keep]
+    # Pairs from catchment_pairs at this distance are all kept: no copy of their (millions of) rows then.
+    everything = bool(keep.all())
+    i, j = (pairs.demand, pairs.supply) if everything else (pairs.demand[keep], pairs.supply[keep])
     if len(i) and (i.min() < 0 or i.max() >= n_demand or j.min() < 0 or j.max() >= n_supply):
         raise InvalidInput(
             "Pairs refer to points beyond the population or capacity given",
             "Build the pairs from the same demand and supply points, in the same order.",
         )
-    weight = None if sigma_m is None else gaussian_weight(pairs.distance_m[keep], sigma_m)
+    distance = pairs.distance_m if everything else pairs.distance_m[keep]
+    weight = None if sigma_m is None else gaussian_weight(distance, sigma_m)
     return i, j, weight
 
 
@@ -159,9 +260,10 @@ def _fca(
     max_m: float,
     sigma_m: float | None,
 ) -> FloatArray:
-    ratio = supply_ratios(population, capacity, pairs, max_m, sigma_m)
-    n_demand = len(np.asarray(population))
-    i, j, weight = _kept(pairs, max_m, sigma_m, n_demand, len(ratio))
+    pop, cap = _amounts(population, "Population"), _amounts(capacity, "Capacity")
+    n_demand = len(pop)
+    i, j, weight = _kept(pairs, max_m, sigma_m, n_demand, len(cap))  # once for both steps
+    ratio = _ratios(pop, cap, i, j, weight)
     # Step 2: sum the (weighted) ratios of the supply in reach of each demand point.
     share = ratio[j] if weight is None else ratio[j] * weight
     return np.asarray(np.bincount(i, weights=share, minlength=n_demand), dtype=np.float64)

@@ -163,6 +163,29 @@ def kept_frame(conn: Connection, token: str | None, key: Hashable, compute: Call
     return frame
 
 
+#: How many patchable objects each engine keeps (catchment pairs: about 40 MB each for England).
+MAX_PATCHABLE = 3
+_PATCHABLE: weakref.WeakKeyDictionary[Engine, OrderedDict[Hashable, object]] = weakref.WeakKeyDictionary()
+
+
+def patched(conn: Connection, key: Hashable, make: Callable[[T | None], T]) -> T:
+    """``make(last)``, where last is what ``make`` gave under key before (None at first), and keep what it
+    gives now. For objects that check their own inputs (``access.pairs_for`` compares the points), so any
+    last one is a safe start: not tied to the counters."""
+    with _CACHES_LOCK:
+        kept = _PATCHABLE.get(conn.engine)
+        if kept is None:
+            kept = _PATCHABLE[conn.engine] = OrderedDict()
+        last = kept.get(key)
+    value = make(last)  # type: ignore[arg-type]  # the same key is always made by the same make
+    with _CACHES_LOCK:
+        kept[key] = value
+        kept.move_to_end(key)
+        while len(kept) > MAX_PATCHABLE:
+            kept.popitem(last=False)
+    return value
+
+
 class AnswerCache:
     """Whole answers (the overlay as JSON records, CSV or GeoJSON) by the inputs' version and the question."""
 

@@ -15,32 +15,45 @@ Ranking is the rule of ``layers.analysis.gaps.score_gaps`` (gap, then need, then
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
 from layers.analysis.inputs import OverlayInputs
-from layers.analysis.overlay import OverlayOptions, area_key, chosen, covered, weighted_by_population
+from layers.analysis.overlay import (
+    RADII_M,
+    OverlayOptions,
+    area_key,
+    chosen,
+    coverage_column,
+    covered,
+    weighted_by_population,
+)
 from layers.taxonomy import DOMAINS
 
-RADII_M = (400.0, 800.0, 1600.0)
 #: Built-in need measures: the overlay's population-weighted mean LSOA rank columns (lower = more need).
 NEEDS = tuple(f"{key}_rank" for key, _, _ in DOMAINS)
 
 
 def priorities(
-    need: np.ndarray, provision: np.ndarray, codes: np.ndarray, *, higher_is_more_need: bool
+    need: np.ndarray,
+    provision: np.ndarray,
+    codes: np.ndarray,
+    *,
+    higher_is_more_need: bool,
+    percentiles: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Priority (1 = largest gap) of each row with both values, NaN otherwise, as score_gaps ranks them."""
+    """Priority (1 = largest gap) of each row with both values, NaN otherwise, as score_gaps ranks them.
+    ``percentiles(values, has)`` may give the percentiles of values among the rows of ``has`` (kept ones)."""
     has = ~(np.isnan(need) | np.isnan(provision))
     out = np.full(len(need), np.nan)
     if not has.any():
         return out
-    # scipy's average ranks over the count: pandas' rank(pct=True, method="average"), several times faster
-    count = int(has.sum())
-    n = rankdata(need[has] if higher_is_more_need else -need[has], method="average") / count
-    p = rankdata(provision[has], method="average") / count
+    of = percentiles or _percentiles
+    n = of(need if higher_is_more_need else -need, has)
+    p = of(provision, has)
     gap = n - p
     # sort by gap descending, then need percentile descending, then code ascending
     order = np.lexsort((codes[has], -n, -gap))
@@ -48,6 +61,26 @@ def priorities(
     ranks[order] = np.arange(1, len(order) + 1)
     out[has] = ranks
     return out
+
+
+def _percentiles(values: np.ndarray, has: np.ndarray) -> np.ndarray:
+    # scipy's average ranks over the count: pandas' rank(pct=True, method="average"), several times faster
+    return np.asarray(rankdata(values[has], method="average") / int(has.sum()))
+
+
+class _KeptPercentiles:
+    """``_percentiles`` kept for each (values, rows) asked: 40 choices rank 8 needs and 5 provisions, not 80."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[int, bytes], np.ndarray] = {}
+        self._held: list[np.ndarray] = []  # the arrays asked about, held so that their ids stay theirs
+
+    def __call__(self, values: np.ndarray, has: np.ndarray) -> np.ndarray:
+        key = (id(values), has.tobytes())
+        if key not in self._kept:
+            self._held.append(values)
+            self._kept[key] = _percentiles(values, has)
+        return self._kept[key]
 
 
 def coverage_at(inputs: OverlayInputs, options: OverlayOptions, radius_m: float) -> pd.Series:
@@ -80,17 +113,22 @@ def rank_ranges(
         needs.append((table[own_need[0]].to_numpy(float), own_need[1]))
     provisions = [table["assets_per_1000"].to_numpy(float), table["access_2sfca"].to_numpy(float)]
     for radius in RADII_M:
-        within = f"coverage_within_{radius:g}"  # kept by a what-if (layers.analysis.whatif), else computed
+        within = coverage_column(radius)  # kept by lsoa_measures(radii_m=RADII_M) or a what-if, else computed
         if radius == options.radius_m:
             column = table["coverage"]
         else:
             column = table[within] if within in table.columns else coverage_at(inputs, options, radius)
         provisions.append(column.reindex(table.index).to_numpy(float))
-    ranks = []
-    for need, higher in needs:
-        for provision in provisions:
-            ranks.append(priorities(np.where(ok, need, np.nan), np.where(ok, provision, np.nan), codes,
-                                    higher_is_more_need=higher))  # fmt: skip
+    # each need turned so that higher is more need, the rows not scored left out: then the 8 needs' and 5
+    # provisions' percentiles are computed once each (kept), not once per choice
+    turned = [np.where(ok, need if higher else -need, np.nan) for need, higher in needs]
+    provisions = [np.where(ok, provision, np.nan) for provision in provisions]
+    kept = _KeptPercentiles()
+    ranks = [
+        priorities(need, provision, codes, higher_is_more_need=True, percentiles=kept)
+        for need in turned
+        for provision in provisions
+    ]
     stack = np.vstack(ranks) if ranks else np.full((1, len(table)), np.nan)
     scored_count = int(ok.sum())
     allowed = max(2, math.ceil(0.1 * scored_count))

@@ -75,17 +75,53 @@ def _column(table: pd.DataFrame, name: str) -> list[Any]:
     column = table[name]
     if column.dtype == np.float64:  # the common case, without a call per cell
         values = column.to_numpy()
-        return [None if nan else v for v, nan in zip(values.tolist(), np.isnan(values).tolist(), strict=True)]
-    return [_value(v) for v in column.to_numpy(dtype=object)]
+        out: list[Any] = values.tolist()
+        for i in np.flatnonzero(np.isnan(values)).tolist():
+            out[i] = None
+        return out
+    # Text (most cells) is its own value: only the others go through _value.
+    return [v if type(v) is str else _value(v) for v in column.to_numpy(dtype=object).tolist()]
+
+
+def _counts_of(values: np.ndarray) -> list[float | int]:
+    """``_count`` of each value: whole numbers (most counts) at once, the rest once per distinct value."""
+    whole = np.floor(values) == values  # False for NaN and infinities, as float.is_integer
+    out: list[float | int] = np.where(whole, values, 0).astype(np.int64).tolist()
+    rest = np.flatnonzero(~whole)
+    if len(rest):
+        distinct, where = np.unique(values[rest], return_inverse=True)
+        said = [_count(v) for v in distinct.tolist()]
+        for i, k in zip(rest.tolist(), where.tolist(), strict=True):
+            out[i] = said[k]
+    return out
 
 
 def _counts(table: pd.DataFrame, name: str) -> list[float | int]:
-    # A whole number is its own round(x, 4): int() it straight away (most counts are whole).
-    return [int(v) if v.is_integer() else _count(v) for v in table[name].to_numpy(dtype=float).tolist()]
+    return _counts_of(table[name].to_numpy(dtype=float))
 
 
 def _whole(table: pd.DataFrame, name: str) -> list[int | None]:
-    return [None if pd.isna(v) else int(v) for v in table[name].to_numpy(dtype=object)]
+    values = table[name].to_numpy(dtype=float)
+    missing = np.isnan(values)
+    out: list[int | None] = np.where(missing, 0, values).astype(np.int64).tolist()
+    for i in np.flatnonzero(missing).tolist():
+        out[i] = None
+    return out
+
+
+def _by_category(table: pd.DataFrame, categories: list[str]) -> list[dict[str, float | int]]:
+    """Each row's non-zero category counts (``_count``), in the categories' order."""
+    out: list[dict[str, float | int]] = [{} for _ in range(len(table))]
+    if not categories:
+        return out
+    grid = table[categories].to_numpy(dtype=float)
+    rows, columns = np.nonzero((grid != 0) | np.isnan(grid))  # row by row, each row's in category order
+    names = [c[len(CATEGORY_PREFIX) :] for c in categories]
+    for row, column, value in zip(
+        rows.tolist(), columns.tolist(), _counts_of(grid[rows, columns]), strict=True
+    ):
+        out[row][names[column]] = value
+    return out
 
 
 def records(result: OverlayResult) -> list[dict[str, Any]]:
@@ -98,12 +134,6 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
     categories = [c for c in table.columns if c.startswith(CATEGORY_PREFIX)]
     n = len(table)
     nested = [_column(table, c) for c in deprivation]
-    by_category: list[dict[str, float | int]] = [{} for _ in range(n)]
-    # Only the non-zero cells, category by category (so each dict's keys keep the categories' order).
-    for c in categories:
-        values = table[c].to_numpy(dtype=object)
-        for i in np.flatnonzero(values.astype(bool)).tolist():
-            by_category[i][c[len(CATEGORY_PREFIX) :]] = _count(values[i])
     columns: dict[str, list[Any]] = {
         "code": table.index.tolist(),
         **{c: _column(table, c) for c in ("name", "kind", "parent_code", *POPULATION)},
@@ -111,7 +141,7 @@ def records(result: OverlayResult) -> list[dict[str, Any]]:
         if nested
         else [{} for _ in range(n)],
         **{c: _counts(table, c) for c in COUNTS + ALSO_COUNTED},
-        "by_category": by_category,
+        "by_category": _by_category(table, categories),
         **{c: _column(table, c) for c in MEASURES + SCORES + CLASSES},
         **{c: _whole(table, c) for c in ("priority", "rank_low", "rank_high")},
         **{c: [bool(v) for v in table[c].to_numpy(dtype=object)] for c in ("rank_stable", "scored")},

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-from layers.analysis.access import catchment_pairs, e2sfca, two_sfca
+from layers.analysis.access import Pairs, catchment_pairs, e2sfca, two_sfca
 from layers.analysis.inputs import OverlayInputs
 from layers.errors import InvalidInput
 from layers.taxonomy import GROUP_CATEGORIES, HUB_KINDS, SPACE_KINDS
@@ -50,6 +50,13 @@ PLURAL = {"group": "groups", "hub": "hubs", "space": "spaces"}
 POPULATION = ("population_total", "population_0_15", "population_60_plus")
 DEFAULT_RADIUS_M = 800.0
 DEFAULT_CATCHMENT_M = 2000.0
+#: The coverage radii the rank ranges compare (``layers.analysis.confidence``), metres.
+RADII_M = (400.0, 800.0, 1600.0)
+
+
+def coverage_column(radius_m: float) -> str:
+    """The column holding coverage within ``radius_m`` metres, beside the chosen radius (for rank ranges)."""
+    return f"coverage_within_{radius_m:g}"
 
 
 @dataclass(frozen=True)
@@ -255,20 +262,42 @@ def asset_counts(inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame
 
 def covered(lsoas: pd.DataFrame, assets: pd.DataFrame, radius_m: float) -> pd.Series:
     """Whether an asset lies within radius_m metres of each LSOA's point (EPSG:27700); 1.0 or 0.0."""
+    return coverages(lsoas, assets, (radius_m,))[radius_m]
+
+
+def coverages(
+    lsoas: pd.DataFrame, assets: pd.DataFrame, radii_m: tuple[float, ...]
+) -> dict[float, pd.Series]:
+    """``covered`` at each of several radii (metres), from one search for each LSOA's nearest asset."""
     if assets.empty or lsoas.empty:
-        return pd.Series(0.0, index=lsoas.index)
+        return {r: pd.Series(0.0, index=lsoas.index) for r in radii_m}
     tree = cKDTree(assets[["x", "y"]].to_numpy(dtype=float))
-    distance, _ = tree.query(lsoas[["x", "y"]].to_numpy(dtype=float), k=1, distance_upper_bound=radius_m)
-    return pd.Series((distance <= radius_m).astype(float), index=lsoas.index)
+    xy = lsoas[["x", "y"]].to_numpy(dtype=float)
+    nearest, _ = tree.query(xy, k=1, distance_upper_bound=max(radii_m))
+    out = {}
+    for r in radii_m:
+        # The tree's bound is strict (an asset exactly r away is not found); so is this. Within a hair of r,
+        # where the root's rounding could tell otherwise, ask the tree with r itself, as one search per radius did.
+        hit = nearest < r
+        edge = np.flatnonzero(np.abs(nearest - r) <= 1e-6 * r)
+        if len(edge):
+            found, _ = tree.query(xy[edge], k=1, distance_upper_bound=r)
+            hit[edge] = found <= r
+        out[r] = pd.Series(hit.astype(float), index=lsoas.index)
+    return out
 
 
-def accessibility(lsoas: pd.DataFrame, assets: pd.DataFrame, options: OverlayOptions) -> pd.DataFrame:
-    """2SFCA and E2SFCA per LSOA from the chosen assets, per 1,000 residents (capacity: 1, or rooms)."""
+def accessibility(
+    lsoas: pd.DataFrame, assets: pd.DataFrame, options: OverlayOptions, pairs: Pairs | None = None
+) -> pd.DataFrame:
+    """2SFCA and E2SFCA per LSOA from the chosen assets, per 1,000 residents (capacity: 1, or rooms); ``pairs``
+    (``catchment_pairs`` of the LSOAs and these assets at the catchment) saves finding them again."""
     if assets.empty or lsoas.empty:
         return pd.DataFrame({"access_2sfca": 0.0, "access_e2sfca": 0.0}, index=lsoas.index)
-    pairs = catchment_pairs(
-        lsoas[["x", "y"]].to_numpy(float), assets[["x", "y"]].to_numpy(float), options.catchment_m
-    )
+    if pairs is None:
+        pairs = catchment_pairs(
+            lsoas[["x", "y"]].to_numpy(float), assets[["x", "y"]].to_numpy(float), options.catchment_m
+        )
     population = np.nan_to_num(lsoas["population_total"].to_numpy(float))
     capacity = capacity_of(assets, options)
     return pd.DataFrame(
@@ -281,16 +310,34 @@ def accessibility(lsoas: pd.DataFrame, assets: pd.DataFrame, options: OverlayOpt
 
 
 def lsoa_measures(
-    inputs: OverlayInputs, options: OverlayOptions, *, with_access: bool = True
+    inputs: OverlayInputs,
+    options: OverlayOptions,
+    *,
+    with_access: bool = True,
+    radii_m: tuple[float, ...] = (),
+    pairs: Pairs | None = None,
 ) -> pd.DataFrame:
-    """Per LSOA: its deprivation ranks and deciles, coverage and (with_access) 2SFCA and E2SFCA."""
+    """Per LSOA: its deprivation ranks and deciles, coverage and (with_access) 2SFCA and E2SFCA; and coverage
+    within each other radius of ``radii_m`` (``coverage_column``, for rank ranges). ``pairs``: see
+    ``accessibility``."""
     deprivation = [c for c in inputs.lsoas.columns if c.endswith(("_rank", "_decile"))]
     pointed = chosen(inputs.assets, options)
     per_lsoa = inputs.lsoas[deprivation].copy()
-    per_lsoa["coverage"] = covered(inputs.lsoas, pointed, options.radius_m)
+    others = tuple(r for r in dict.fromkeys(radii_m) if r != options.radius_m)
+    coverage = coverages(inputs.lsoas, pointed, (options.radius_m, *others))
+    per_lsoa["coverage"] = coverage[options.radius_m]
     if with_access:
-        per_lsoa = per_lsoa.join(accessibility(inputs.lsoas, pointed, options))
+        per_lsoa = per_lsoa.join(accessibility(inputs.lsoas, pointed, options, pairs))
+    for r in others:
+        per_lsoa[coverage_column(r)] = coverage[r]
     return per_lsoa
+
+
+def asset_ids(assets: pd.DataFrame) -> np.ndarray:
+    """One integer per asset naming it across reads (its kind and id), for ``access.pairs_for``."""
+    kind = np.asarray(pd.Categorical(assets["kind"], categories=list(KINDS)).codes, dtype=np.int64)
+    ids: np.ndarray = (kind << 40) + assets["id"].to_numpy(dtype=np.int64)
+    return ids
 
 
 def area_key(areas: pd.DataFrame) -> str:

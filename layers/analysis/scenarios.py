@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Connection, text
 
 from layers.analysis.confidence import rank_ranges
+from layers.analysis.explain import explanations
 from layers.analysis.gaps import Need, score_gaps
 from layers.analysis.inputs import OverlayInputs
 from layers.analysis.mapped import covered_kinds, mapped_areas
@@ -31,7 +32,6 @@ from layers.analysis.tables import (
     _name,
     _need,
     check_provision,
-    explanations,
     inputs_within_reach,
     scoring_rule,
 )

@@ -6,23 +6,26 @@ gaps: ``layers.analysis.gaps``; inputs: ``layers.analysis.inputs``.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, text
 
-from layers.analysis.cache import kept_frame, token_of
+from layers.analysis.access import pairs_for
+from layers.analysis.cache import kept_frame, patched, token_of
 from layers.analysis.confidence import rank_ranges
+from layers.analysis.explain import KIND_WORDS, assets_word, explanations, level_words
 from layers.analysis.gaps import PROVISION, Need, score_gaps
 from layers.analysis.inputs import LEVELS, OverlayInputs, indicator_values, overlay_inputs
 from layers.analysis.mapped import Mapped, covered_kinds, extent_words, mapped_areas
 from layers.analysis.overlay import (
+    RADII_M,
     OverlayOptions,
     area_key,
+    asset_ids,
+    chosen,
     lsoa_measures,
     overlay,
     weighted_by_population,
@@ -33,7 +36,6 @@ from layers.taxonomy import DOMAINS
 
 #: Built-in need measures: the IMD and its seven domains (population-weighted mean LSOA rank; lower = more need).
 DOMAIN_LABELS = {key: ("IMD" if key == "imd" else label) for key, label, _ in DOMAINS}
-KIND_WORDS = {"group": "groups", "hub": "hubs", "space": "spaces"}
 
 
 @dataclass
@@ -86,7 +88,7 @@ def overlay_table(
         conn,
         token_of(inputs.version, ("areas", "indicators", "assets")),
         ("per_lsoa", within, reach, options),
-        lambda: lsoa_measures(inputs, options),
+        lambda: _lsoa_measures(conn, inputs, options),
     )
     table = overlay(inputs, options, per_lsoa=per_lsoa)
     measure, notes = _need(conn, inputs, table, need, need_higher_is_more)
@@ -112,6 +114,27 @@ def overlay_table(
     return result
 
 
+def _lsoa_measures(conn: Connection, inputs: OverlayInputs, options: OverlayOptions) -> pd.DataFrame:
+    """``lsoa_measures`` with coverage at every radius the rank ranges compare, and the 2SFCA catchment pairs
+    patched from the last ones found for these areas (only the assets added or moved since are looked up)."""
+    pointed = chosen(inputs.assets, options)
+    xy, ids = inputs.lsoas[["x", "y"]].to_numpy(float), asset_ids(pointed)
+    key = (
+        "pairs",
+        inputs.within,
+        options.catchment_m,
+        options.counted_kinds,
+        options.category,
+        options.counting,
+    )
+    pairs = patched(
+        conn,
+        key,
+        lambda last: pairs_for(xy, pointed[["x", "y"]].to_numpy(float), ids, options.catchment_m, last),
+    )
+    return lsoa_measures(inputs, options, radii_m=RADII_M, pairs=pairs.pairs)
+
+
 def scoring_rule(
     table: pd.DataFrame,
     inputs: OverlayInputs,
@@ -126,7 +149,7 @@ def scoring_rule(
     by_code = inputs.areas.set_index("code")[key]
     kinds_here = by_code.map(lambda k: covered.get(k, ())).reindex(table.index)
     needed = options.counted_kinds
-    level = _level_words(inputs.level, 2)
+    level = level_words(inputs.level, 2)
     people = table["population_total"] > 0
     missing = kinds_here.map(lambda have: [k for k in needed if k not in (have or ())])
     outside = missing.map(bool)
@@ -142,9 +165,9 @@ def scoring_rule(
     notes: list[str] = []
     counted = table.loc[scorable, "assets"].sum() if scorable.any() else 0.0
     if scorable.any() and not counted > 0:
-        what, _ = _assets_word(needed or options.kinds, options.category)
+        what, _ = assets_word(needed or options.kinds, options.category)
         notes.append(
-            f"No {what} are recorded in any {_level_words(inputs.level, 1)} that could be scored here, so nothing "
+            f"No {what} are recorded in any {level_words(inputs.level, 1)} that could be scored here, so nothing "
             "is ranked or classed: no data is not the same as no provision"
         )
         reason[scorable] = f"no {what} recorded in the areas compared"
@@ -153,7 +176,7 @@ def scoring_rule(
         notes.append(f"No {level} here can be scored, so nothing is ranked or classed")
     elif scorable.sum() < 3:
         notes.append(
-            f"Only {int(scorable.sum())} {_level_words(inputs.level, int(scorable.sum()))} can be scored: "
+            f"Only {int(scorable.sum())} {level_words(inputs.level, int(scorable.sum()))} can be scored: "
             "thirds of so few say little"
         )
     if outside.any():
@@ -184,12 +207,6 @@ COUNTING_WORDS = {
     "potential": "potential only (spaces empty and offered, not yet a service)",
     "both": "provision and potential together",
 }
-
-
-def _level_words(level: str, n: int) -> str:
-    if n == 1:
-        return {"lsoa": "LSOA"}.get(level, level)
-    return {"lsoa": "LSOAs", "locality": "localities"}.get(level, f"{level}s")
 
 
 def _and(words: Any) -> str:
@@ -232,137 +249,6 @@ def _need(
 def _name(conn: Connection, code: str) -> str | None:
     name: str | None = conn.execute(text("SELECT name FROM areas WHERE code = :c"), {"c": code}).scalar()
     return name
-
-
-def _assets_word(kinds: tuple[str, ...], category: str | None) -> tuple[str, str]:
-    """('groups', 'a group') for one kind; ('assets', 'an asset') for several; with the category named."""
-    plural = KIND_WORDS[kinds[0]] if len(kinds) == 1 else "assets"
-    one = f"a {kinds[0]}" if len(kinds) == 1 else "an asset"
-    if category:
-        plural, one = f"{category} {plural}", f"{one} ({category})"
-    return plural, one
-
-
-def explanations(result: OverlayResult, codes: Collection[str] | None = None) -> list[str]:
-    """One plain-English sentence per row saying why it ranks where it does, with every number it used: the
-    need measure, the counts and residents behind the provision measure, the median compared with, both
-    percentiles and the gap; or why it is not scored. Only the rows of ``codes``, when given (a what-if)."""
-    t, o, need = result.table, result.options, result.need
-    _, one = _assets_word(o.counted_kinds or o.kinds, o.category)
-    column = PROVISION[result.provision][0]
-    scored = t["scored"] if "scored" in t.columns else t["population_total"] > 0
-    median = t.loc[scored, column].median()
-    level = _level_words(result.level, 2)
-    compared = int(scored.sum())
-
-    def against(value: str) -> str:
-        if result.within_name:
-            return f"against a median of {value} across the {compared} {level} of {result.within_name} scored"
-        return f"against a median of {value} across the {compared} {level} scored"
-
-    # Rows as plain dicts of the columns used, not iterrows (a Series per row: 1.7 s for England's wards).
-    wanted = [c for c in t.columns if c in _EXPLAINED or c in (column, need.column, _decile(need.column))]
-    chosen = t.index if codes is None else t.index[t.index.isin(list(codes))]
-    rows = cast(list[dict[str, Any]], t.loc[chosen, wanted].to_dict("records"))
-    out = []
-    for is_scored, row in zip(scored[chosen].to_numpy(bool), rows, strict=True):
-        counts = _counts_words(row)
-        if not is_scored:
-            why = row.get("not_scored") or "no residents in the population data"
-            out.append(f"{row['name']}: not scored ({why}); {counts}.")
-            continue
-        parts = [f"{row['name']}: {_need_phrase(result.need, row)}"]
-        residents = f"{_int(row['population_total'])} residents"
-        if result.provision == "per_1000":
-            parts.append(f"{counts} for {residents}: {_num(row[column])} per 1,000 {against(_num(median))}")
-        elif result.provision == "access":
-            parts.append(
-                f"{counts}; E2SFCA accessibility {_num(row[column])} per 1,000 {against(_num(median))}"
-            )
-        else:
-            parts.append(
-                f"{counts}; {_pct(row['coverage'])} of residents within {o.radius_m:g} m of {one} {against(_pct(median))}"
-            )
-        if result.provision != "coverage":
-            parts.append(f"{_pct(row['coverage'])} of residents within {o.radius_m:g} m of {one}")
-        parts.append(
-            f"need percentile {_pct(row['need_percentile'])}, provision percentile "
-            f"{_pct(row['provision_percentile'])}: gap {row['gap']:+.2f}"
-        )
-        if "rank_low" in row and not _nan(row["rank_low"]):
-            steady = "stable" if row["rank_stable"] else "not stable"
-            parts.append(
-                f"ranked {_int(row['priority'])}; from {_int(row['rank_low'])} to {_int(row['rank_high'])} "
-                f"across {int(row['rank_choices'])} reasonable choices ({steady})"
-            )
-        out.append("; ".join(parts) + ".")
-    return out
-
-
-#: The columns an explanation may read, beside the need and provision measures'.
-_EXPLAINED = frozenset(
-    ("name", "not_scored", "population_total", "coverage", "need_percentile", "provision_percentile", "gap",
-     "priority", "rank_low", "rank_high", "rank_stable", "rank_choices", "groups", "hubs", "spaces",
-     "potential", "groups_area_wide")
-)  # fmt: skip
-
-
-def _decile(column: str) -> str:
-    return column.replace("_rank", "_decile")
-
-
-def _counts_words(row: Mapping[str, Any]) -> str:
-    """ "3.4 groups, 1 hub, 0 spaces counted (1 potential space; 70 groups serving wider areas, shared out)"."""
-    words = ", ".join(_n(row[k], one, many) for k, one, many in COUNT_NOUNS) + " counted"
-    extra = []
-    if row.get("potential", 0):
-        extra.append(_n(row["potential"], "potential space", "potential spaces"))
-    if row.get("groups_area_wide", 0):
-        extra.append(_n(row["groups_area_wide"], "group", "groups") + " serving wider areas, shared out")
-    return words + (f" ({'; '.join(extra)})" if extra else "")
-
-
-COUNT_NOUNS = (("groups", "group", "groups"), ("hubs", "hub", "hubs"), ("spaces", "space", "spaces"))
-
-
-def _n(value: Any, one: str, many: str) -> str:
-    """A count with its noun: "1 hub", "2 hubs", "0.26 groups" (a share is plural, as in speech)."""
-    return f"{_num(value)} {one if value == 1 else many}"
-
-
-def _need_phrase(need: Need, row: Mapping[str, Any]) -> str:
-    if need.column.endswith("_rank"):
-        decile = row[_decile(need.column)]
-        if _nan(decile):
-            return f"no {need.label} data"
-        return (
-            f"{need.label} decile {_num(decile)} (population-weighted mean LSOA rank {_int(row[need.column])} "
-            "of 32,844 in England; 1 is the most deprived)"
-        )
-    return (
-        f"{need.label} {_num(row[need.column])}" if not _nan(row[need.column]) else f"no {need.label} value"
-    )
-
-
-def _int(v: Any) -> str:
-    return "n/a" if _nan(v) else f"{v:,.0f}"
-
-
-def _nan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def _num(v: Any) -> str:
-    if _nan(v):
-        return "n/a"
-    x = float(v)
-    if round(x, 2).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:.2f}" if abs(x) < 1 else f"{x:,.1f}"
-
-
-def _pct(v: Any) -> str:
-    return "n/a" if _nan(v) else f"{100 * v:.0f}%"
 
 
 def area_geometries(conn: Connection, codes: list[str]) -> gpd.GeoDataFrame:

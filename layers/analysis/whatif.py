@@ -29,9 +29,9 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from layers.analysis.access import catchment_pairs, gaussian_weight, supply_ratios
-from layers.analysis.confidence import RADII_M
 from layers.analysis.inputs import ASSET_COLUMNS, OverlayInputs
 from layers.analysis.overlay import (
+    RADII_M,
     Apportion,
     OverlayOptions,
     _tally,
@@ -39,15 +39,11 @@ from layers.analysis.overlay import (
     asset_area,
     capacity_of,
     chosen,
+    coverage_column,
     overlay,
 )
 
 ACCESS = ("access_2sfca", "access_e2sfca")
-
-
-def coverage_column(radius_m: float) -> str:
-    """The column holding coverage within ``radius_m`` metres, beside the chosen radius (for rank ranges)."""
-    return f"coverage_within_{radius_m:g}"
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,22 @@ def test_overlay_json_is_ranked_and_matches_the_model(client: TestClient) -> Non
     }
 
 
+def test_overlay_json_is_gzipped_once_and_the_same_either_way(client: TestClient) -> None:
+    params = {"within": NORWICH, "kinds": "group,hub"}
+    plain = client.get("/analysis/overlay", params=params, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    packed = [
+        client.get("/analysis/overlay", params=params, headers={"Accept-Encoding": "gzip"}) for _ in range(2)
+    ]
+    for answer in packed:  # httpx takes the gzip off: the same JSON as the plain answer
+        assert answer.status_code == 200 and answer.headers["content-encoding"] == "gzip"
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.headers["vary"] == "Accept-Encoding"
+        assert answer.content == plain.content
+    assert int(packed[0].headers["content-length"]) < len(plain.content) / 3
+    ok_body(packed[1], OverlayTable)
+
+
 @pytest.mark.parametrize(
     "params",
     [

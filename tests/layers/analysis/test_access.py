@@ -25,6 +25,7 @@ from layers.analysis.access import (
     catchment_pairs,
     e2sfca,
     gaussian_weight,
+    pairs_for,
     rollup_weighted,
     two_sfca,
 )
@@ -86,6 +87,43 @@ def test_pairs_are_every_pair_within_the_catchment(
     demand_i, supply_j = np.nonzero(full <= 2500.0)  # row-major: sorted by demand, then supply
     assert np.array_equal(pairs.demand, demand_i) and np.array_equal(pairs.supply, supply_j)
     assert np.abs(pairs.distance_m - full[demand_i, supply_j]).max() < 1e-9
+
+
+def _same_pairs(a: Pairs, b: Pairs) -> bool:
+    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("demand", "supply", "distance_m"))
+
+
+def test_kept_pairs_patched_for_assets_added_moved_and_gone_are_the_pairs_found_afresh(
+    demand: gpd.GeoDataFrame, supply: gpd.GeoDataFrame
+) -> None:
+    dxy, sxy = _xy(demand), _xy(supply)
+    ids = np.arange(len(sxy), dtype=np.int64) * 3
+    kept = pairs_for(dxy, sxy, ids, 2000.0)
+    assert _same_pairs(kept.pairs, catchment_pairs(dxy, sxy, 2000.0))
+    rng = np.random.default_rng(3)
+    for step in range(4):
+        stay = np.ones(len(sxy), dtype=bool)
+        stay[rng.choice(len(sxy), step + 1, replace=False)] = False  # closed
+        sxy, ids = sxy[stay].copy(), ids[stay].copy()
+        moved = rng.choice(len(sxy), step + 1, replace=False)
+        sxy[moved] += rng.normal(0, 800, (step + 1, 2))  # moved: same id, another place
+        at = rng.choice(len(sxy), step + 2)
+        near = sxy[rng.choice(len(sxy), step + 2)] + rng.normal(0, 300, (step + 2, 2))
+        sxy = np.insert(sxy, at, near, axis=0)  # added among the others, as a table's order puts them
+        ids = np.insert(ids, at, 10_000 + 10 * step + np.arange(step + 2))
+        kept = pairs_for(dxy, sxy, ids, 2000.0, kept)
+        assert _same_pairs(kept.pairs, catchment_pairs(dxy, sxy, 2000.0))
+    half = np.arange(0, len(sxy), 2)
+    sxy[half] += 150.0  # half of them moved: thousands of pairs put back in their places at once
+    patched = pairs_for(dxy, sxy, ids, 2000.0, kept)
+    assert len(patched.pairs) - len(kept.pairs) < 5000 < len(patched.pairs) / 2
+    assert _same_pairs(patched.pairs, catchment_pairs(dxy, sxy, 2000.0))
+    assert pairs_for(dxy, sxy, ids, 2000.0, patched).pairs is patched.pairs  # nothing changed: kept as it is
+    # Another order of the same points, other demand points or another distance: found afresh, still right.
+    flipped = pairs_for(dxy, sxy[::-1], ids[::-1], 2000.0, kept)
+    assert _same_pairs(flipped.pairs, catchment_pairs(dxy, sxy[::-1], 2000.0))
+    wider = pairs_for(dxy[:100], sxy, ids, 3000.0, kept)
+    assert _same_pairs(wider.pairs, catchment_pairs(dxy[:100], sxy, 3000.0))
 
 
 CASES = [  # catchment metres, Gaussian sigma metres (None = default max_m / 2), capacity column

@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from scipy.spatial import cKDTree
 from sqlalchemy import Connection, text
 
 from layers.analysis import export
 from layers.analysis.gaps import Need, percentile, score_gaps, third
 from layers.analysis.inputs import OverlayInputs, overlay_inputs
-from layers.analysis.overlay import OverlayOptions, overlay
+from layers.analysis.overlay import OverlayOptions, coverages, overlay
 from layers.analysis.tables import OverlayResult, overlay_table
 from layers.errors import InvalidInput
 from layers.formats.tables import safe_cell
@@ -140,6 +141,23 @@ def test_coverage_matches_brute_force_distances(norwich: OverlayResult, real, en
     got = norwich.table["coverage"]
     assert np.allclose(got.sort_index(), expected.sort_index(), atol=1e-6)
     assert 0 < got.min() < got.max() <= 1
+
+
+def test_coverage_at_several_radii_from_one_search_is_one_search_per_radius() -> None:
+    rng = np.random.default_rng(5)
+    assets = pd.DataFrame({"x": rng.uniform(0, 20_000, 300), "y": rng.uniform(0, 20_000, 300)})
+    # LSOA points exactly 400, 800 and 1,600 m from an asset (3-4-5 triangles too), and anywhere
+    exact = [(assets.x[0] + d, assets.y[0]) for d in (400.0, 800.0, 1600.0)]
+    exact += [(assets.x[1] + 0.6 * d, assets.y[1] + 0.8 * d) for d in (400.0, 800.0, 1600.0)]
+    xy = np.vstack([np.array(exact), rng.uniform(-2000, 22_000, (2000, 2))])
+    lsoas = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1]}, index=pd.RangeIndex(100, 100 + len(xy)))
+    got = coverages(lsoas, assets, (800.0, 400.0, 1600.0))
+    tree = cKDTree(assets[["x", "y"]].to_numpy())
+    for r in (400.0, 800.0, 1600.0):  # one search per radius, bounded by it (the tree's bound is strict)
+        distance, _ = tree.query(xy, k=1, distance_upper_bound=r)
+        assert got[r].index.equals(lsoas.index)
+        assert np.array_equal(got[r].to_numpy(), (distance <= r).astype(float)), r
+    assert 0 < got[400.0].sum() < got[800.0].sum() < got[1600.0].sum() < len(xy)
 
 
 def test_accessibility_matches_pysal_access_rolled_up(real, engine) -> None:  # type: ignore[no-untyped-def]
