@@ -40,6 +40,7 @@ from api.routes import (
     records,
     search,
     submissions,
+    tiles,
 )
 from api.routes import contacts as contact_routes
 from api.routes import moderation_pages as moderation_page_routes
@@ -189,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(assets.router)
     app.include_router(map_data.router)
+    app.include_router(tiles.router)
     app.include_router(analysis.router)
     app.include_router(scenario_routes.router)
     app.include_router(auth.router)

@@ -1,0 +1,62 @@
+"""Making a vector tile in PostGIS, and the version of the data it was made from (its ETag).
+
+A tile is made by one statement (layers/sql/tiles_areas.sql or tiles_assets.sql) that also reads the change
+counters of its sources (``analysis_changes``, migration 0017: raised by every committed write to the areas,
+the indicators, or the groups, hubs and spaces), so the version names exactly the data in the tile. A
+conditional request reads only the counters (``current_etag``): while they are unchanged the client's copy
+is current and no tile is made. Boundaries and indicators are one version (``areas``, ``indicators``); the
+assets another (``assets``), so a hub moving does not make clients fetch boundaries again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import DictRow
+
+from layers.sql import sql
+from layers.tiles.tilesets import Tileset, band_of
+
+#: Changes whenever the tiles' content changes for the same data (SQL, simplification, fields): a new ETag.
+FORMAT = "t1"
+SOURCES = {"areas": ("areas", "indicators"), "assets": ("assets",)}
+VERSION = (
+    "SELECT string_agg(source || ':' || changes, '-' ORDER BY source) AS version "
+    "FROM analysis_changes WHERE source = ANY(%(sources)s::text[])"
+)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A Mapbox Vector Tile (empty bytes: no feature meets the tile) and its strong ETag."""
+
+    data: bytes
+    etag: str
+
+
+def etag_of(ts: Tileset, z: int, x: int, y: int, version: str | None) -> str:
+    """The strong ETag (quoted) of a tile made from the data at ``version``."""
+    digest = hashlib.sha256(f"{FORMAT}/{ts.id}/{z}/{x}/{y}/{version}".encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+async def current_etag(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> str:
+    """The ETag the tile would have if made now (reads the change counters only)."""
+    cur = await conn.execute(VERSION, {"sources": list(SOURCES[ts.source])})
+    row = await cur.fetchone()
+    return etag_of(ts, z, x, y, row["version"] if row else None)
+
+
+async def read_tile(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> Tile:
+    """The tile z/x/y of the tileset, made now, with the ETag of the data it was made from."""
+    params: dict[str, Any] = {"z": z, "x": x, "y": y, "kind": ts.kind, "layer": ts.id}
+    if ts.source == "areas":
+        params["band"] = band_of(z)
+    cur = await conn.execute(sql(f"tiles_{ts.source}.sql"), params)
+    row = await cur.fetchone()
+    if row is None:  # one row always; typed as optional
+        return Tile(b"", etag_of(ts, z, x, y, None))
+    return Tile(bytes(row["tile"] or b""), etag_of(ts, z, x, y, row["version"]))
