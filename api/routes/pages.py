@@ -79,6 +79,7 @@ async def read_officer_map_page(request: Request, settings: AppSettings, work: W
         **base_map(settings.map, home),
         **data_urls(request),
         resident_url=request.url_for("read_map_page").path,
+        tiles_url=root + "/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}",
         own_needs=await work.run(own_need_choices),
     )
     return html_page(request, officer_map_page(data))
