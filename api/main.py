@@ -53,6 +53,7 @@ from layers.db import make_engine
 from layers.offers import notices as offer_notices
 from layers.offers.submissions import submission_secret
 from layers.settings import Settings
+from layers.tiles.cache import TileCache
 
 
 class _Stack(deque[Any]):
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         **_no_telemetry(),
     )
     app.state.settings = settings
+    app.state.tile_cache = TileCache(settings.map.vector_tile_cache_mb * 2**20)
     errors.install(app)
     errors.document(app)
     # Browsers ask for gzip: map layers and search results shrink by about 70%. Small answers (lookups)

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import Conn
+from api.deps import Conn, Tiles
 from layers.tiles import mvt, tilesets
 from layers.tiles.tilesets import MVT
 
@@ -119,6 +119,7 @@ TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def read_collection_tile(
     request: Request,
     conn: Conn,
+    kept: Tiles,
     collection: Annotated[Collection, Path(alias="collectionId")],
     tile_matrix_set: Annotated[TileMatrixSet, Path(alias="tileMatrixSetId")],
     z: Annotated[int, Path(alias="tileMatrix", ge=0, le=10_000, description="zoom, 0 to 24")],
@@ -129,12 +130,11 @@ async def read_collection_tile(
     ts = tilesets.tileset(collection)
     tilesets.check_tms(tile_matrix_set)
     tilesets.check_tile(ts, z, x, y)
+    version = await mvt.current_version(conn, ts, z, x, y)
     asked = request.headers.get("if-none-match")
-    if asked:
-        etag = await mvt.current_etag(conn, ts, z, x, y)
-        if _matches(asked, etag):
-            return Response(status_code=304, headers={"ETag": etag, "Cache-Control": TILE_CACHE})
-    tile = await mvt.read_tile(conn, ts, z, x, y)
+    if asked and _matches(asked, version.etag):
+        return Response(status_code=304, headers={"ETag": version.etag, "Cache-Control": TILE_CACHE})
+    tile = await mvt.current_tile(conn, kept, ts, z, x, y, version)
     headers = {"ETag": tile.etag, "Cache-Control": TILE_CACHE}
     if not tile.data:
         return Response(status_code=204, headers=headers)

@@ -3,7 +3,7 @@
 A tile is made by one statement (layers/sql/tiles_areas.sql or tiles_assets.sql) that also reads the change
 counters of its sources (``analysis_changes``, migration 0017: raised by every committed write to the areas,
 the indicators, or the groups, hubs and spaces), so the version names exactly the data in the tile. A
-conditional request reads only the counters (``current_etag``): while they are unchanged the client's copy
+conditional request reads only the counters (``current_version``): while they are unchanged the client's copy
 is current and no tile is made. Boundaries and indicators are one version (``areas``, ``indicators``); the
 assets another (``assets``), so a hub moving does not make clients fetch boundaries again.
 """
@@ -18,15 +18,27 @@ from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
 from layers.sql import sql
+from layers.tiles.cache import TileCache
 from layers.tiles.tilesets import Tileset, band_of
 
 #: Changes whenever the tiles' content changes for the same data (SQL, simplification, fields): a new ETag.
 FORMAT = "t1"
 SOURCES = {"areas": ("areas", "indicators"), "assets": ("assets",)}
+#: The sources' counters, and whether this transaction has raised one itself (then its tiles hold data not yet
+#: committed, which may be rolled back: they are not kept).
 VERSION = (
-    "SELECT string_agg(source || ':' || changes, '-' ORDER BY source) AS version "
+    "SELECT string_agg(source || ':' || changes, '-' ORDER BY source) AS version, "
+    "coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) AS mine "
     "FROM analysis_changes WHERE source = ANY(%(sources)s::text[])"
 )
+
+
+@dataclass(frozen=True)
+class Version:
+    """The ETag a tile would have if made now, and whether a tile made now may be kept."""
+
+    etag: str
+    keep: bool
 
 
 @dataclass(frozen=True)
@@ -43,11 +55,27 @@ def etag_of(ts: Tileset, z: int, x: int, y: int, version: str | None) -> str:
     return f'"{digest}"'
 
 
-async def current_etag(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> str:
+async def current_version(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> Version:
     """The ETag the tile would have if made now (reads the change counters only)."""
     cur = await conn.execute(VERSION, {"sources": list(SOURCES[ts.source])})
     row = await cur.fetchone()
-    return etag_of(ts, z, x, y, row["version"] if row else None)
+    if row is None:  # one row always; typed as optional
+        return Version(etag_of(ts, z, x, y, None), False)
+    return Version(etag_of(ts, z, x, y, row["version"]), not row["mine"])
+
+
+async def current_tile(
+    conn: AsyncConnection[DictRow], cache: TileCache, ts: Tileset, z: int, x: int, y: int, version: Version
+) -> Tile:
+    """The tile z/x/y as the data stands at ``version`` (``current_version``): kept, or made now (and kept)."""
+    key = (ts.id, z, x, y)
+    kept = cache.get(key, version.etag) if version.keep else None
+    if kept is not None:
+        return Tile(kept, version.etag)
+    tile = await read_tile(conn, ts, z, x, y)
+    if version.keep:  # under its own ETag: newer than version's if a commit came between
+        cache.put(key, tile.etag, tile.data)
+    return tile
 
 
 async def read_tile(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> Tile:

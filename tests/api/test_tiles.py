@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 from api.main import create_app
 from layers.settings import Settings
 from layers.tiles import tilesets
+from layers.tiles.cache import TileCache
 from layers.tiles.decode import decode
 from tests.rolled_back import RolledBack, rolled_back
 
@@ -216,3 +217,34 @@ def _empty() -> Any:
     from layers.tiles.decode import Layer
 
     return Layer()
+
+
+def test_a_repeat_is_served_from_the_kept_tile(client: TestClient) -> None:
+    cache: TileCache = client.app.state.tile_cache  # type: ignore[attr-defined]
+    path = url("wards", *tile_of(*NORWICH, 11))
+    first = client.get(path)
+    hits = cache.hits
+    again = client.get(path)
+    assert cache.hits == hits + 1 and again.content == first.content
+    assert again.headers["etag"] == first.headers["etag"]
+
+
+def test_tiles_made_in_a_transaction_that_wrote_are_not_kept(app_client: TestClient, db: RolledBack) -> None:
+    cache: TileCache = app_client.app.state.tile_cache  # type: ignore[attr-defined]
+    db.execute("UPDATE areas SET name = name || ' (uncommitted)' WHERE kind = 'ward'")
+    before = cache.bytes, cache.hits
+    for _ in range(2):
+        r = db.get(url("wards", *tile_of(*NORWICH, 10)))
+        assert "(uncommitted)" in decode(r.content)["wards"].features[0].properties["name"]
+    assert (cache.bytes, cache.hits) == before
+
+
+def test_the_tile_cache_keeps_to_its_budget_and_its_etags() -> None:
+    cache = TileCache(max_bytes=10)
+    cache.put(("a", 1, 0, 0), '"1"', b"12345")
+    cache.put(("a", 1, 0, 1), '"1"', b"67890")
+    assert cache.get(("a", 1, 0, 0), '"1"') == b"12345" and cache.get(("a", 1, 0, 0), '"2"') is None
+    cache.put(("a", 1, 1, 1), '"1"', b"abc")  # over budget: the least recently used goes
+    assert cache.get(("a", 1, 0, 1), '"1"') is None and cache.bytes == 8
+    cache.put(("a", 1, 1, 1), '"2"', b"x" * 11)  # larger than the whole budget: not kept
+    assert cache.get(("a", 1, 1, 1), '"2"') is None
