@@ -23,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -191,70 +192,115 @@ def features(body: bytes) -> int:
     return sum(len(layer.features) for layer in decode(body).values()) if body else 0
 
 
-def compare(
-    tiles: dict[int, list[tuple[int, int, int]]], ours: str, tipg: str, concurrency: int
-) -> dict[int, dict[str, object]]:
-    """The untimed pass: each tile's bytes and features from both."""
-    out: dict[int, dict[str, object]] = {}
+@dataclass
+class Runs:
+    """Timed passes of one server at one zoom: wall-clock seconds, tiles asked, each request's ns."""
+
+    seconds: float = 0.0
+    n: int = 0
+    times: list[int] = field(default_factory=list)
+
+    def add(self, seconds: float, times: list[int]) -> None:
+        """Count one pass."""
+        self.seconds += seconds
+        self.n += len(times)
+        self.times += times
+
+    @property
+    def rate(self) -> float:
+        """Tiles per second."""
+        return self.n / self.seconds
+
+    @property
+    def p50(self) -> float:
+        """Median request time, ms."""
+        return percentiles_ms(self.times)["p50"]
+
+
+@dataclass
+class Check:
+    """Each tile of a zoom from both servers: bytes and features."""
+
+    ours_bytes: list[int]
+    tipg_bytes: list[int]
+    ours_features: list[int]
+    tipg_features: list[int]
+
+    @property
+    def same(self) -> int:
+        """Tiles with as many features from both."""
+        return sum(a == b for a, b in zip(self.ours_features, self.tipg_features, strict=True))
+
+    @property
+    def smaller(self) -> int:
+        """Tiles no larger from ours."""
+        return sum(a <= b for a, b in zip(self.ours_bytes, self.tipg_bytes, strict=True))
+
+
+def first_pass(
+    tiles: dict[int, list[tuple[int, int, int]]], servers: dict[str, str], concurrency: int
+) -> tuple[dict[tuple[str, int], Runs], dict[int, Check]]:
+    """Each tile asked for the first time of each server (timed: ours has nothing kept yet), the servers taking
+    turns to go first; and the tiles compared."""
+    runs: dict[tuple[str, int], Runs] = {}
+    checks: dict[int, Check] = {}
     for z, ts in tiles.items():
-        _, _, a = asyncio.run(fetch_all(ours, ts, concurrency))
-        _, _, b = asyncio.run(fetch_all(tipg, ts, concurrency))
-        fa, fb = [features(x) for x in a], [features(x) for x in b]
-        out[z] = {"ours_bytes": [len(x) for x in a], "tipg_bytes": [len(x) for x in b], "ours_features": fa,
-                  "tipg_features": fb, "same": sum(x == y for x, y in zip(fa, fb, strict=True)),
-                  "smaller": sum(len(x) <= len(y) for x, y in zip(a, b, strict=True))}  # fmt: skip
-    return out
+        bodies: dict[str, list[bytes]] = {}
+        for name in list(servers) if z % 2 == 0 else list(reversed(servers)):
+            seconds, times, bodies[name] = asyncio.run(fetch_all(servers[name], ts, concurrency))
+            runs.setdefault((name, z), Runs()).add(seconds, times)
+        a, b = bodies["ours"], bodies["tipg"]
+        checks[z] = Check(
+            [len(x) for x in a], [len(x) for x in b], [features(x) for x in a], [features(x) for x in b]
+        )
+    return runs, checks
 
 
-def timed(
+def repeats(
     tiles: dict[int, list[tuple[int, int, int]]], servers: dict[str, str], rounds: int, concurrency: int
-) -> dict[tuple[str, int], dict[str, object]]:
-    """Rounds of passes, zoom by zoom, the servers taking turns to go first: seconds and request times."""
-    acc: dict[tuple[str, int], dict[str, object]] = {}
+) -> dict[tuple[str, int], Runs]:
+    """Rounds of passes over the same tiles again, zoom by zoom, the servers taking turns to go first."""
+    runs: dict[tuple[str, int], Runs] = {}
     for r in range(rounds):
         for z, ts in tiles.items():
-            order = list(servers) if (r + z) % 2 == 0 else list(reversed(servers))
-            for name in order:
+            for name in list(servers) if (r + z) % 2 == 0 else list(reversed(servers)):
                 seconds, times, _ = asyncio.run(fetch_all(servers[name], ts, concurrency))
-                slot = acc.setdefault((name, z), {"seconds": 0.0, "times": [], "n": 0})
-                slot["seconds"] = float(slot["seconds"]) + seconds  # type: ignore[arg-type]
-                slot["times"] += times  # type: ignore[operator]
-                slot["n"] = int(slot["n"]) + len(ts)  # type: ignore[call-overload]
-    return acc
+                runs.setdefault((name, z), Runs()).add(seconds, times)
+    return runs
 
 
 def report(
     args: argparse.Namespace,
     tiles: dict[int, list[tuple[int, int, int]]],
-    checks: dict[int, dict[str, object]],
-    acc: dict[tuple[str, int], dict[str, object]],
+    checks: dict[int, Check],
+    first: dict[tuple[str, int], Runs],
+    again: dict[tuple[str, int], Runs],
     load: str,
 ) -> str:
     """The BENCHMARKS.md section."""
     rows = []
-    all_same = all_small = total = 0
-    for z in tiles:
-        c = checks[z]
-        ours, tipg = acc[("ours", z)], acc[("tipg", z)]
-        ours_rate = int(ours["n"]) / float(ours["seconds"])  # type: ignore[call-overload, arg-type]
-        tipg_rate = int(tipg["n"]) / float(tipg["seconds"])  # type: ignore[call-overload, arg-type]
-        ob, tb = c["ours_bytes"], c["tipg_bytes"]
-        n = len(tiles[z])
-        all_same += int(c["same"])  # type: ignore[call-overload]
-        all_small += int(c["smaller"])  # type: ignore[call-overload]
-        total += n
+    same = small = total = 0
+    cold_ours = cold_tipg = warm_ours = warm_tipg = 0.0
+    for z, ts in tiles.items():
+        c, n = checks[z], len(ts)
+        fo, ft, ao, at = first[("ours", z)], first[("tipg", z)], again[("ours", z)], again[("tipg", z)]
+        same, small, total = same + c.same, small + c.smaller, total + n
+        cold_ours, cold_tipg = cold_ours + fo.seconds, cold_tipg + ft.seconds
+        warm_ours, warm_tipg = warm_ours + ao.seconds, warm_tipg + at.seconds
         rows.append(
-            f"| {z} | {n} | {ours_rate:,.1f} | {tipg_rate:,.1f} | **{ours_rate / tipg_rate:.1f}×** "
-            f"| {percentiles_ms(ours['times'])['p50']:,.1f} | {percentiles_ms(tipg['times'])['p50']:,.1f} "  # type: ignore[arg-type]
-            f"| {sum(ob) / n / 1000:,.1f} | {sum(tb) / n / 1000:,.1f} | {sum(ob) / max(sum(tb), 1):.2f} "  # type: ignore[arg-type]
-            f"| {max(ob) / 1000:,.1f} | {max(tb) / 1000:,.1f} | {sum(c['ours_features']) / n:,.0f} "  # type: ignore[arg-type, type-var]
-            f"| {c['same']}/{n} | {c['smaller']}/{n} |"
+            f"| {z} | {n} | {fo.rate:,.1f} | {ft.rate:,.1f} | **{fo.rate / ft.rate:.1f}×** | {fo.p50:,.1f} "
+            f"| {ft.p50:,.1f} | {ao.rate:,.1f} | {at.rate:,.1f} | **{ao.rate / at.rate:.1f}×** "
+            f"| {sum(c.ours_bytes) / n / 1000:,.1f} | {sum(c.tipg_bytes) / n / 1000:,.1f} "
+            f"| {sum(c.ours_bytes) / max(sum(c.tipg_bytes), 1):.2f} | {max(c.ours_bytes) / 1000:,.1f} "
+            f"| {max(c.tipg_bytes) / 1000:,.1f} | {sum(c.ours_features) / n:,.0f} | {c.same}/{n} | {c.smaller}/{n} |"
         )
     head = (
-        "| zoom | tiles | ours tiles/s | tipg tiles/s | ours ÷ tipg | ours p50 ms | tipg p50 ms | ours mean kB "
-        "| tipg mean kB | bytes ours ÷ tipg | ours max kB | tipg max kB | features per tile | same features "
-        "| ours ≤ tipg bytes |\n|" + "---|" * 15
+        "| zoom | tiles | first ask: ours tiles/s | tipg tiles/s | ours ÷ tipg | ours p50 ms | tipg p50 ms "
+        "| asked again: ours tiles/s | tipg tiles/s | ours ÷ tipg | ours mean kB | tipg mean kB "
+        "| bytes ours ÷ tipg | ours max kB | tipg max kB | features per tile | same features | ours ≤ tipg bytes |"
+        "\n|" + "---|" * 18
     )
+    all_tiles = sum(len(t) for t in tiles.values())
     return "\n".join(
         [
             "## OGC API Tiles: England's LSOAs, zooms 8–14, against tipg 1.6.1 (issue 17)",
@@ -263,22 +309,30 @@ def report(
             f"--concurrency {args.concurrency}`",
             f"Machine: {machine()}; {load}",
             f"Data: `{args.db}` = a copy of `patchmap_bench` (England's 32,844 LSOAs with IoD2019) upgraded to this "
-            "branch (migration 0018_tiles); tipg reads the view `tiles_public.lsoas` (code, name, IMD decile, "
-            "population, boundary), Patchmap `areas` with the same fields.",
-            "Both: uvicorn, 1 worker, asyncio loop and h11 (tipg's venv has neither uvloop nor httptools), one database, no compression asked for. At each zoom the "
-            f"same {args.tiles} tiles (or fewer where England has fewer) for both, each asked once per round, "
-            f"{args.concurrency} at a time; {args.rounds} timed rounds after one untimed pass that also compares "
-            "the tiles. tiles/s = tiles ÷ wall-clock seconds of the passes.",
+            "branch (`CREATE DATABASE patchmap_bench_tiles TEMPLATE patchmap_bench`, then `patchmap db upgrade`: "
+            "migration 0018_tiles); tipg reads only the view `tiles_public.lsoas` (code, name, IMD decile, "
+            "population, boundary: the fields of Patchmap's tiles), Patchmap reads `areas` itself.",
+            "Both: uvicorn, 1 worker, asyncio loop and h11 (tipg's venv has neither uvloop nor httptools), one "
+            f"database, no compression asked for. At each zoom the same {args.tiles} tiles (fewer at zoom 8, where "
+            "England has fewer) for both, "
+            f"{args.concurrency} requests at a time. *First ask*: each tile asked of each server once, the first "
+            "time (Patchmap has kept nothing yet: it makes every tile); the servers take turns to go first, zoom by "
+            f"zoom. *Asked again*: {args.rounds} more rounds of the same tiles (Patchmap serves the tile it kept, "
+            "after reading the data version; tipg makes it again). tiles/s = tiles ÷ wall-clock seconds.",
             "",
             head,
             *rows,
             "",
-            f"Same features (count per tile, decoded): {all_same}/{total} tiles. Ours no larger than tipg's: "
-            f"{all_small}/{total} tiles. Goal: ≥ 3× tipg's tiles/s, the same features, tiles no larger.",
-            "Why ours is smaller and faster: boundaries are stored in EPSG:3857 and simplified to a quarter of a "
+            f"All zooms: first ask {all_tiles / cold_ours:,.1f} tiles/s against tipg's {all_tiles / cold_tipg:,.1f} "
+            f"(**{cold_tipg / cold_ours:.1f}×**); asked again {all_tiles * args.rounds / warm_ours:,.1f} against "
+            f"{all_tiles * args.rounds / warm_tipg:,.1f} (**{warm_tipg / warm_ours:.1f}×**). Same features (count per "
+            f"tile, decoded): {same}/{total} tiles. Ours no larger than tipg's: {small}/{total} tiles. "
+            "Goal: ≥ 3× tipg's tiles/s, the same features, tiles no larger.",
+            "Why ours is smaller and faster to make: boundaries are stored in EPSG:3857, simplified to a quarter of a "
             "screen pixel per band of zooms (migration 0018_tiles), and a boundary inside the tile's buffer is "
             "scaled to tile units directly rather than through ST_AsMVTGeom's clip and validation; tipg transforms "
-            "and clips every full boundary on every request.",
+            "and clips every whole boundary on every request. At zooms 12–14 a tile holds a few dozen LSOAs and "
+            "both spend most of a request outside the database, so only a kept tile is much faster there.",
         ]
     )
 
@@ -311,15 +365,16 @@ def main() -> None:
     ours_server, ours = serve_ours(url, logs / "ogc_tiles_ours.log")
     tipg_server, tipg = serve_tipg(url, logs / "ogc_tiles_tipg.log")
     try:
-        checks = compare(tiles, ours, tipg, args.concurrency)
-        acc = timed(tiles, {"ours": ours, "tipg": tipg}, args.rounds, args.concurrency)
+        servers = {"ours": ours, "tipg": tipg}
+        first, checks = first_pass(tiles, servers, args.concurrency)
+        again = repeats(tiles, servers, args.rounds, args.concurrency)
     finally:
         ours_server.terminate()
         tipg_server.terminate()
         ours_server.wait(10)
         tipg_server.wait(10)
     load = f"load average {load_before:.2f} before the run ({os.getloadavg()[0]:.2f} at its end)"
-    body = report(args, tiles, checks, acc, load)
+    body = report(args, tiles, checks, first, again, load)
     print(body)
     if not args.no_write:
         write_section("ogc-tiles", body)

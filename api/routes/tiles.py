@@ -130,11 +130,10 @@ async def read_collection_tile(
     ts = tilesets.tileset(collection)
     tilesets.check_tms(tile_matrix_set)
     tilesets.check_tile(ts, z, x, y)
-    version = await mvt.current_version(conn, ts, z, x, y)
     asked = request.headers.get("if-none-match")
-    if asked and _matches(asked, version.etag):
-        return Response(status_code=304, headers={"ETag": version.etag, "Cache-Control": TILE_CACHE})
-    tile = await mvt.current_tile(conn, kept, ts, z, x, y, version)
+    tile = await mvt.answer(conn, kept, ts, z, x, y, (lambda etag: _matches(asked, etag)) if asked else None)
+    if isinstance(tile, str):
+        return Response(status_code=304, headers={"ETag": tile, "Cache-Control": TILE_CACHE})
     headers = {"ETag": tile.etag, "Cache-Control": TILE_CACHE}
     if not tile.data:
         return Response(status_code=204, headers=headers)

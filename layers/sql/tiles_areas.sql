@@ -47,4 +47,6 @@ WITH tile AS (
 )
 SELECT (SELECT ST_AsMVT(feature, %(layer)s::text, 4096, 'geom') FROM feature) AS tile,
        (SELECT string_agg(source || ':' || changes, '-' ORDER BY source) FROM analysis_changes
-        WHERE source IN ('areas', 'indicators')) AS version
+        WHERE source IN ('areas', 'indicators')) AS version,
+       (SELECT coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) FROM analysis_changes
+        WHERE source IN ('areas', 'indicators')) AS mine

@@ -1,5 +1,5 @@
 -- One Mapbox Vector Tile (WebMercatorQuad z/x/y) of one kind of public asset, and the data version it was
--- made from, in one statement (one snapshot). Parameters (psycopg): z, x, y; kind (hub, space or group);
+-- made from (and whether this transaction has changed that data itself), in one statement (one snapshot). Parameters (psycopg): z, x, y; kind (hub, space or group);
 -- layer (the tile's layer name). The same rows and public fields as the maps' markers (map_markers.sql):
 -- hubs; spaces available or under offer; active groups placed at a public venue or their hub. Never an
 -- email, phone or private contact. "sample" is true for made-up demo records (and groups at a sample venue).
@@ -26,4 +26,6 @@ WITH tile AS (
 )
 SELECT (SELECT ST_AsMVT(f, %(layer)s::text, 4096, 'geom', 'id') FROM feature f WHERE f.geom IS NOT NULL) AS tile,
        (SELECT string_agg(source || ':' || changes, '-' ORDER BY source) FROM analysis_changes
-        WHERE source = 'assets') AS version
+        WHERE source = 'assets') AS version,
+       (SELECT coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) FROM analysis_changes
+        WHERE source = 'assets') AS mine

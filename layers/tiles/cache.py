@@ -33,6 +33,10 @@ class TileCache:
         self.hits += 1
         return kept[1]
 
+    def holds(self, key: Key) -> bool:
+        """Whether a tile (of any version) is kept under key."""
+        return key in self._tiles
+
     def put(self, key: Key, etag: str, data: bytes) -> None:
         """Keep a tile made with this ETag (in place of any older one of the same tile)."""
         if len(data) > self.max_bytes:

@@ -11,6 +11,7 @@ assets another (``assets``), so a hub moving does not make clients fetch boundar
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,10 +44,12 @@ class Version:
 
 @dataclass(frozen=True)
 class Tile:
-    """A Mapbox Vector Tile (empty bytes: no feature meets the tile) and its strong ETag."""
+    """A Mapbox Vector Tile (empty bytes: no feature meets the tile), its strong ETag, and whether it may be
+    kept (not when made in a transaction that changed its data)."""
 
     data: bytes
     etag: str
+    keep: bool = True
 
 
 def etag_of(ts: Tileset, z: int, x: int, y: int, version: str | None) -> str:
@@ -72,9 +75,37 @@ async def current_tile(
     kept = cache.get(key, version.etag) if version.keep else None
     if kept is not None:
         return Tile(kept, version.etag)
+    return await made_tile(conn, cache, ts, z, x, y)
+
+
+async def answer(
+    conn: AsyncConnection[DictRow],
+    cache: TileCache,
+    ts: Tileset,
+    z: int,
+    x: int,
+    y: int,
+    known: Callable[[str], bool] | None,
+) -> Tile | str:
+    """The tile z/x/y as the data stands now, or only its ETag when ``known(etag)`` says the client holds it.
+
+    The version is read first (one small query) when it can spare work: the client names ETags, or a tile is
+    kept (served if still current). Otherwise the tile is made at once (its statement reads the version too)."""
+    if known is not None or cache.holds((ts.id, z, x, y)):
+        version = await current_version(conn, ts, z, x, y)
+        if known is not None and known(version.etag):
+            return version.etag
+        return await current_tile(conn, cache, ts, z, x, y, version)
+    return await made_tile(conn, cache, ts, z, x, y)
+
+
+async def made_tile(
+    conn: AsyncConnection[DictRow], cache: TileCache, ts: Tileset, z: int, x: int, y: int
+) -> Tile:
+    """The tile made now, and kept under its own ETag (unless this transaction changed its data)."""
     tile = await read_tile(conn, ts, z, x, y)
-    if version.keep:  # under its own ETag: newer than version's if a commit came between
-        cache.put(key, tile.etag, tile.data)
+    if tile.keep:
+        cache.put((ts.id, z, x, y), tile.etag, tile.data)
     return tile
 
 
@@ -86,5 +117,5 @@ async def read_tile(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int,
     cur = await conn.execute(sql(f"tiles_{ts.source}.sql"), params)
     row = await cur.fetchone()
     if row is None:  # one row always; typed as optional
-        return Tile(b"", etag_of(ts, z, x, y, None))
-    return Tile(bytes(row["tile"] or b""), etag_of(ts, z, x, y, row["version"]))
+        return Tile(b"", etag_of(ts, z, x, y, None), False)
+    return Tile(bytes(row["tile"] or b""), etag_of(ts, z, x, y, row["version"]), not row["mine"])
