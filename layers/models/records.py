@@ -130,6 +130,18 @@ class Indicator(Base):
     derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
 
+class AreaTileFacts(Base):
+    """An area's latest IMD decile and population, as its vector tiles carry them (migration 0018_tiles keeps
+    this in step with ``indicators`` by triggers; nothing else writes it)."""
+
+    __tablename__ = "area_tile_facts"
+    area_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    imd_decile: Mapped[float | None] = mapped_column(
+        Float, comment="latest IMD decile (1 = most deprived tenth)"
+    )
+    population_total: Mapped[int | None] = mapped_column(Integer, comment="latest resident population")
+
+
 class Contact:
     """A record's public ways to get in touch (a private contact is kept apart, never published)."""
 

@@ -9,7 +9,8 @@
 -- whole-unit grid directly (rings already oriented), dropping points within a unit of the line (1/16 of a
 -- screen pixel: nothing visible; it keeps tiles no larger than ST_AsMVTGeom's); one crossing the buffer goes through ST_AsMVTGeom to be
 -- clipped. A shape that collapses to nothing on the grid is left out, as ST_AsMVTGeom would.
--- Properties: code, name, the latest IMD decile (1 = most deprived tenth) and resident population.
+-- Properties: code, name, the latest IMD decile (1 = most deprived tenth) and resident population
+-- (area_tile_facts, kept in step with indicators by triggers: migration 0018_tiles).
 WITH tile AS (
   SELECT e AS env, ST_Transform(e, 4326) AS env_4326, 4096.0 / (ST_XMax(e) - ST_XMin(e)) AS s,
          ST_XMin(e) AS x0, ST_YMax(e) AS y1,
@@ -32,17 +33,9 @@ WITH tile AS (
               ELSE ST_AsMVTGeom(shape.g, tile.env::box2d, 4096, 256, true) END AS geom
   FROM shape, tile
 ), feature AS (
-  SELECT d.code, d.name, round(imd.value::numeric, 1)::float8 AS imd_decile,
-         round(pop.value)::int AS population_total, d.geom
+  SELECT d.code, d.name, f.imd_decile, f.population_total, d.geom
   FROM drawn d
-  LEFT JOIN LATERAL (
-    SELECT i.value FROM indicators i WHERE i.area_code = d.code AND i.key = 'imd_decile'
-    ORDER BY i.period DESC LIMIT 1
-  ) imd ON true
-  LEFT JOIN LATERAL (
-    SELECT i.value FROM indicators i WHERE i.area_code = d.code AND i.key = 'population_total'
-    ORDER BY i.period DESC LIMIT 1
-  ) pop ON true
+  LEFT JOIN area_tile_facts f ON f.area_code = d.code
   WHERE d.geom IS NOT NULL AND NOT ST_IsEmpty(d.geom)
 )
 SELECT (SELECT ST_AsMVT(feature, %(layer)s::text, 4096, 'geom') FROM feature) AS tile,

@@ -248,3 +248,25 @@ def test_the_tile_cache_keeps_to_its_budget_and_its_etags() -> None:
     assert cache.get(("a", 1, 0, 1), '"1"') is None and cache.bytes == 8
     cache.put(("a", 1, 1, 1), '"2"', b"x" * 11)  # larger than the whole budget: not kept
     assert cache.get(("a", 1, 1, 1), '"2"') is None
+
+
+def test_a_new_indicator_reaches_the_tiles(db: RolledBack) -> None:
+    z, x, y = tile_of(*NORWICH, 12)
+    layer = decode(db.get(url("lsoas", z, x, y)).content)["lsoas"]
+    code = layer.features[0].properties["code"]
+    db.execute(
+        "INSERT INTO indicators (area_code, key, value, period, source) VALUES (%s, 'imd_decile', 3, '2099', 'test')",
+        [code],
+    )
+    db.execute("UPDATE indicators SET value = 4321 WHERE area_code = %s AND key = 'population_total'", [code])
+    after = {
+        f.properties["code"]: f.properties
+        for f in decode(db.get(url("lsoas", z, x, y)).content)["lsoas"].features
+    }
+    assert after[code]["imd_decile"] == 3 and after[code]["population_total"] == 4321
+    db.execute("DELETE FROM indicators WHERE area_code = %s", [code])
+    gone = {
+        f.properties["code"]: f.properties
+        for f in decode(db.get(url("lsoas", z, x, y)).content)["lsoas"].features
+    }
+    assert set(gone[code]) == {"code", "name"}
