@@ -113,9 +113,11 @@ OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
 #: What the co-ordinator's patch map loads: the officers' map's styles and shared helpers, and its own script.
 PATCH_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
+    ("vectorgrid", VECTORGRID_JS),
     ("patchmap_core", CORE_JS),
     ("patchmap_details", DETAILS_JS),
     ("patchmap_areamap", AREAMAP_JS),
+    ("patchmap_areatiles", AREATILES_JS),
     ("patchmap_patch", PATCH_JS),
     ("patchmap_patch_actions", PATCH_ACTIONS_JS),
 )

@@ -19,6 +19,8 @@ from layers.tiles import mvt, tilesets
 from layers.tiles.tilesets import MVT
 
 PREFIX = "/ogc"
+#: The pages' template of a collection's tile URLs (the page fills {collection}; Leaflet.VectorGrid z, x, y).
+TILES_PATH = PREFIX + "/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}"
 router = APIRouter(prefix=PREFIX, tags=["ogc tiles"])
 
 #: Tiles may be kept a minute, then asked again with If-None-Match (a 304 costs one small query).
