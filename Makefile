@@ -67,7 +67,8 @@ gis-deps:
 	  else echo "The export tests need GDAL's ogrinfo: sudo apt-get install gdal-bin"; exit 1; fi; \
 	fi
 
-# The OpenActive validators the feed tests run (tests/openactive/validate.js), pinned in package-lock.json:
+# The OpenActive validators the feed tests run (tests/openactive/validate.js) and Leaflet.VectorGrid (the app
+# serves its vendored copy; tests/mapping/test_map_page.py checks it against this install), pinned in package-lock.json:
 # `npm ci` runs only when the lock is newer than the install's own stamp, so a test run fetches nothing.
 npm-deps: node_modules/.package-lock.json
 

@@ -43,6 +43,7 @@ from api.routes import (
     records,
     search,
     submissions,
+    tiles,
 )
 from api.routes import contacts as contact_routes
 from api.routes import moderation_pages as moderation_page_routes
@@ -55,6 +56,7 @@ from layers.db import make_engine
 from layers.offers import notices as offer_notices
 from layers.offers.submissions import submission_secret
 from layers.settings import Settings
+from layers.tiles.cache import TileCache
 
 
 class _Stack(deque[Any]):
@@ -189,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         **_no_telemetry(),
     )
     app.state.settings = settings
+    app.state.tile_cache = TileCache(settings.map.vector_tile_cache_mb * 2**20)
     errors.install(app)
     errors.document(app)
     # Browsers ask for gzip: map layers and search results shrink by about 70%. Small answers (lookups)
@@ -207,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(assets.router)
     app.include_router(map_data.router)
+    app.include_router(tiles.router)
     app.include_router(analysis.router)
     app.include_router(scenario_routes.router)
     app.include_router(auth.router)

@@ -89,6 +89,10 @@ class MapSettings(BaseSettings):
         le=19,
         description="initial map zoom; used only when set (else fits the home district)",
     )
+    vector_tile_cache_mb: int = Field(
+        default=64, ge=0, le=4096,
+        description="memory each worker keeps made vector tiles in (megabytes; 0: make every tile afresh)",
+    )  # fmt: skip
     default_district: str | None = Field(
         default=None,
         description="the district the officers' map opens on (default: the first mapped, else the one with most "

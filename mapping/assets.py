@@ -42,6 +42,15 @@ MARKERCLUSTER_CSS = Asset(
     f"{MARKERCLUSTER_DIR}/MarkerCluster.css",
     "614dea0a98ff3f4ead74f04918f6b1d1b9ba435c25b5fc23b21a394d1e3e4d87",
 )
+# From the npm tarball leaflet.vectorgrid-1.3.0.tgz (dist/, pinned in package.json), unmodified: the officers'
+# map draws LSOAs from the app's vector tiles with it. tests/mapping/test_map_page.py checks it against
+# node_modules when `make npm-deps` has installed it.
+VECTORGRID_VERSION = "1.3.0"
+VECTORGRID_DIR = f"vendor/leaflet.vectorgrid-{VECTORGRID_VERSION}"
+VECTORGRID_JS = Asset(
+    f"{VECTORGRID_DIR}/Leaflet.VectorGrid.bundled.min.js",
+    "ed1e89e4c9582593890d0e869d03ed7a4ab56f511c6d2036392d6d50938aa4d5",
+)
 CORE_JS = Asset("js/patchmap-core.js")  # what every page's scripts share: loaded first, after Leaflet
 SWAGGER_UI_VERSION = "5.35.0"
 SWAGGER_UI_DIR = f"vendor/swagger-ui-{SWAGGER_UI_VERSION}"
@@ -60,6 +69,7 @@ SEARCH_JS = Asset("js/patchmap-search.js")
 FORMS_JS = Asset("js/patchmap-forms.js")
 PAGE_CSS = Asset("css/patchmap.css")
 AREAMAP_JS = Asset("js/patchmap-areamap.js")  # what the officers' and the patch maps share
+AREATILES_JS = Asset("js/patchmap-areatiles.js")  # areas from vector tiles (with VECTORGRID_JS)
 OFFICER_JS = Asset("js/patchmap-officer.js")
 WHATIF_JS = Asset("js/patchmap-whatif.js")  # the officers' map's "What if?" panel
 OFFICER_CSS = Asset("css/patchmap-officer.css")
@@ -86,9 +96,11 @@ RESIDENT_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
 #: What the officers' map loads: Leaflet, the shared helpers and its own script and styles.
 OFFICER_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
+    ("vectorgrid", VECTORGRID_JS),
     ("patchmap_core", CORE_JS),
     ("patchmap_details", DETAILS_JS),
     ("patchmap_areamap", AREAMAP_JS),
+    ("patchmap_areatiles", AREATILES_JS),
     ("patchmap_officer", OFFICER_JS),
     ("patchmap_whatif", WHATIF_JS),
 )
@@ -101,9 +113,11 @@ OFFICER_PAGE_CSS: tuple[tuple[str, Asset], ...] = (
 #: What the co-ordinator's patch map loads: the officers' map's styles and shared helpers, and its own script.
 PATCH_PAGE_JS: tuple[tuple[str, Asset], ...] = (
     ("leaflet", LEAFLET_JS),
+    ("vectorgrid", VECTORGRID_JS),
     ("patchmap_core", CORE_JS),
     ("patchmap_details", DETAILS_JS),
     ("patchmap_areamap", AREAMAP_JS),
+    ("patchmap_areatiles", AREATILES_JS),
     ("patchmap_patch", PATCH_JS),
     ("patchmap_patch_actions", PATCH_ACTIONS_JS),
 )

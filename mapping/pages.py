@@ -113,6 +113,8 @@ class OfficerMapData:
     resident_url: str = "/"
     #: The what-if: the page without JavaScript, and the API the script asks (api/routes/scenarios.py).
     whatif_url: str = "/analysis/what-if"
+    #: Vector tiles of a collection's boundaries (api/routes/tiles.py); the page fills {collection}; "" for none.
+    tiles_url: str = "/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}"
     scenarios_url: str = "/analysis/scenarios"
     #: The district the page opens on: the deployment's home district (layers.areas.defaults); None when no
     #: district is loaded (the page then compares every area).
@@ -320,6 +322,7 @@ def officer_map_page(data: OfficerMapData) -> str:
             "scenariosUrl": data.scenarios_url,
             "markersUrl": data.markers_url,
             "areasUrl": data.areas_url,
+            "tilesUrl": data.tiles_url,
             "detailUrls": data.detail_urls,
             "district": {"code": data.district_code, "name": data.district_name},
             "levels": dict(OFFICER_LEVELS),

@@ -118,6 +118,9 @@ class PatchMapData:
     moderation_url: str = "/moderation/"
     officer_url: str = "/analysis"
     resident_url: str = "/"
+    #: An area's boundary (/areas/{code}) and vector tiles of a collection's boundaries (api/routes/tiles.py).
+    areas_url: str = "/areas"
+    tiles_url: str = "/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}"
     intro: str = "Where need is high and provision is low, what waits for you, and what needs checking."
     extra_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     bookings: dict[str, Any] | None = None  # layers.patch.bookings.patch_bookings: the bookings panels
@@ -169,6 +172,8 @@ def patch_map_page(data: PatchMapData) -> str:
             "profileUrl": data.profile_url,
             "markersUrl": data.markers_url,
             "districtUrl": data.district_url,
+            "areasUrl": data.areas_url,
+            "tilesUrl": data.tiles_url,
             "packBase": data.pack_base,
             "detailUrls": data.detail_urls,
             "styles": styles.officer_js_styles(),

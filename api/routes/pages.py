@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import AppSettings, Work
 from api.html import html_page
+from api.routes.tiles import TILES_PATH
 from layers.analysis.indicators import own_need_choices
 from layers.areas.defaults import PlaceDefaults, place_defaults
 from layers.settings import MapSettings
@@ -79,6 +80,7 @@ async def read_officer_map_page(request: Request, settings: AppSettings, work: W
         **base_map(settings.map, home),
         **data_urls(request),
         resident_url=request.url_for("read_map_page").path,
+        tiles_url=root + TILES_PATH,
         own_needs=await work.run(own_need_choices),
     )
     return html_page(request, officer_map_page(data))

@@ -20,6 +20,7 @@ from api.formats import CSV, GEOJSON, file_response
 from api.html import html_page
 from api.patch_schemas import PatchSummary
 from api.routes.pages import DETAIL_PATHS, PROFILE_PATH, base_map
+from api.routes.tiles import TILES_PATH
 from layers.access.scope import RESIDENT, Actor
 from layers.areas import contacts as area_contacts
 from layers.errors import Forbidden, NotFound, PatchmapError, Unauthorized
@@ -114,6 +115,8 @@ async def read_patch_page(
         profile_url=PROFILE_PATH,
         markers_url=request.url_for("map_markers").path,
         district_url=request.url_for("read_area", code=district).path,
+        areas_url=request.url_for("list_areas").path,
+        tiles_url=request.scope.get("root_path", "").rstrip("/") + TILES_PATH,
         summary_url=request.url_for("read_patch_summary", district=district).path,
         pack_base=f"/patch/{quote(district)}/wards/",
         detail_urls=dict(DETAIL_PATHS),

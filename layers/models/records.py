@@ -53,6 +53,28 @@ class Area(Timestamped, Base):
         Computed("ST_Transform(ST_PointOnSurface(geom), 27700)", persisted=True),
         comment="a point inside the area (ST_PointOnSurface), British National Grid: for distances in metres",
     )
+    # The boundary in EPSG:3857 for the vector tiles (migration 0018, layers.tiles): whole, and simplified to
+    # 19, 76 and 306 m for zooms 10-11, 8-9 and 0-7; rings counter-clockwise.
+    tile_geom: Mapped[Any] = mapped_column(
+        Geometry("GEOMETRY", srid=3857, spatial_index=False),
+        Computed("ST_ForcePolygonCCW(ST_Transform(geom, 3857))", persisted=True),
+        comment="the whole boundary in EPSG:3857, rings CCW: for vector tiles",
+    )
+    tile_geom_z10: Mapped[Any] = mapped_column(
+        Geometry("GEOMETRY", srid=3857, spatial_index=False),
+        Computed("ST_ForcePolygonCCW(ST_Simplify(ST_Transform(geom, 3857), 19.0, true))", persisted=True),
+        comment="the boundary simplified to 19 m in EPSG:3857, rings CCW: for vector tiles",
+    )
+    tile_geom_z8: Mapped[Any] = mapped_column(
+        Geometry("GEOMETRY", srid=3857, spatial_index=False),
+        Computed("ST_ForcePolygonCCW(ST_Simplify(ST_Transform(geom, 3857), 76.0, true))", persisted=True),
+        comment="the boundary simplified to 76 m in EPSG:3857, rings CCW: for vector tiles",
+    )
+    tile_geom_z0: Mapped[Any] = mapped_column(
+        Geometry("GEOMETRY", srid=3857, spatial_index=False),
+        Computed("ST_ForcePolygonCCW(ST_Simplify(ST_Transform(geom, 3857), 306.0, true))", persisted=True),
+        comment="the boundary simplified to 306 m in EPSG:3857, rings CCW: for vector tiles",
+    )
 
 
 class AreaPiece(Base):
@@ -106,6 +128,18 @@ class Indicator(Base):
     period: Mapped[str] = mapped_column(String(32))
     source: Mapped[str] = mapped_column(Text)
     derived: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+
+
+class AreaTileFacts(Base):
+    """An area's latest IMD decile and population, as its vector tiles carry them (migration 0018_tiles keeps
+    this in step with ``indicators`` by triggers; nothing else writes it)."""
+
+    __tablename__ = "area_tile_facts"
+    area_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    imd_decile: Mapped[float | None] = mapped_column(
+        Float, comment="latest IMD decile (1 = most deprived tenth)"
+    )
+    population_total: Mapped[int | None] = mapped_column(Integer, comment="latest resident population")
 
 
 class Contact:

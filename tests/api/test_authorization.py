@@ -72,6 +72,8 @@ PUBLIC_FIELDS = {
     "rank_stable", "mapped_extent", "mapped_by", "mapped_at", "note", "classes", "rule", "words",
     "high-low", "high-medium", "high-high", "medium-low", "medium-medium", "medium-high", "low-low",
     "low-medium", "low-high",
+    # OGC API - Tiles descriptions (api/routes/tiles.py): the tile matrix sets list
+    "tileMatrixSets", "title", "uri", "links", "href", "rel",
 }  # fmt: skip
 #: A named council contact (layers.areas.contacts.PUBLIC_FIELDS) is public by design (a council role, a work
 #: email and phone), so its fields are allowed only as the whole ``contact`` object of these answers (or the

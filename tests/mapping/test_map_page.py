@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from html.parser import HTMLParser
 from typing import Any
@@ -214,6 +215,18 @@ def test_vendored_files_are_the_published_ones() -> None:
     for asset in (assets.MARKERCLUSTER_JS, assets.MARKERCLUSTER_CSS, assets.LEAFLET_JS):
         digest = hashlib.sha256((assets.static_dir() / asset.path).read_bytes()).hexdigest()
         assert digest == asset.sha256, asset.path
+
+
+def test_vectorgrid_is_the_pinned_npm_release() -> None:
+    """Leaflet.VectorGrid is pinned in package.json and the served file is its npm release's dist file."""
+    root = assets.static_dir().parents[1]
+    package = json.loads((root / "package.json").read_text(encoding="utf-8"))
+    assert package["dependencies"]["leaflet.vectorgrid"] == assets.VECTORGRID_VERSION
+    served = (assets.static_dir() / assets.VECTORGRID_JS.path).read_bytes()
+    assert hashlib.sha256(served).hexdigest() == assets.VECTORGRID_JS.sha256
+    assert (assets.static_dir() / assets.VECTORGRID_DIR / "LICENSE").is_file()
+    installed = root / "node_modules" / "leaflet.vectorgrid" / "dist" / "Leaflet.VectorGrid.bundled.min.js"
+    assert installed.read_bytes() == served  # make npm-deps (make test) installs it from package-lock.json
 
 
 def test_every_control_has_a_label_and_forms_work_without_script(client: TestClient) -> None:

@@ -154,7 +154,12 @@ def update(page: Page, **choices: str) -> None:
 
 
 def area_count(page: Page) -> int:
-    return int(page.evaluate("document.querySelectorAll('.pm-map path.pm-area').length"))
+    """How many areas are drawn (by code: an area drawn from tiles has a path in each tile it meets)."""
+    return int(
+        page.evaluate(
+            "new Set([...document.querySelectorAll('.pm-map path.pm-area[data-code]')].map(p => p.dataset.code)).size"
+        )
+    )
 
 
 def point_in(page: Page, code: str) -> tuple[float, float]:
@@ -163,11 +168,12 @@ def point_in(page: Page, code: str) -> tuple[float, float]:
     settle(page)
     point = page.evaluate(
         """code => {
-            const path = document.querySelector(`path.pm-area[data-code="${code}"]`);
-            const box = path.getBoundingClientRect();
-            for (let i = 1; i < 12; i++) for (let j = 1; j < 12; j++) {
-                const x = box.left + box.width * i / 12, y = box.top + box.height * j / 12;
-                if (document.elementFromPoint(x, y) === path) return [x, y];
+            for (const path of document.querySelectorAll(`path.pm-area[data-code="${code}"]`)) {
+                const box = path.getBoundingClientRect();
+                for (let i = 1; i < 12; i++) for (let j = 1; j < 12; j++) {
+                    const x = box.left + box.width * i / 12, y = box.top + box.height * j / 12;
+                    if (document.elementFromPoint(x, y) === path) return [x, y];
+                }
             }
             return null;
         }""",
@@ -385,6 +391,38 @@ def test_asset_layers_toggle(desk: tuple[Page, Watch]) -> None:
     assert page.locator(".leaflet-marker-icon.pm-kind--space").count() > 0
     control.check()
     expect(hubs).to_have_count(shown)
+    watch.check()
+
+
+@pytest.mark.browser
+def test_lsoas_are_drawn_from_vector_tiles(desk: tuple[Page, Watch], artifacts: Path) -> None:
+    """LSOAs come from the OGC API's vector tiles (Leaflet.VectorGrid, served by the app), coloured by their class
+    from the overlay; pointing names one, a click opens its profile with its outline; axe finds nothing."""
+    page, watch = desk
+    before = len(watch.local)
+    update(page, Areas="lsoa")
+    tile_urls = [u for u in watch.local[before:] if "/ogc/collections/lsoas/tiles/WebMercatorQuad/" in u]
+    assert tile_urls, "no tile was asked for"
+    assert not any("/analysis/overlay" in u and "f=geojson" in u for u in watch.local[before:])
+    assert page.evaluate("Patchmap.officer.tiled() && Patchmap.officer.tileRequests > 0")
+    assert area_count(page) == NORWICH_LSOAS
+    classes = page.evaluate("Object.values(Patchmap.officer.byCode).map(r => r.bivariate_class)")
+    want = {styles.officer_js_styles()["classes"][c]["fill"].lower() for c in classes if c}
+    fills = page.evaluate("[...document.querySelectorAll('path.pm-area')].map(p => p.getAttribute('fill'))")
+    assert want and {f.lower() for f in fills if f} <= want | {styles.UNSCORED.fill_color.lower()}
+    code = page.evaluate("Object.keys(Patchmap.officer.byCode)[0]")
+    x, y = point_in(page, code)
+    page.mouse.move(x, y)
+    expect(page.locator(".pm-tip strong")).to_have_text(
+        page.evaluate(f"Patchmap.officer.byCode['{code}'].name")
+    )
+    page.mouse.click(x, y)
+    wait_for_profile(page, page.evaluate(f"Patchmap.officer.byCode['{code}'].name"))
+    expect(page.locator("path.pm-area-selected")).to_have_count(1)
+    page.screenshot(path=str(artifacts / "officer-map-lsoa-tiles.png"))
+    assert axe(page) == []
+    update(page, Areas="ward")  # back to GeoJSON areas: the tiles go
+    assert not page.evaluate("Patchmap.officer.tiled()") and area_count(page) == NORWICH_WARDS
     watch.check()
 
 

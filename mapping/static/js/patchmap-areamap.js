@@ -217,6 +217,10 @@
   };
 
   AreaMap.prototype.hover = function (code, on) {
+    if (this.grid && this.byCode[code]) {  // areas from tiles (patchmap-areatiles.js)
+      if (on) this.grid.setFeatureStyle(code, this.tileStyle(code, { weight: 3 }));
+      else this.grid.resetFeatureStyle(code);
+    }
     var layer = this.paths[code];
     if (layer) layer.setStyle({ weight: on ? 3 : this.areaStyle(this.byCode[code]).weight });
     var li = this.entryFor(code);
@@ -224,17 +228,19 @@
   };
 
   /* Loads the areas (a GeoJSON FeatureCollection from url, the request before it aborted) and hands them to
-   * shown(fc); the body's data-map-state says loading, ready or error, and the status what went wrong
-   * ("The {noun} could not be loaded."). */
+   * shown(fc) (which may return a promise of the areas drawn, as tiles are); the body's data-map-state says
+   * loading, ready or error, and the status what went wrong ("The {noun} could not be loaded."). */
   AreaMap.prototype.loadAreas = function (url, noun, shown) {
     var self = this;
     var signal = this.abort("areas");
     document.body.dataset.mapState = "loading";
     C.getJSON(url, signal).then(function (fc) {
       if (signal.aborted) return;
-      shown(fc);
-      self.loads += 1;
-      document.body.dataset.mapState = "ready";
+      return Promise.resolve(shown(fc)).then(function () {
+        if (signal.aborted) return;
+        self.loads += 1;
+        document.body.dataset.mapState = "ready";
+      });
     }).catch(function (e) {
       if (e.name === "AbortError") return;
       self.setStatus("The " + noun + " could not be loaded. " + e.message);
@@ -245,6 +251,7 @@
   /* Puts the features on the map in their order (the last on top), in place of those before. */
   AreaMap.prototype.setAreas = function (features) {
     var self = this;
+    if (this.clearTiles) this.clearTiles();
     this.byCode = {};
     features.forEach(function (f) { self.byCode[f.properties.code] = f.properties; });
     this.paths = {};
@@ -318,7 +325,8 @@
     var known = this.byCode[code];
     this.selected = code;
     this.mark(code);
-    if (this.paths[code]) this.reveal(this.paths[code], from);
+    if (this.grid) this.markTiled(code, from);
+    else if (this.paths[code]) this.reveal(this.paths[code], from);
     $("pm-list-view").hidden = true;
     $("pm-profile").hidden = false;
     var title = $("pm-profile-title");

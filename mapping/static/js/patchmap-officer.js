@@ -19,6 +19,8 @@
     locality: ["locality", "localities"], district: ["district", "districts"] };
   var MEASURE_PARAMS = ["kinds", "category", "radius_m", "need", "provision"];
   var ASSETS_SHOWN = 15;
+  /* Levels whose boundaries are drawn from vector tiles (/ogc/collections/{id}/tiles): their collection. */
+  var TILED = { lsoa: "lsoas" };
 
   /* The area of a feature's bounding box in square degrees: enough to put larger shapes underneath. */
   function span(feature) {
@@ -134,20 +136,31 @@
     var place = s.level + "/" + s.within;
     fit = fit || place !== this.lastPlace;
     this.setStatus("Loading " + levelWord(s.level, 2) + "\u2026");
-    this.loadAreas(this.overlayUrl(s, "geojson"), "areas", function (fc) {
+    var tiled = TILED[s.level] && this.config.tilesUrl && L.vectorGrid;
+    this.loadAreas(this.overlayUrl(s, tiled ? "json" : "geojson"), "areas", function (answer) {
       self.settings = s;
       self.lastPlace = place;
-      self.show(fc, fit);
+      return tiled ? self.showTiled(answer, TILED[s.level], fit) : self.show(answer, fit);
     });
   };
 
-  OfficerMap.prototype.show = function (fc, fit) {
+  /* The overlay's rows (JSON, no geometry) on boundaries from the level's vector tiles; fit: to the district
+   * (or England's view when all districts are shown). A promise of the tiles in view drawn. */
+  OfficerMap.prototype.showTiled = function (answer, collection, fit) {
+    var fc = { type: "FeatureCollection", within: answer.within, notes: answer.notes,
+      features: answer.areas.map(function (row) { return { type: "Feature", geometry: null, properties: row }; }) };
+    var drawn = this.setTiledAreas(answer.areas, collection, fit && answer.within ? this.fitTo(answer.within.code) : null);
+    this.show(fc, false, true);
+    return drawn;
+  };
+
+  OfficerMap.prototype.show = function (fc, fit, tiled) {
     var self = this;
     var s = this.settings;
     this.summary = fc;
     this.rows = fc.features.map(function (f) { return f.properties; });
     // Localities may overlap: draw the largest first, so a smaller one on top can still be selected.
-    this.setAreas(fc.features.slice().sort(function (a, b) { return span(b) - span(a); }));
+    if (!tiled) this.setAreas(fc.features.slice().sort(function (a, b) { return span(b) - span(a); }));
     if (fit) this.fitAreas();
     $("pm-areas").replaceChildren.apply($("pm-areas"), this.rows.map(function (r) { return self.entry(r); }));
     this.countClasses();

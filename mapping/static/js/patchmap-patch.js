@@ -34,15 +34,21 @@
     }).catch(function () { /* the wards still show the district */ });
   };
 
+  /* The district's wards: their rows from the overlay, their boundaries from the wards' vector tiles (the map
+   * fitted to the district first); with GeoJSON from the overlay where the tiles' script is missing. */
   PatchMap.prototype.loadWards = function () {
     var self = this;
-    var url = withParams(this.config.overlayUrl, { level: "ward", within: this.config.district.code, f: "geojson" });
-    this.loadAreas(url, "wards", function (fc) {
-      self.setAreas(fc.features);
-      self.fitAreas();
-      var rows = fc.features.map(function (f) { return f.properties; });
+    var tiled = this.config.tilesUrl && L.vectorGrid && this.setTiledAreas;
+    var url = withParams(this.config.overlayUrl, { level: "ward", within: this.config.district.code,
+      f: tiled ? "json" : "geojson" });
+    this.loadAreas(url, "wards", function (answer) {
+      var rows = tiled ? answer.areas : answer.features.map(function (f) { return f.properties; });
+      var drawn = null;
+      if (tiled) drawn = self.setTiledAreas(rows, "wards", self.fitTo(self.config.district.code));
+      else { self.setAreas(answer.features); self.fitAreas(); }
       self.setStatus(T.plural(rows.length, "ward") + " of " + self.config.district.name + " on the map. " +
         A.highLowWords(rows) + " The wards with the largest gaps come first below.");
+      return drawn;
     });
   };
 

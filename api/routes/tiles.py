@@ -1,0 +1,148 @@
+"""OGC API - Tiles: vector tiles (Mapbox Vector Tiles, WebMercatorQuad) of the boundaries and public assets.
+
+Mounted under ``/ogc``, beside the OGC API - Features collections of the same ids. A tile answers 200 with
+``application/vnd.mapbox-vector-tile``, or 204 No Content when no feature meets it (OGC API - Tiles 1.0,
+requirement /req/core/tc-success allows 204 for an empty tile, and saves clients parsing an empty body). Each
+tile carries a strong ETag named by the data version it was made from and ``Cache-Control``; a request whose
+``If-None-Match`` names the current ETag is answered 304 without making the tile.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from api.deps import Conn, Tiles
+from layers.tiles import mvt, tilesets
+from layers.tiles.tilesets import MVT
+
+PREFIX = "/ogc"
+#: The pages' template of a collection's tile URLs (the page fills {collection}; Leaflet.VectorGrid z, x, y).
+TILES_PATH = PREFIX + "/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}"
+router = APIRouter(prefix=PREFIX, tags=["ogc tiles"])
+
+#: Tiles may be kept a minute, then asked again with If-None-Match (a 304 costs one small query).
+TILE_CACHE = "public, max-age=60"
+#: The descriptions change only with a new release.
+META_CACHE = "public, max-age=3600"
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "No such collection or tile matrix set, or the tile is outside the tile matrix set's "
+        "limits (zoom, row or column out of range)"
+    },
+}
+Collection = Annotated[str, Path(description="a collection with tiles, e.g. lsoas", max_length=40)]
+TileMatrixSet = Annotated[str, Path(description="the tile matrix set: WebMercatorQuad", max_length=40)]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + PREFIX
+
+
+def _json(body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, headers={"Cache-Control": META_CACHE})
+
+
+@router.get("/tileMatrixSets", responses=NOT_FOUND)
+async def list_tile_matrix_sets(request: Request) -> JSONResponse:
+    """The tile matrix sets the tiles are in (WebMercatorQuad)."""
+    href = f"{_base(request)}/tileMatrixSets/{tilesets.TMS_ID}"
+    item = {
+        "id": tilesets.TMS_ID,
+        "title": "Google Maps Compatible for the World",
+        "uri": tilesets.TMS_URI,
+        "links": [{"href": href, "rel": "self", "type": "application/json"}],
+    }
+    return _json({"tileMatrixSets": [item]})
+
+
+@router.get("/tileMatrixSets/{tileMatrixSetId}", responses=NOT_FOUND)
+async def read_tile_matrix_set(
+    tile_matrix_set: Annotated[TileMatrixSet, Path(alias="tileMatrixSetId")],
+) -> JSONResponse:
+    """The WebMercatorQuad tile matrix set (OGC Two Dimensional Tile Matrix Set 2.0, JSON)."""
+    tilesets.check_tms(tile_matrix_set)
+    return _json(tilesets.tile_matrix_set())
+
+
+@router.get("/collections/{collectionId}/tiles", responses=NOT_FOUND)
+async def list_collection_tilesets(
+    request: Request, collection: Annotated[Collection, Path(alias="collectionId")]
+) -> JSONResponse:
+    """The collection's vector tilesets (one, in WebMercatorQuad)."""
+    return _json(tilesets.tilesets_list(collection, _base(request)))
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}", responses=NOT_FOUND)
+async def read_collection_tileset(
+    request: Request,
+    collection: Annotated[Collection, Path(alias="collectionId")],
+    tile_matrix_set: Annotated[TileMatrixSet, Path(alias="tileMatrixSetId")],
+    f: Annotated[
+        Literal["json", "tilejson"] | None, Query(description="json (OGC tileset), or tilejson")
+    ] = None,
+) -> JSONResponse:
+    """The collection's tileset in WebMercatorQuad: its limits and layers, or with f=tilejson its TileJSON 3.0."""
+    tilesets.check_tms(tile_matrix_set)
+    if f == "tilejson":
+        return _json(tilesets.tilejson(collection, _base(request)))
+    return _json(tilesets.tileset_metadata(collection, _base(request)))
+
+
+@router.get("/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json", responses=NOT_FOUND)
+async def read_collection_tilejson(
+    request: Request,
+    collection: Annotated[Collection, Path(alias="collectionId")],
+    tile_matrix_set: Annotated[TileMatrixSet, Path(alias="tileMatrixSetId")],
+) -> JSONResponse:
+    """The collection's TileJSON 3.0 document: the tile URL template, zooms, bounds and layer fields."""
+    tilesets.check_tms(tile_matrix_set)
+    return _json(tilesets.tilejson(collection, _base(request)))
+
+
+TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A Mapbox Vector Tile with one layer named as the collection",
+        "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+    },
+    204: {"description": "No feature meets the tile (an empty tile)"},
+    304: {"description": "The tile named by If-None-Match is still current"},
+    **NOT_FOUND,
+}
+
+
+@router.get(
+    "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
+    response_class=Response,
+    responses=TILE_RESPONSES,
+)
+async def read_collection_tile(
+    request: Request,
+    conn: Conn,
+    kept: Tiles,
+    collection: Annotated[Collection, Path(alias="collectionId")],
+    tile_matrix_set: Annotated[TileMatrixSet, Path(alias="tileMatrixSetId")],
+    z: Annotated[int, Path(alias="tileMatrix", ge=0, le=10_000, description="zoom, 0 to 24")],
+    y: Annotated[int, Path(alias="tileRow", ge=0, le=2**31 - 1, description="row, 0 at the top")],
+    x: Annotated[int, Path(alias="tileCol", ge=0, le=2**31 - 1, description="column, 0 at the left")],
+) -> Response:
+    """One vector tile of the collection (OGC API - Tiles; z/y/x as tileMatrix/tileRow/tileCol)."""
+    ts = tilesets.tileset(collection)
+    tilesets.check_tms(tile_matrix_set)
+    tilesets.check_tile(ts, z, x, y)
+    asked = request.headers.get("if-none-match")
+    tile = await mvt.answer(conn, kept, ts, z, x, y, (lambda etag: _matches(asked, etag)) if asked else None)
+    if isinstance(tile, str):
+        return Response(status_code=304, headers={"ETag": tile, "Cache-Control": TILE_CACHE})
+    headers = {"ETag": tile.etag, "Cache-Control": TILE_CACHE}
+    if not tile.data:
+        return Response(status_code=204, headers=headers)
+    return Response(tile.data, media_type=MVT, headers=headers)
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match names this ETag (weak comparison, RFC 9110 13.1.2) or is ``*``."""
+    asked = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in asked or etag in asked

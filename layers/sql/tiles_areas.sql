@@ -1,0 +1,45 @@
+-- One Mapbox Vector Tile (WebMercatorQuad z/x/y) of the areas of one kind, and the data version it was made
+-- from, in one statement (one snapshot). Parameters (psycopg): z, x, y; kind; layer (the tile's layer name);
+-- band (which stored copy of the boundary: 12 whole, 10, 8 or 0 simplified; migration 0018_tiles).
+--
+-- The features are the areas whose boundary meets the tile (ST_Intersects in EPSG:4326, on the GiST index),
+-- as any OGC API Tiles server over the same table would pick them (one whose box lies inside the tile
+-- meets it: no need to read its outline). Each is drawn from its stored EPSG:3857
+-- copy for the zoom band: one lying inside the tile's buffer is scaled to tile units and snapped to the
+-- whole-unit grid directly (rings already oriented), dropping points within a unit of the line (1/16 of a
+-- screen pixel: nothing visible; it keeps tiles no larger than ST_AsMVTGeom's); one crossing the buffer goes through ST_AsMVTGeom to be
+-- clipped. A shape that collapses to nothing on the grid is left out, as ST_AsMVTGeom would.
+-- Properties: code, name, the latest IMD decile (1 = most deprived tenth) and resident population
+-- (area_tile_facts, kept in step with indicators by triggers: migration 0018_tiles).
+WITH tile AS (
+  SELECT e AS env, ST_Transform(e, 4326) AS env_4326, 4096.0 / (ST_XMax(e) - ST_XMin(e)) AS s,
+         ST_XMin(e) AS x0, ST_YMax(e) AS y1,
+         ST_Expand(e, (ST_XMax(e) - ST_XMin(e)) * 256.0 / 4096.0) AS buffered
+  FROM (SELECT ST_TileEnvelope(%(z)s::int, %(x)s::int, %(y)s::int) AS e) t
+), shape AS (
+  SELECT a.code, a.name,
+         CASE WHEN %(band)s::int >= 12 THEN a.tile_geom
+              WHEN %(band)s::int >= 10 THEN a.tile_geom_z10
+              WHEN %(band)s::int >= 8 THEN a.tile_geom_z8
+              ELSE a.tile_geom_z0 END AS g
+  FROM areas a, tile
+  WHERE a.kind = %(kind)s::text AND a.geom && tile.env_4326
+    AND (a.geom @ tile.env_4326 OR ST_Intersects(a.geom, tile.env_4326))
+), drawn AS MATERIALIZED (
+  SELECT shape.code, shape.name,
+         CASE WHEN shape.g @ tile.buffered
+              THEN ST_Simplify(ST_SnapToGrid(
+                     ST_Affine(shape.g, tile.s, 0, 0, -tile.s, -tile.x0 * tile.s, tile.y1 * tile.s), 1), 1, true)
+              ELSE ST_AsMVTGeom(shape.g, tile.env::box2d, 4096, 256, true) END AS geom
+  FROM shape, tile
+), feature AS (
+  SELECT d.code, d.name, f.imd_decile, f.population_total, d.geom
+  FROM drawn d
+  LEFT JOIN area_tile_facts f ON f.area_code = d.code
+  WHERE d.geom IS NOT NULL AND NOT ST_IsEmpty(d.geom)
+)
+SELECT (SELECT ST_AsMVT(feature, %(layer)s::text, 4096, 'geom') FROM feature) AS tile,
+       (SELECT string_agg(source || ':' || changes, '-' ORDER BY source) FROM analysis_changes
+        WHERE source IN ('areas', 'indicators')) AS version,
+       (SELECT coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) FROM analysis_changes
+        WHERE source IN ('areas', 'indicators')) AS mine

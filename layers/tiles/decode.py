@@ -1,0 +1,131 @@
+"""Reads a Mapbox Vector Tile back: each layer's name, extent and features (for tests and the benchmark).
+
+Only what a check needs, from the protobuf wire format of the MVT 2.1 specification: layer names, extents,
+keys, and per feature its id, geometry type and properties (values decoded), not its geometry's coordinates.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Feature:
+    """One feature: id (0 when none), geometry type (1 point, 2 line, 3 polygon), properties, command count."""
+
+    id: int
+    type: int
+    properties: dict[str, Any]
+    commands: int
+
+
+@dataclass
+class Layer:
+    """One layer of a tile."""
+
+    name: str = ""
+    extent: int = 4096
+    version: int = 1
+    features: list[Feature] = field(default_factory=list)
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, i
+        shift += 7
+
+
+def _fields(buf: bytes) -> list[tuple[int, int, Any]]:
+    """(field number, wire type, value) of a message: varints as int, length-delimited as bytes."""
+    out: list[tuple[int, int, Any]] = []
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        number, wire = key >> 3, key & 7
+        value: Any
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            size, i = _varint(buf, i)
+            value, i = buf[i : i + size], i + size
+        elif wire == 1:
+            value, i = buf[i : i + 8], i + 8
+        elif wire == 5:
+            value, i = buf[i : i + 4], i + 4
+        else:
+            raise ValueError(f"unknown wire type {wire}")
+        out.append((number, wire, value))
+    return out
+
+
+def _value(buf: bytes) -> Any:
+    for number, _, v in _fields(buf):
+        if number == 1:
+            return v.decode()
+        if number == 2:
+            return struct.unpack("<f", v)[0]
+        if number == 3:
+            return struct.unpack("<d", v)[0]
+        if number in (4, 5):
+            return v - (1 << 64) if number == 4 and v >= 1 << 63 else v
+        if number == 6:
+            return (v >> 1) ^ -(v & 1)
+        if number == 7:
+            return bool(v)
+    return None
+
+
+def _packed(buf: bytes) -> list[int]:
+    out, i = [], 0
+    while i < len(buf):
+        v, i = _varint(buf, i)
+        out.append(v)
+    return out
+
+
+def decode(tile: bytes) -> dict[str, Layer]:
+    """The tile's layers by name."""
+    layers: dict[str, Layer] = {}
+    for number, _, raw in _fields(tile):
+        if number != 3:
+            continue
+        layer = Layer()
+        keys: list[str] = []
+        values: list[Any] = []
+        features: list[tuple[int, int, list[int], int]] = []
+        for n, _, v in _fields(raw):
+            if n == 1:
+                layer.name = v.decode()
+            elif n == 15:
+                layer.version = v
+            elif n == 5:
+                layer.extent = v
+            elif n == 3:
+                keys.append(v.decode())
+            elif n == 4:
+                values.append(_value(v))
+            elif n == 2:
+                fid, ftype, tags, commands = 0, 0, [], 0
+                for fn, _, fv in _fields(v):
+                    if fn == 1:
+                        fid = fv
+                    elif fn == 2:
+                        tags = _packed(fv)
+                    elif fn == 3:
+                        ftype = fv
+                    elif fn == 4:
+                        commands = len(_packed(fv))
+                features.append((fid, ftype, tags, commands))
+        layer.features = [
+            Feature(fid, ftype, {keys[t[i]]: values[t[i + 1]] for i in range(0, len(t), 2)}, c)
+            for fid, ftype, t, c in features
+        ]
+        layers[layer.name] = layer
+    return layers
