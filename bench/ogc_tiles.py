@@ -330,7 +330,7 @@ def report(
             f"Machine: {machine()}; {load}",
             f"Data: `{args.db}` = a copy of `patchmap_bench` (England's 32,844 LSOAs with IoD2019) upgraded to this "
             "branch (`CREATE DATABASE patchmap_bench_tiles TEMPLATE patchmap_bench`, then `patchmap db upgrade`: "
-            "migration 0018_tiles); tipg reads only the view `tiles_public.lsoas` (code, name, IMD decile, "
+            "migration 0020_tiles_area_geometries); tipg reads only the view `tiles_public.lsoas` (code, name, IMD decile, "
             "population, boundary: the fields of Patchmap's tiles), Patchmap reads `areas` itself.",
             "Both: uvicorn, 1 worker, asyncio loop and h11 (tipg's venv has neither uvloop nor httptools), one "
             f"database, no compression asked for. At each zoom the same {args.tiles} tiles (at most; fewer where England has fewer) "
@@ -350,7 +350,7 @@ def report(
             f"tile, decoded): {same}/{total} tiles. Ours no larger than tipg's: {small}/{total} tiles. "
             "Goal: ≥ 3× tipg's tiles/s, the same features, tiles no larger.",
             "Why ours is smaller and faster to make: boundaries are stored in EPSG:3857, simplified to a quarter of a "
-            "screen pixel per band of zooms (migration 0018_tiles), and a boundary inside the tile's buffer is "
+            "screen pixel per band of zooms (migration 0020_tiles_area_geometries), and a boundary inside the tile's buffer is "
             "scaled to tile units directly rather than through ST_AsMVTGeom's clip and validation; tipg transforms "
             "and clips every whole boundary on every request. At zooms 12–14 a tile holds a few dozen LSOAs and "
             "both spend most of a request outside the database, so only a kept tile is much faster there.",

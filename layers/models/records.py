@@ -131,7 +131,7 @@ class Indicator(Base):
 
 
 class AreaTileFacts(Base):
-    """An area's latest IMD decile and population, as its vector tiles carry them (migration 0018_tiles keeps
+    """An area's latest IMD decile and population, as its vector tiles carry them (migration 0020_tiles_area_geometries keeps
     this in step with ``indicators`` by triggers; nothing else writes it)."""
 
     __tablename__ = "area_tile_facts"

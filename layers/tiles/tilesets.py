@@ -275,7 +275,7 @@ def tile_matrix_set() -> dict[str, Any]:
 
 
 def band_of(z: int) -> int:
-    """Which stored copy of a boundary a zoom draws from (migration 0018_tiles): 12, 10, 8 or 0."""
+    """Which stored copy of a boundary a zoom draws from (migration 0020_tiles_area_geometries): 12, 10, 8 or 0."""
     return next(b for b in (12, 10, 8, 0) if z >= b)
 
 

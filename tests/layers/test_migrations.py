@@ -60,7 +60,7 @@ def test_geometry_columns_have_srid_and_gist_index(scratch_db: DatabaseSettings)
     # Stored geometry is EPSG:4326; the only other SRIDs are in generated columns derived from it: British
     # National Grid for each asset's point for nearest-neighbour search in metres (geom_bng) and each area's
     # point inside it for the overlay's distances (point_bng); Web Mercator for the areas' vector tiles
-    # (tile_geom*, migration 0018_tiles).
+    # (tile_geom*, migration 0020_tiles_area_geometries).
     assert rows and all(srid == 4326 for _, srid in rows if srid not in (27700, 3857))
     assert {t for t, srid in rows if srid == 27700} == {"hubs", "spaces", "groups", "areas", "resources"}
     assert {t for t, srid in rows if srid == 3857} == {"areas"}
