@@ -11,7 +11,7 @@ export PORT
 # DATABASE_URL: use the caller's (an existing PostGIS), else start the project-local cluster.
 LOCALDB = scripts/localdb
 
-.PHONY: run test stop venv db lint bench bench-lookup clean-db help npm-deps
+.PHONY: run test stop venv db lint bench bench-lookup clean-db help npm-deps gis-deps bench-deps
 
 help:
 	@echo "make run    set up (venv, PostGIS, database, demo data) and serve on http://127.0.0.1:$(PORT)"
@@ -42,6 +42,7 @@ run: db
 test: db
 	@$(MAKE) --no-print-directory browser-deps
 	@$(MAKE) --no-print-directory npm-deps
+	@$(MAKE) --no-print-directory gis-deps
 	@export PATCHMAP_TEST_DATABASE_URL="$${PATCHMAP_TEST_DATABASE_URL:-$${DATABASE_URL:-$$($(LOCALDB) url patchmap_test)}}"; \
 	$(BIN)/ruff check layers mapping api tests bench && \
 	$(BIN)/ruff format --check layers mapping api tests bench && \
@@ -56,6 +57,24 @@ browser-deps:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; \
 	fi
+
+# GDAL's OAPIF driver (ogrinfo) reads the OGC API in the tests (tests/api/test_ogc_features.py): Debian's gdal-bin.
+gis-deps:
+	@if ! command -v ogrinfo >/dev/null; then \
+	  if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's gdal-bin for the OGC API tests"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null; \
+	  else echo "The OGC API tests need GDAL's ogrinfo: sudo apt-get install gdal-bin"; exit 1; fi; \
+	fi
+
+# tipg (PyPI), the peer of bench/ogc_features.py, in a venv of its own: its pins differ from ours.
+TIPG_VENV := .venv-tipg
+bench-deps: $(TIPG_VENV)/.installed
+
+$(TIPG_VENV)/.installed:
+	@test -x $(TIPG_VENV)/bin/python || $(PYTHON) -m venv $(TIPG_VENV)
+	$(TIPG_VENV)/bin/python -m pip install --quiet "tipg==1.6.1" "uvicorn>=0.30"
+	@touch $@
 
 # The OpenActive validators the feed tests run (tests/openactive/validate.js), pinned in package-lock.json:
 # `npm ci` runs only when the lock is newer than the install's own stamp, so a test run fetches nothing.
