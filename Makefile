@@ -73,7 +73,7 @@ bench-deps: $(TIPG_VENV)/.installed
 
 $(TIPG_VENV)/.installed:
 	@test -x $(TIPG_VENV)/bin/python || $(PYTHON) -m venv $(TIPG_VENV)
-	$(TIPG_VENV)/bin/python -m pip install --quiet "tipg==1.6.1" "uvicorn>=0.30"
+	$(TIPG_VENV)/bin/python -m pip install --quiet "tipg==1.6.1" "uvicorn[standard]>=0.30"
 	@touch $@
 
 # The OpenActive validators the feed tests run (tests/openactive/validate.js), pinned in package-lock.json:
