@@ -11,7 +11,7 @@ export PORT
 # DATABASE_URL: use the caller's (an existing PostGIS), else start the project-local cluster.
 LOCALDB = scripts/localdb
 
-.PHONY: run test stop venv db lint bench bench-lookup clean-db help npm-deps gis-deps
+.PHONY: run test stop venv db lint bench bench-lookup clean-db help npm-deps gis-deps bench-deps
 
 help:
 	@echo "make run    set up (venv, PostGIS, database, demo data) and serve on http://127.0.0.1:$(PORT)"
@@ -58,14 +58,24 @@ browser-deps:
 	  else echo "The browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; \
 	fi
 
-# Debian's GDAL command-line tools: the export tests open every export with ogrinfo, as a council's GIS would.
+# Debian's GDAL command-line tools: the export tests open every export with
+# ogrinfo, and GDAL's OAPIF driver reads the OGC API (tests/api/test_ogc_features.py), as a council's GIS would.
 gis-deps:
 	@if ! command -v ogrinfo >/dev/null; then \
 	  if [[ $$(id -u) == 0 ]] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's gdal-bin for the export tests"; \
+	    echo "installing Debian's gdal-bin for the export and OGC API tests"; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gdal-bin >/dev/null; \
-	  else echo "The export tests need GDAL's ogrinfo: sudo apt-get install gdal-bin"; exit 1; fi; \
+	  else echo "The export and OGC API tests need GDAL's ogrinfo: sudo apt-get install gdal-bin"; exit 1; fi; \
 	fi
+
+# tipg (PyPI), the peer of bench/ogc_features.py, in a venv of its own: its pins differ from ours.
+TIPG_VENV := .venv-tipg
+bench-deps: $(TIPG_VENV)/.installed
+
+$(TIPG_VENV)/.installed:
+	@test -x $(TIPG_VENV)/bin/python || $(PYTHON) -m venv $(TIPG_VENV)
+	$(TIPG_VENV)/bin/python -m pip install --quiet "tipg==1.6.1" "uvicorn[standard]>=0.30"
+	@touch $@
 
 # The OpenActive validators the feed tests run (tests/openactive/validate.js) and Leaflet.VectorGrid (the app
 # serves its vendored copy; tests/mapping/test_map_page.py checks it against this install), pinned in package-lock.json:

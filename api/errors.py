@@ -20,6 +20,7 @@ log = logging.getLogger("patchmap.api")
 STATUS: dict[type[errors.PatchmapError], int] = {
     errors.NotFound: 404,
     errors.InvalidInput: 422,
+    errors.BadParameter: 400,
     errors.ImportFailed: 422,
     errors.DatabaseUnavailable: 503,
     errors.TooLarge: 413,

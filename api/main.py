@@ -37,6 +37,7 @@ from api.routes import (
     map_data,
     moderation,
     offer_pages,
+    ogc_features,
     openactive,
     oruk,
     pages,
@@ -225,6 +226,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calendars.router)
     app.include_router(openactive.router)
     app.include_router(oruk.router)
+    app.include_router(ogc_features.router)
     app.include_router(booking_pages.router)
     app.include_router(user_routes.router)
     app.include_router(record_page_routes.router)

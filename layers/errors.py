@@ -20,6 +20,10 @@ class InvalidInput(PatchmapError):
     """The caller's input is malformed or out of range."""
 
 
+class BadParameter(PatchmapError):
+    """A query parameter is unknown or malformed where the standard an API follows asks for 400 (OGC API)."""
+
+
 class ImportFailed(PatchmapError):
     """An import could not be completed; nothing was written."""
 

@@ -1,6 +1,6 @@
 -- One Mapbox Vector Tile (WebMercatorQuad z/x/y) of the areas of one kind, and the data version it was made
 -- from, in one statement (one snapshot). Parameters (psycopg): z, x, y; kind; layer (the tile's layer name);
--- band (which stored copy of the boundary: 12 whole, 10, 8 or 0 simplified; migration 0018_tiles).
+-- band (which stored copy of the boundary: 12 whole, 10, 8 or 0 simplified; migration 0020_tiles_area_geometries).
 --
 -- The features are the areas whose boundary meets the tile (ST_Intersects in EPSG:4326, on the GiST index),
 -- as any OGC API Tiles server over the same table would pick them (one whose box lies inside the tile
@@ -10,7 +10,7 @@
 -- screen pixel: nothing visible; it keeps tiles no larger than ST_AsMVTGeom's); one crossing the buffer goes through ST_AsMVTGeom to be
 -- clipped. A shape that collapses to nothing on the grid is left out, as ST_AsMVTGeom would.
 -- Properties: code, name, the latest IMD decile (1 = most deprived tenth) and resident population
--- (area_tile_facts, kept in step with indicators by triggers: migration 0018_tiles).
+-- (area_tile_facts, kept in step with indicators by triggers: migration 0020_tiles_area_geometries).
 WITH tile AS (
   SELECT e AS env, ST_Transform(e, 4326) AS env_4326, 4096.0 / (ST_XMax(e) - ST_XMin(e)) AS s,
          ST_XMin(e) AS x0, ST_YMax(e) AS y1,

@@ -19,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.ogc_schemas import OgcFeature, OgcFeatureCollection
 from api.schemas import GroupPublic, HubPublic, NearbyFeatureCollection, NearbyPage, SpacePublic
 from layers.areas.contacts import PUBLIC_FIELDS as CONTACT_FIELDS
 from layers.settings import Settings
@@ -57,7 +58,15 @@ ALLOWED = {
     "free_from", "free_until", "free_for_minutes", "max_price", "book_url", "rooms_to_book", "currency", "approval",
     # a group whose venue is made up for the demo says so (labelled sample)
     "venue_sample",
+    # OGC API – Features (/ogc): the envelope, the links, and the collections' own fields
+    "numberMatched", "numberReturned", "timeStamp", "links", "href", "rel", "title", "ward_code", "lsoa_code",
+    "district_code", "hub_id", "hub_name", "vintage", "population_total", "population_0_15",
+    "population_16_59", "population_60_plus", "population_working_age", "imd_rank", "imd_decile",
+    "income_decile", "employment_decile", "education_decile", "health_decile", "crime_decile",
+    "housing_decile", "living_environment_decile",
 }  # fmt: skip
+#: Names the OGC API collections never hold, though other public answers may: a record's own email and phone.
+OGC_NEVER = {"email", "phone", "private_contact", "owner_name", "manager_email"}
 FREE_KEYS = {"accessibility"}
 
 
@@ -147,6 +156,37 @@ def test_no_private_field_or_value_in_any_public_response(db: RolledBack, privat
     search = responses[0][0].json()
     assert {r["name"] for r in search["results"]} == {"Village hall", "Back room", "Knit and natter"}
     assert [g["name"] for g in search["serving_your_area"]] == ["Street WhatsApp group"]
+
+
+def test_no_private_field_or_value_in_any_ogc_collection(db: RolledBack, private: dict[str, int]) -> None:
+    """Every OGC API collection's items near the planted records, and each planted record as one feature, hold
+    only allow-listed fields, never an email or phone (not even a public one) nor a private value."""
+    room = db.insert("rooms", hub_id=private["hub"], name="Snug", capacity=8)
+    db.execute(
+        "INSERT INTO resources (room_id, rate_band, price_per_hour, weekly_hours, manager_email) "
+        "VALUES (%s, 'low-cost', 5, 'Mo-Fr 09:00-17:00', %s)",
+        [room, SECRETS[0]],
+    )
+    box = {"bbox": "0.90,52.65,1.00,52.75", "limit": 1000}
+    ids = {"hubs": private["hub"], "spaces": private["space"], "groups": private["venue"], "rooms": room}
+    responses = [
+        *(db.get(f"/ogc/collections/{c}/items", params=box) for c in ("hubs", "spaces", "rooms", "groups")),
+        *(db.get(f"/ogc/collections/{c}/items", params={**box, "limit": 3})
+          for c in ("wards", "lsoas", "districts", "localities")),
+        *(db.get(f"/ogc/collections/{c}/items/{i}") for c, i in ids.items()),
+        db.get("/ogc/collections/groups/items", params={"limit": 1000}),
+        db.get("/ogc/collections/hubs/items", params={**box, "crs": "http://www.opengis.net/def/crs/EPSG/0/27700"}),
+    ]  # fmt: skip
+    assert db.get(f"/ogc/collections/groups/items/{private['home']}").json()["geometry"] is None
+    for response in responses:
+        one = "/items/" in str(response.url)
+        body = _ok(response, OgcFeature if one else OgcFeatureCollection, GEOJSON)
+        for where, name in walk(body):
+            assert name in ALLOWED and name not in OGC_NEVER, f"{response.url}: field {where}.{name}"
+        for secret in (*SECRETS, f"{HOME[0]}", f"{HOME[1]}", "private_contact", "knit@example.org"):
+            assert secret not in response.text, f"{response.url} holds {secret!r}"
+    names = {f["properties"]["name"] for r in responses[:4] for f in r.json()["features"]}
+    assert {"Village hall", "Back room", "Snug", "Knit and natter"} <= names
 
 
 def test_a_group_known_by_its_area_has_no_location(db: RolledBack, private: dict[str, int]) -> None:

@@ -1,0 +1,133 @@
+"""The OGC API reads: a page of a collection's features and one feature, as GeoJSON text built by PostGIS.
+
+Each statement (``layers/sql/ogc_*.sql``) is composed with ``psycopg.sql``: the view and its columns are
+identifiers quoted by psycopg, from ``layers.ogc.collections`` (never from the request); every value is a
+bound parameter. Geometry is stored in EPSG:4326 (longitude, latitude) and written in the CRS asked for:
+CRS84 as stored, EPSG:4326 with its axes swapped (latitude first), EPSG:27700 transformed (metres, 2 dp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg import sql as pg
+from psycopg.rows import dict_row
+
+from layers.errors import NotFound
+from layers.ogc.collections import Collection, Crs
+from layers.ogc.params import ItemsQuery
+from layers.sql import sql
+
+#: A bbox in metres is segmentized every this many metres before it is transformed to degrees, so its
+#: edges stay where they were drawn.
+SEGMENT_M = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of features: their GeoJSON texts joined by commas, and the counts."""
+
+    features: str
+    matched: int
+    returned: int
+
+
+def geometry_sql(crs: Crs) -> pg.Composable:
+    """The GeoJSON geometry of ``p.geom`` (EPSG:4326) in ``crs``."""
+    geom: pg.Composable = pg.SQL("p.geom")
+    if crs.srid != 4326:
+        geom = pg.SQL("ST_Transform({}, {})").format(geom, pg.Literal(crs.srid))
+    elif crs.lat_first:
+        geom = pg.SQL("ST_FlipCoordinates({})").format(geom)
+    return pg.SQL("ST_AsGeoJSON({}, {}, 0)").format(geom, pg.Literal(crs.decimals))  # 0: no "crs" member
+
+
+def _columns(collection: Collection, alias: str) -> pg.Composable:
+    """The collection's property columns, each as ``alias.column``."""
+    return pg.SQL(", ").join(pg.Identifier(alias, name) for name in collection.properties)
+
+
+def _statement(name: str, collection: Collection, crs: Crs, where: pg.Composable) -> pg.Composed:
+    """The statement of file ``name`` composed for ``collection`` in ``crs``."""
+    return pg.SQL(sql(name)).format(
+        view=pg.Identifier(*collection.view),
+        view_columns=_columns(collection, "v"),
+        page_columns=_columns(collection, "p"),
+        geometry=geometry_sql(crs),
+        where=where,
+    )
+
+
+def conditions(query: ItemsQuery) -> tuple[pg.Composable, dict[str, Any]]:
+    """The WHERE conditions of an items request (bbox, filters) and their parameters."""
+    parts: list[pg.Composable] = [pg.SQL("true")]
+    params: dict[str, Any] = {}
+    if query.bbox is not None:
+        params.update(zip(("x0", "y0", "x1", "y1"), query.bbox, strict=True))
+        box = pg.SQL(
+            "ST_MakeEnvelope(%(x0)s::float8, %(y0)s::float8, %(x1)s::float8, %(y1)s::float8, {})"
+        ).format(pg.Literal(query.bbox_crs.srid))
+        if query.bbox_crs.srid != 4326:
+            box = pg.SQL("ST_Transform(ST_Segmentize({}, {}), 4326)").format(box, pg.Literal(SEGMENT_M))
+        parts.append(pg.SQL("ST_Intersects(v.geom, {})").format(box))
+    for i, (spec, value) in enumerate(query.filters):
+        key = f"f{i}"
+        params[key] = value
+        column = pg.Identifier("v", spec.column)
+        if spec.kind == "any":
+            parts.append(pg.SQL("{} = ANY({})").format(pg.Placeholder(key), column))
+        else:
+            parts.append(pg.SQL("{} = {}").format(column, pg.Placeholder(key)))
+    return pg.SQL(" AND ").join(parts), params
+
+
+async def items_page(conn: AsyncConnection[Any], collection: Collection, query: ItemsQuery) -> Page:
+    """The page of ``collection``'s features that ``query`` asks for (one round trip)."""
+    where, params = conditions(query)
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(
+        _statement("ogc_items.sql", collection, query.crs, where),
+        {**params, "limit": query.limit, "offset": query.offset},
+    )
+    row = await cur.fetchone()
+    assert row is not None  # an aggregate always gives a row
+    return Page(features=row["features"], matched=int(row["matched"]), returned=int(row["returned"]))
+
+
+def feature_key(collection: Collection, feature_id: str) -> int | str:
+    """A feature id in its column's type; NotFound when it cannot name a feature."""
+    if collection.id_kind == "string":
+        return feature_id
+    if not feature_id.isascii() or not feature_id.isdigit() or len(feature_id) > 9:
+        raise _no_feature(collection, feature_id)
+    return int(feature_id)
+
+
+def _no_feature(collection: Collection, feature_id: str) -> NotFound:
+    return NotFound(
+        f"There is no feature {feature_id[:40]!r} in {collection.id}",
+        f"GET /ogc/collections/{collection.id}/items lists its features and their ids.",
+    )
+
+
+async def one_feature(conn: AsyncConnection[Any], collection: Collection, feature_id: str, crs: Crs) -> str:
+    """One feature's GeoJSON text; NotFound if the collection has no such feature."""
+    key = feature_key(collection, feature_id)
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(_statement("ogc_item.sql", collection, crs, pg.SQL("true")), {"id": key})
+    row = await cur.fetchone()
+    if row is None:
+        raise _no_feature(collection, feature_id)
+    return str(row["feature"])
+
+
+async def extent(conn: AsyncConnection[Any]) -> list[float] | None:
+    """The boundaries' extent [minx, miny, maxx, maxy] in CRS84 degrees, or None when none are held."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(sql("ogc_extent.sql"))
+    row = await cur.fetchone()
+    if row is None or row["minx"] is None:
+        return None
+    return [round(float(row[k]), 6) for k in ("minx", "miny", "maxx", "maxy")]

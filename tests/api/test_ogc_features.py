@@ -1,0 +1,291 @@
+"""OGC API – Features under /ogc, served on a local port and read by clients no one here wrote: GDAL's OAPIF
+driver (``ogrinfo``, Debian's gdal-bin: ``make gis-deps``) and OWSLib's ``owslib.ogcapi.features``. Also:
+paging by next links, bbox and bbox-crs, CRS84 / EPSG:4326 / EPSG:27700 output, property filters, HTML, the
+standard's 400s and 404s, and that each collection's view holds exactly the properties the API lists.
+
+The database is the demo's plus a hub, a space and a group holding private contacts (and a hostile name).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from owslib.ogcapi.features import Features
+from pyproj import Transformer
+from sqlalchemy import Connection, text
+
+from api.ogc_schemas import CollectionList, ConformanceClasses, LandingPage, OgcFeature, OgcFeatureCollection
+from layers.ogc.collections import BNG, CONFORMANCE, EPSG_4326, list_collections
+from tests.api_checks import error_body, ok_body
+from tests.live_app import demo_database, served
+
+GEOJSON = "application/geo+json"
+HOSTILE = "<img src=x onerror=alert(1)> hall"
+SECRETS = (
+    "ogc.private@example.org",
+    "07700 900777",
+    "ogc.public@example.org",
+    "01603 000777",
+    "Mr Owner Ogc",
+)
+HOME = (1.2345678, 52.6543219)  # a group's home point: never published
+IDS = [c.id for c in list_collections()]
+COLUMNS = (
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+    "ORDER BY ordinal_position"
+)
+
+
+def _plant(conn: Connection) -> None:
+    """A hub, a space and a group holding private and contact values, and a group meeting at a venue."""
+    private = json.dumps({"name": SECRETS[4], "email": SECRETS[0], "phone": SECRETS[1]})
+    hub = conn.execute(
+        text(
+            "INSERT INTO hubs (name, kind, geom, email, phone, private_contact) VALUES (:n, 'village_hall', "
+            "ST_SetSRID(ST_MakePoint(1.29, 52.63), 4326), :e, :p, CAST(:pc AS jsonb)) RETURNING id"
+        ),
+        {"n": HOSTILE, "e": SECRETS[2], "p": SECRETS[3], "pc": private},
+    ).scalar_one()
+    conn.execute(
+        text(
+            "INSERT INTO spaces (name, kind, geom, owner_name, email, phone, private_contact, hub_id) VALUES "
+            "('Ogc room', 'room', ST_SetSRID(ST_MakePoint(1.291, 52.631), 4326), :o, :e, :p, CAST(:pc AS jsonb), :h)"
+        ),
+        {"o": SECRETS[4], "e": SECRETS[2], "p": SECRETS[3], "pc": private, "h": hub},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO groups (name, geom, location_precision, email, phone, private_contact, categories) "
+            "VALUES ('Ogc street group', ST_SetSRID(ST_MakePoint(:x, :y), 4326), 'area', :e, :p, "
+            "CAST(:pc AS jsonb), ARRAY['mutual-aid'])"
+        ),
+        {"x": HOME[0], "y": HOME[1], "e": SECRETS[2], "p": SECRETS[3], "pc": private},
+    )
+    conn.execute(
+        text(
+            "INSERT INTO groups (name, geom, location_precision, categories) VALUES ('Ogc lunch club', "
+            "ST_SetSRID(ST_MakePoint(1.292, 52.632), 4326), 'venue', ARRAY['food', 'older-people'])"
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def live(server_url: str) -> Iterator[dict[str, str]]:
+    """The app's OGC API root (url), served over this module's database (database)."""
+    with demo_database(server_url, prefix="patchmap_ogc", setup=_plant) as settings, served(settings) as base:
+        yield {"url": base + "/ogc", "database": settings.database.url}
+
+
+@pytest.fixture(scope="module")
+def url(live: dict[str, str]) -> str:
+    """The app's OGC API root."""
+    return live["url"]
+
+
+def _get(url: str, **params: Any) -> httpx.Response:
+    """GET url (with params, if any: an empty params would drop the url's own query)."""
+    return httpx.get(url, params=params or None, timeout=30)
+
+
+def _all(url: str, collection: str, **params: Any) -> list[dict[str, Any]]:
+    """Every feature of a collection, following next links."""
+    found: list[dict[str, Any]] = []
+    page: str | None = f"{url}/collections/{collection}/items"
+    first = True
+    while page:
+        response = _get(page, **params) if first else _get(page)
+        body = ok_body(response, OgcFeatureCollection, GEOJSON)
+        found += body["features"]
+        page = next((k["href"] for k in body["links"] if k["rel"] == "next"), None)
+        first = False
+    return found
+
+
+def test_landing_page_conformance_and_collections(url: str) -> None:
+    """The landing page links the app's OpenAPI document; conformance and collections are as listed."""
+    landing = ok_body(_get(url), LandingPage)
+    desc = next(k["href"] for k in landing["links"] if k["rel"] == "service-desc")
+    assert desc.endswith("/openapi.json")
+    assert "/ogc/collections/{collectionId}/items" in httpx.get(desc, timeout=30).json()["paths"]
+    assert ok_body(_get(url + "/conformance"), ConformanceClasses)["conformsTo"] == CONFORMANCE
+    collections = ok_body(_get(url + "/collections"), CollectionList)["collections"]
+    assert [c["id"] for c in collections] == IDS
+    for c in collections:
+        assert c["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84" and BNG in c["crs"]
+        assert c["extent"]["spatial"]["bbox"][0][0] < 1.3 < c["extent"]["spatial"]["bbox"][0][2]
+
+
+def test_each_view_holds_exactly_the_listed_properties(live: dict[str, str]) -> None:
+    """Each collection's view (which tipg would read too) has exactly the API's properties and a geometry,
+    and its features carry those properties in that order."""
+    with psycopg.connect(live["database"]) as conn:
+        for collection in list_collections():
+            columns = [r[0] for r in conn.execute(COLUMNS, ["ogc", collection.id])]
+            assert columns == [*collection.properties, "geom"], collection.id
+            first = ok_body(
+                _get(f"{live['url']}/collections/{collection.id}/items", limit=1),
+                OgcFeatureCollection,
+                GEOJSON,
+            )
+            assert tuple(first["features"][0]["properties"]) == collection.properties, collection.id
+
+
+def test_paging_by_next_and_prev_links(url: str) -> None:
+    """Pages of 7 hubs, followed by next links, give every hub once; counts and prev links agree."""
+    everything = ok_body(_get(f"{url}/collections/hubs/items", limit=1000), OgcFeatureCollection, GEOJSON)
+    paged = _all(url, "hubs", limit=7)
+    assert [f["id"] for f in paged] == [f["id"] for f in everything["features"]]
+    assert everything["numberMatched"] == everything["numberReturned"] == len(paged)
+    second = _get(f"{url}/collections/hubs/items", limit=7, offset=7).json()
+    assert second["numberReturned"] == 7
+    prev = next(k["href"] for k in second["links"] if k["rel"] == "prev")
+    assert [f["id"] for f in _get(prev).json()["features"]] == [f["id"] for f in paged[:7]]
+    assert _get(f"{url}/collections/hubs/items", limit=5000).json()["numberReturned"] == len(paged)
+
+
+def test_bbox_in_each_crs_and_geometry_in_each_crs(url: str) -> None:
+    """The same box in CRS84, EPSG:4326 (lat, lon) and EPSG:27700 finds the same hubs; EPSG:4326 and
+    EPSG:27700 geometry is the CRS84 point with its axes swapped, or transformed (to the centimetre)."""
+    items = f"{url}/collections/hubs/items"
+    crs84 = _all(url, "hubs", bbox="1.25,52.6,1.35,52.66", limit=100)
+    lat_lon = _all(url, "hubs", bbox="52.6,1.25,52.66,1.35", **{"bbox-crs": EPSG_4326}, limit=100)
+    assert len(crs84) > 5 and [f["id"] for f in lat_lon] == [f["id"] for f in crs84]
+    to_bng = Transformer.from_crs("OGC:CRS84", "EPSG:27700", always_xy=True)
+    x0, y0 = to_bng.transform(1.26, 52.61)
+    x1, y1 = to_bng.transform(1.34, 52.65)
+    in_bng = _all(url, "hubs", bbox=f"{x0},{y0},{x1},{y1}", **{"bbox-crs": BNG}, limit=100)
+    assert {f["id"] for f in in_bng} <= {f["id"] for f in crs84} and in_bng
+    response = _get(items, bbox="1.25,52.6,1.35,52.66", crs=BNG, limit=100)
+    assert response.headers["content-crs"] == f"<{BNG}>"
+    assert _get(items, limit=1).headers["content-crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    for plain, bng in zip(crs84, response.json()["features"], strict=True):
+        x, y = to_bng.transform(*plain["geometry"]["coordinates"])
+        assert bng["geometry"]["coordinates"] == pytest.approx([x, y], abs=0.1)
+        assert "crs" not in bng["geometry"]
+    swapped = _get(f"{items}/{crs84[0]['id']}", crs=EPSG_4326)
+    assert swapped.json()["geometry"]["coordinates"] == crs84[0]["geometry"]["coordinates"][::-1]
+    assert swapped.headers["content-crs"] == f"<{EPSG_4326}>"
+
+
+def test_property_filters(url: str) -> None:
+    """Filters on the main fields select what they name, and combine with each other and the bbox."""
+    norwich = _all(url, "wards", district_code="E07000148", limit=100)
+    assert len(norwich) == 13 and {f["properties"]["district_code"] for f in norwich} == {"E07000148"}
+    assert norwich[0]["geometry"]["type"] == "MultiPolygon"
+    groups = _all(url, "groups", limit=1000)
+    food = _all(url, "groups", category="food", limit=100)
+    assert [f["properties"]["name"] for f in food] == ["Ogc lunch club"]
+    assert {f["id"] for f in food} == {f["id"] for f in groups if "food" in f["properties"]["categories"]}
+    ward = food[0]["properties"]["ward_code"]
+    assert all(f["properties"]["ward_code"] == ward for f in _all(url, "hubs", ward_code=ward))
+    named = _all(url, "districts", name="Norwich")
+    assert [f["id"] for f in named] == ["E07000148"] and named[0]["properties"]["population_total"] > 100_000
+    assert all(f["properties"]["bookable"] for f in _all(url, "rooms", bookable="true", limit=100))
+
+
+def test_a_group_known_by_its_area_has_no_geometry(url: str) -> None:
+    """Its feature has null geometry and no address, postcode or ward; its home point is nowhere."""
+    street = _all(url, "groups", name="Ogc street group")
+    assert len(street) == 1 and street[0]["geometry"] is None
+    assert [street[0]["properties"][k] for k in ("venue_address", "postcode", "ward_code")] == [None] * 3
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status"),
+    [
+        ("/collections/nowhere", {}, 404),
+        ("/collections/nowhere/items", {}, 404),
+        ("/collections/hubs/items/999999", {}, 404),
+        ("/collections/hubs/items/not-a-number", {}, 404),
+        ("/collections/wards/items/E99999999", {}, 404),
+        ("/collections/hubs/items", {"bbox": "1,2,3"}, 400),
+        ("/collections/hubs/items", {"bbox": "1.4,52,1.2,53"}, 400),
+        ("/collections/hubs/items", {"bbox": "a,b,c,d"}, 400),
+        ("/collections/hubs/items", {"bbox": "1,2,3,4", "bbox-crs": "EPSG:3857"}, 400),
+        ("/collections/hubs/items", {"bbox": "1e9,0,2e9,1", "bbox-crs": BNG}, 400),
+        ("/collections/hubs/items", {"crs": "http://www.opengis.net/def/crs/EPSG/0/3857"}, 400),
+        ("/collections/hubs/items/1", {"crs": "nonsense"}, 400),
+        ("/collections/hubs/items", {"limit": "0"}, 400),
+        ("/collections/hubs/items", {"limit": "ten"}, 400),
+        ("/collections/hubs/items", {"offset": "-1"}, 400),
+        ("/collections/hubs/items", {"colour": "red"}, 400),
+        ("/collections/hubs/items", {"category": "food"}, 400),
+        ("/collections/rooms/items", {"bookable": "maybe"}, 400),
+        ("/collections/hubs/items", {"datetime": "yesterday"}, 400),
+        ("/collections/hubs/items", {"f": "xml"}, 400),
+        ("/collections", {"f": "csv"}, 400),
+        ("", {"limit": "1"}, 400),
+    ],
+)
+def test_bad_requests_are_400_and_missing_things_404(
+    url: str, path: str, params: dict[str, str], status: int
+) -> None:
+    """As the standard asks: an unknown or malformed parameter is a 400; no collection or feature a 404."""
+    body = error_body(_get(url + path, **params), status)
+    assert body["detail"], body
+
+
+def test_html_pages_escape_and_keep_the_csp(url: str) -> None:
+    """Each document is also a page (f=html or Accept: text/html) whose values are escaped."""
+    for path in ("", "/conformance", "/collections", "/collections/hubs", "/collections/hubs/items"):
+        page = httpx.get(
+            url + path, headers={"Accept": "text/html"}, params={"limit": 1000} if "items" in path else {}
+        )
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), path
+        assert "script-src 'self'" in page.headers["content-security-policy"]
+        assert "<img src=x" not in page.text
+    listing = _get(f"{url}/collections/hubs/items", f="html", limit=1000).text
+    assert "&lt;img src=x onerror=alert(1)&gt; hall" in listing
+    hostile = _all(url, "hubs", name=HOSTILE)[0]
+    assert "&lt;img src=x" in _get(f"{url}/collections/hubs/items/{hostile['id']}", f="html").text
+
+
+def _ogrinfo(*args: str) -> str:
+    """ogrinfo's output (read-only), failing the test on an error."""
+    ogrinfo = shutil.which("ogrinfo")
+    assert ogrinfo, "GDAL's ogrinfo is missing: make gis-deps (Debian gdal-bin)"
+    done = subprocess.run([ogrinfo, "-ro", *args], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0 and "ERROR" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def test_gdal_lists_every_collection_and_reads_every_feature(url: str) -> None:
+    """GDAL's OAPIF driver lists the eight collections, then reads every feature of each (as many as the API
+    says match); none of the planted private or contact values comes through."""
+    listing = _ogrinfo("-so", f"OAPIF:{url}")
+    assert re.findall(r"^\d+: (\w+) ", listing, re.MULTILINE) == IDS
+    for collection in IDS:
+        matched = _get(f"{url}/collections/{collection}/items", limit=1).json()["numberMatched"]
+        out = _ogrinfo("-al", "-geom=SUMMARY", f"OAPIF:{url}", collection)
+        assert out.count("OGRFeature(") == matched, collection
+        for secret in (*SECRETS, "private_contact", str(HOME[0])):
+            assert secret not in out, (collection, secret)
+    rooms = _ogrinfo("-al", "-so", f"OAPIF:{url}", "rooms")
+    assert "price_per_hour: Real" in rooms and "Geometry: Point" in rooms
+
+
+def test_owslib_reads_every_collection(url: str) -> None:
+    """OWSLib's OGC API client reads the conformance, every collection and every feature, page by page."""
+    api = Features(url)
+    assert set(CONFORMANCE) <= set(api.conformance()["conformsTo"])
+    assert [c["id"] for c in api.collections()["collections"]] == IDS
+    for collection in IDS:
+        assert api.collection(collection)["id"] == collection
+        got: list[Any] = []
+        while True:
+            page = api.collection_items(collection, limit=200, offset=len(got))
+            got += page["features"]
+            if page["numberReturned"] < 200:
+                break
+        assert len(got) == page["numberMatched"] and len({f["id"] for f in got}) == len(got), collection
+        one = api.collection_item(collection, str(got[-1]["id"]))
+        OgcFeature.model_validate(one)
+        assert one["properties"] == got[-1]["properties"]
