@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from layers.ogc.collections import CRSS, list_collections
 from layers.ogc.params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
@@ -21,6 +21,7 @@ class OgcLink(BaseModel):
     rel: str
     type: str
     title: str
+    templated: bool | None = Field(None, description="true: href is a URI template (a tile's address)")
 
 
 class LandingPage(BaseModel):

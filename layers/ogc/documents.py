@@ -17,6 +17,7 @@ import orjson
 from layers.ogc.collections import CONFORMANCE, CRS84, CRSS, Collection, list_collections
 from layers.ogc.features import Page
 from layers.ogc.params import ItemsQuery
+from layers.tiles import tilesets
 
 PREFIX: Final = "/ogc"
 JSON: Final = "application/json"
@@ -44,15 +45,21 @@ def landing(base: str, fmt: str) -> Doc:
     """The landing page: what this is and where everything else is."""
     root = base + PREFIX
     return {
-        "title": "Patchmap: OGC API – Features",
+        "title": "Patchmap: OGC API – Features and Tiles",
         "description": "Community groups, hubs, spaces and rooms (public fields only), and wards, districts, "
-        "LSOAs and localities with their indicators, as OGC API – Features collections.",
+        "LSOAs and localities with their indicators, as OGC API – Features collections, most also as vector tiles (OGC API – Tiles).",
         "links": [
             *_self_and_alternate(root, fmt, JSON, "This document"),
             link(f"{base}/openapi.json", "service-desc", OPENAPI, "The API definition (OpenAPI 3)"),
             link(f"{base}/docs", "service-doc", HTML, "The API documentation"),
             link(f"{root}/conformance", "conformance", JSON, "Conformance classes implemented"),
             link(f"{root}/collections", "data", JSON, "The collections"),
+            link(
+                f"{root}/tileMatrixSets/{tilesets.TMS_ID}",
+                "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                JSON,
+                "The tile matrix set of the vector tiles",
+            ),
         ],
     }
 
@@ -60,7 +67,7 @@ def landing(base: str, fmt: str) -> Doc:
 def conformance(base: str, fmt: str) -> Doc:
     """The conformance classes implemented."""
     return {
-        "conformsTo": list(CONFORMANCE),
+        "conformsTo": [*CONFORMANCE, *tilesets.CONFORMANCE],
         "links": _self_and_alternate(f"{base}{PREFIX}/conformance", fmt, JSON, "Conformance"),
     }
 
@@ -81,6 +88,8 @@ def collection_doc(base: str, collection: Collection, bbox: list[float] | None, 
         "crs": list(CRSS),
         "storageCrs": CRS84,
     }
+    if collection.id in tilesets.TILESETS:  # rooms have no tiles: they are inside their hubs
+        doc["links"].extend(tilesets.tile_links(collection.id, base + PREFIX))
     if bbox is not None:
         doc["extent"] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
     return doc

@@ -106,7 +106,7 @@ def check_tile(ts: Tileset, z: int, x: int, y: int) -> None:
         )
 
 
-def tile_links(collection: str, base: str) -> list[dict[str, str]]:
+def tile_links(collection: str, base: str) -> list[dict[str, Any]]:
     """The links a collection's description carries to its tiles (``base``: the OGC API root URL)."""
     root = f"{base.rstrip('/')}/collections/{collection}/tiles"
     return [
@@ -118,7 +118,7 @@ def tile_links(collection: str, base: str) -> list[dict[str, str]]:
         },
         {
             "href": f"{root}/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
-            "templated": "true",
+            "templated": True,
             "rel": "item",
             "type": MVT,
             "title": "Mapbox Vector Tiles (WebMercatorQuad)",
@@ -209,7 +209,7 @@ def tileset_metadata(collection: str, base: str) -> dict[str, Any]:
                 "href": f"{root}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
                 "rel": "item",
                 "type": MVT,
-                "templated": "true",
+                "templated": True,
             },
             {
                 "href": f"{root}/tilejson.json",

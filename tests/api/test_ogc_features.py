@@ -24,6 +24,7 @@ from sqlalchemy import Connection, text
 
 from api.ogc_schemas import CollectionList, ConformanceClasses, LandingPage, OgcFeature, OgcFeatureCollection
 from layers.ogc.collections import BNG, CONFORMANCE, EPSG_4326, list_collections
+from layers.tiles import tilesets
 from tests.api_checks import error_body, ok_body
 from tests.live_app import demo_database, served
 
@@ -115,11 +116,21 @@ def test_landing_page_conformance_and_collections(url: str) -> None:
     desc = next(k["href"] for k in landing["links"] if k["rel"] == "service-desc")
     assert desc.endswith("/openapi.json")
     assert "/ogc/collections/{collectionId}/items" in httpx.get(desc, timeout=30).json()["paths"]
-    assert ok_body(_get(url + "/conformance"), ConformanceClasses)["conformsTo"] == CONFORMANCE
+    assert ok_body(_get(url + "/conformance"), ConformanceClasses)["conformsTo"] == [
+        *CONFORMANCE,
+        *tilesets.CONFORMANCE,
+    ]
+    schemes = next(k["href"] for k in landing["links"] if k["rel"].endswith("/tiling-schemes"))
+    assert _get(schemes).json()["id"] == "WebMercatorQuad"
     collections = ok_body(_get(url + "/collections"), CollectionList)["collections"]
     assert [c["id"] for c in collections] == IDS
     for c in collections:
         assert c["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84" and BNG in c["crs"]
+        tiles = [k["href"] for k in c["links"] if k["rel"].endswith("/tilesets-vector")]
+        # every collection but rooms (inside their hubs) is also served as vector tiles
+        assert tiles == ([] if c["id"] == "rooms" else [f"{url}/collections/{c['id']}/tiles"])
+        if tiles:
+            assert _get(tiles[0]).json()["tilesets"]
         assert c["extent"]["spatial"]["bbox"][0][0] < 1.3 < c["extent"]["spatial"]["bbox"][0][2]
 
 
