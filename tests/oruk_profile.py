@@ -93,3 +93,23 @@ def errors(schema: dict[str, Any], body: Any, *, strict: bool) -> list[str]:
     """Every validation error of ``body`` against ``schema`` (empty: valid)."""
     validator = _validator(json.dumps(schema, sort_keys=True), strict)
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(body)]
+
+
+@cache
+def declared_names() -> frozenset[str]:
+    """Every property name the profile's schemas and OpenAPI declare (the names an ORUK answer may use)."""
+    names: set[str] = set(PAGE_KEYS)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("properties"), dict):
+                names.update(node["properties"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in (HERE / "schema").rglob("*.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return frozenset(names)

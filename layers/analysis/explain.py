@@ -10,15 +10,26 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from layers.analysis.gaps import PROVISION, Need
+from layers.analysis.overlay import OverlayOptions
 
-if TYPE_CHECKING:
-    from layers.analysis.tables import OverlayResult
+
+class OverlayResult(Protocol):
+    """What an explanation reads of an overlay result (layers.analysis.tables.OverlayResult; a protocol here, so
+    tables, which imports this module, is not imported back)."""
+
+    table: pd.DataFrame
+    level: str
+    within_name: str | None
+    options: OverlayOptions
+    need: Need
+    provision: str
+
 
 KIND_WORDS = {"group": "groups", "hub": "hubs", "space": "spaces"}
 COUNT_NOUNS = (("groups", "group", "groups"), ("hubs", "hub", "hubs"), ("spaces", "space", "spaces"))
