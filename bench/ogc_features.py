@@ -35,6 +35,7 @@ import psycopg
 from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import raw_http
 from bench.common import ROOT, bench_url, machine, percentiles_ms, write_section
 from bench.lookup import free_port
 from layers import migrate
@@ -167,8 +168,22 @@ async def _load(urls: list[str], seconds: float) -> dict[str, float]:
     }
 
 
-def measure(urls: list[str], seconds: float) -> dict[str, float]:
-    """A short warm-up, then the timed run."""
+def _load_raw(urls: list[str], seconds: float) -> dict[str, float]:
+    """As ``_load``, from the light client (bench/raw_http.py)."""
+    latencies, errors, took = raw_http.run(lambda: raw_http.load(urls, seconds, CONCURRENCY))
+    return {
+        "rps": len(latencies) / took,
+        **percentiles_ms(latencies),
+        "errors": errors,
+        "requests": len(latencies),
+    }
+
+
+def measure(urls: list[str], seconds: float, client: str = "raw") -> dict[str, float]:
+    """A short warm-up, then the timed run, from the ``client`` asked for (raw or httpx)."""
+    if client == "raw":
+        _load_raw(urls, min(2.0, seconds / 4))
+        return _load_raw(urls, seconds)
     asyncio.run(_load(urls, min(2.0, seconds / 4)))
     return asyncio.run(_load(urls, seconds))
 
@@ -178,6 +193,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--tipg-venv", type=Path, default=ROOT / ".venv-tipg")
+    parser.add_argument(
+        "--client", choices=("raw", "httpx"), default="raw",
+        help="load generator: raw (bench/raw_http.py, light) or httpx (costs ~2.3 ms CPU a page itself)",
+    )  # fmt: skip
     args = parser.parse_args()
     tipg_venv = args.tipg_venv if args.tipg_venv.exists() else Path("/work/main/.venv-tipg")
     base = (
@@ -222,18 +241,20 @@ def main() -> None:
             ("tipg 1.6.1", tipg_page, f"http://127.0.0.1:{tipg_port}/collections/ogc.hubs/items/{{id}}"),
         ):
             results[name] = {
-                "pages": measure([page.format(box=b) for b in boxes], args.seconds),
-                "items": measure([item.format(id=i) for i in ids], args.seconds),
+                "pages": measure([page.format(box=b) for b in boxes], args.seconds, args.client),
+                "items": measure([item.format(id=i) for i in ids], args.seconds, args.client),
             }
             console.print(name, results[name])
     finally:
         for server in (ours, tipg):
             server.terminate()
             server.wait(10)
-    write_section("ogc-features", report(results, compared, fast, args.seconds))
+    write_section("ogc-features", report(results, compared, fast, args.seconds, args.client))
 
 
-def report(results: dict[str, dict[str, dict[str, float]]], compared: int, fast: bool, seconds: float) -> str:
+def report(
+    results: dict[str, dict[str, dict[str, float]]], compared: int, fast: bool, seconds: float, client: str
+) -> str:
     """The BENCHMARKS.md section."""
     ours, peer = results["Patchmap"], results["tipg 1.6.1"]
     rows = []
@@ -246,14 +267,20 @@ def report(results: dict[str, dict[str, dict[str, float]]], compared: int, fast:
     ratio_pages = ours["pages"]["rps"] / peer["pages"]["rps"]
     ratio_items = ours["items"]["rps"] / peer["items"]["rps"]
     server = "uvloop + httptools" if fast else "asyncio + h11 (tipg's venv has no uvloop/httptools)"
+    load = (
+        "the light client of bench/raw_http.py (keep-alive HTTP/1.1, bodies read whole, not decompressed)"
+        if client == "raw"
+        else "httpx (which itself costs about 2.3 ms of CPU a page)"
+    )
     return f"""## OGC API – Features: Patchmap's /ogc against tipg 1.6.1 over the same public views
 
-`.venv/bin/python bench/ogc_features.py --seconds {seconds:g}` (after `make bench-deps`); {machine()}.
+`.venv/bin/python bench/ogc_features.py --seconds {seconds:g} --client {client}` (after `make bench-deps`);
+{machine()}; load average {os.getloadavg()[0]:.1f} at the end (the machine is shared).
 
 Database `{COPY}`: a copy of `patchmap_bench` (100,000 sample assets, 30,000 hubs) at the head migration;
 tipg reads schema `ogc` (migration 0021_public_views: public fields only), Patchmap the same views. One
-uvicorn process each ({server}), 16 database connections each; load from one httpx client process, 16
-requests in flight, {seconds:g} s per row after a warm-up. Pages: the bbox of a seeded random hub's 150
+uvicorn process each ({server}), 16 database connections each; load from one client process, {load},
+16 requests in flight, both asking for gzip, {seconds:g} s per row after a warm-up. Pages: the bbox of a seeded random hub's 150
 nearest hubs, limit=100 (tipg asked to sortby=id, Patchmap's order). Before timing, {compared:,} features
 were compared and are identical (ids and order, geometry to 6 dp, every property).
 
