@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from psycopg import sql as pg
 from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -46,13 +47,13 @@ COPY = "patchmap_bench_ogc"
 CONCURRENCY = 16
 
 
-def bench_copy(base_url: str) -> str:
+def bench_copy(base_url: str, copy: str = COPY) -> str:
     """The URL of the bench copy, made from patchmap_bench and upgraded to the head migration if missing."""
     with psycopg.connect(base_url, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [COPY]).fetchone():
-            console.print(f"making {COPY} from patchmap_bench")
-            admin.execute(f'CREATE DATABASE "{COPY}" TEMPLATE patchmap_bench')
-    url = bench_url(base_url, COPY)  # there now, so not created again
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [copy]).fetchone():
+            console.print(f"making {copy} from patchmap_bench")
+            admin.execute(pg.SQL("CREATE DATABASE {} TEMPLATE patchmap_bench").format(pg.Identifier(copy)))
+    url = bench_url(base_url, copy)  # there now, so not created again
     migrate.upgrade(DatabaseSettings(url=url))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
@@ -197,6 +198,7 @@ def main() -> None:
         "--client", choices=("raw", "httpx"), default="raw",
         help="load generator: raw (bench/raw_http.py, light) or httpx (costs ~2.3 ms CPU a page itself)",
     )  # fmt: skip
+    parser.add_argument("--copy", default=COPY, help=f"the bench copy's database name (default {COPY})")
     args = parser.parse_args()
     tipg_venv = args.tipg_venv if args.tipg_venv.exists() else Path("/work/main/.venv-tipg")
     base = (
@@ -208,7 +210,7 @@ def main() -> None:
             check=True,
         ).stdout.strip()
     )
-    url = bench_copy(base)
+    url = bench_copy(base, args.copy)
     boxes, ids = workload(url, 200, 2000)
     fast = _has_uvloop(tipg_venv / "bin" / "python")
     server_args = (
@@ -222,7 +224,7 @@ def main() -> None:
                   *common], env, ours_port)  # fmt: skip
     # asyncpg wants the socket directory as the URL's host, percent-encoded.
     sock = url.split("host=", 1)[1] if "host=" in url else ""
-    tipg_url = f"postgresql://postgres@{sock}/{COPY}" if sock else url
+    tipg_url = f"postgresql://postgres@{sock}/{args.copy}" if sock else url
     tipg_env = dict(os.environ, DATABASE_URL=tipg_url, TIPG_DB_SCHEMAS='["ogc"]', TIPG_DB_TABLES='["ogc.hubs"]',
                     TIPG_DB_SPATIAL_EXTENT="false", TIPG_DB_DATETIME_EXTENT="false", DB_MIN_CONN_SIZE="4",
                     DB_MAX_CONN_SIZE="16")  # fmt: skip
@@ -249,11 +251,16 @@ def main() -> None:
         for server in (ours, tipg):
             server.terminate()
             server.wait(10)
-    write_section("ogc-features", report(results, compared, fast, args.seconds, args.client))
+    write_section("ogc-features", report(results, compared, fast, args.seconds, args.client, args.copy))
 
 
 def report(
-    results: dict[str, dict[str, dict[str, float]]], compared: int, fast: bool, seconds: float, client: str
+    results: dict[str, dict[str, dict[str, float]]],
+    compared: int,
+    fast: bool,
+    seconds: float,
+    client: str,
+    copy: str = COPY,
 ) -> str:
     """The BENCHMARKS.md section."""
     ours, peer = results["Patchmap"], results["tipg 1.6.1"]
@@ -274,10 +281,10 @@ def report(
     )
     return f"""## OGC API – Features: Patchmap's /ogc against tipg 1.6.1 over the same public views
 
-`.venv/bin/python bench/ogc_features.py --seconds {seconds:g} --client {client}` (after `make bench-deps`);
+`.venv/bin/python bench/ogc_features.py --seconds {seconds:g} --client {client}{f" --copy {copy}" if copy != COPY else ""}` (after `make bench-deps`);
 {machine()}; load average {os.getloadavg()[0]:.1f} at the end (the machine is shared).
 
-Database `{COPY}`: a copy of `patchmap_bench` (100,000 sample assets, 30,000 hubs) at the head migration;
+Database `{copy}`: a copy of `patchmap_bench` (100,000 sample assets, 30,000 hubs) at the head migration;
 tipg reads schema `ogc` (migration 0021_public_views: public fields only), Patchmap the same views. One
 uvicorn process each ({server}), 16 database connections each; load from one client process, {load},
 16 requests in flight, both asking for gzip, {seconds:g} s per row after a warm-up. Pages: the bbox of a seeded random hub's 150
