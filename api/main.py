@@ -204,6 +204,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Guard)
     app.add_middleware(SecurityHeaders, tile_url=settings.map.tile_url)
     app.mount("/static", StaticFiles(directory=str(files("mapping") / "static")), name="static")
+    # Routing tries the routers in this order, each route in turn: the OGC API's (every path under /ogc, so
+    # no other route's) come first, as its clients (QGIS, GDAL) page through features and tiles by the
+    # hundred; last in the list, finding them cost a page about as much as building its envelope.
+    app.include_router(tiles.router)
+    app.include_router(ogc_features.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(areas.router)
@@ -211,7 +216,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(assets.router)
     app.include_router(map_data.router)
-    app.include_router(tiles.router)
     app.include_router(analysis.router)
     app.include_router(scenario_routes.router)
     app.include_router(auth.router)
@@ -226,7 +230,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(calendars.router)
     app.include_router(openactive.router)
     app.include_router(oruk.router)
-    app.include_router(ogc_features.router)
     app.include_router(booking_pages.router)
     app.include_router(user_routes.router)
     app.include_router(record_page_routes.router)

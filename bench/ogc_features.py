@@ -32,9 +32,11 @@ from typing import Any
 
 import httpx
 import psycopg
+from psycopg import sql as pg
 from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import raw_http
 from bench.common import ROOT, bench_url, machine, percentiles_ms, write_section
 from bench.lookup import free_port
 from layers import migrate
@@ -45,13 +47,13 @@ COPY = "patchmap_bench_ogc"
 CONCURRENCY = 16
 
 
-def bench_copy(base_url: str) -> str:
+def bench_copy(base_url: str, copy: str = COPY) -> str:
     """The URL of the bench copy, made from patchmap_bench and upgraded to the head migration if missing."""
     with psycopg.connect(base_url, autocommit=True) as admin:
-        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [COPY]).fetchone():
-            console.print(f"making {COPY} from patchmap_bench")
-            admin.execute(f'CREATE DATABASE "{COPY}" TEMPLATE patchmap_bench')
-    url = bench_url(base_url, COPY)  # there now, so not created again
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [copy]).fetchone():
+            console.print(f"making {copy} from patchmap_bench")
+            admin.execute(pg.SQL("CREATE DATABASE {} TEMPLATE patchmap_bench").format(pg.Identifier(copy)))
+    url = bench_url(base_url, copy)  # there now, so not created again
     migrate.upgrade(DatabaseSettings(url=url))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
@@ -167,8 +169,22 @@ async def _load(urls: list[str], seconds: float) -> dict[str, float]:
     }
 
 
-def measure(urls: list[str], seconds: float) -> dict[str, float]:
-    """A short warm-up, then the timed run."""
+def _load_raw(urls: list[str], seconds: float) -> dict[str, float]:
+    """As ``_load``, from the light client (bench/raw_http.py)."""
+    latencies, errors, took = raw_http.run(lambda: raw_http.load(urls, seconds, CONCURRENCY))
+    return {
+        "rps": len(latencies) / took,
+        **percentiles_ms(latencies),
+        "errors": errors,
+        "requests": len(latencies),
+    }
+
+
+def measure(urls: list[str], seconds: float, client: str = "raw") -> dict[str, float]:
+    """A short warm-up, then the timed run, from the ``client`` asked for (raw or httpx)."""
+    if client == "raw":
+        _load_raw(urls, min(2.0, seconds / 4))
+        return _load_raw(urls, seconds)
     asyncio.run(_load(urls, min(2.0, seconds / 4)))
     return asyncio.run(_load(urls, seconds))
 
@@ -178,6 +194,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--tipg-venv", type=Path, default=ROOT / ".venv-tipg")
+    parser.add_argument(
+        "--client", choices=("raw", "httpx"), default="raw",
+        help="load generator: raw (bench/raw_http.py, light) or httpx (costs ~2.3 ms CPU a page itself)",
+    )  # fmt: skip
+    parser.add_argument("--copy", default=COPY, help=f"the bench copy's database name (default {COPY})")
     args = parser.parse_args()
     tipg_venv = args.tipg_venv if args.tipg_venv.exists() else Path("/work/main/.venv-tipg")
     base = (
@@ -189,7 +210,7 @@ def main() -> None:
             check=True,
         ).stdout.strip()
     )
-    url = bench_copy(base)
+    url = bench_copy(base, args.copy)
     boxes, ids = workload(url, 200, 2000)
     fast = _has_uvloop(tipg_venv / "bin" / "python")
     server_args = (
@@ -203,7 +224,7 @@ def main() -> None:
                   *common], env, ours_port)  # fmt: skip
     # asyncpg wants the socket directory as the URL's host, percent-encoded.
     sock = url.split("host=", 1)[1] if "host=" in url else ""
-    tipg_url = f"postgresql://postgres@{sock}/{COPY}" if sock else url
+    tipg_url = f"postgresql://postgres@{sock}/{args.copy}" if sock else url
     tipg_env = dict(os.environ, DATABASE_URL=tipg_url, TIPG_DB_SCHEMAS='["ogc"]', TIPG_DB_TABLES='["ogc.hubs"]',
                     TIPG_DB_SPATIAL_EXTENT="false", TIPG_DB_DATETIME_EXTENT="false", DB_MIN_CONN_SIZE="4",
                     DB_MAX_CONN_SIZE="16")  # fmt: skip
@@ -222,18 +243,25 @@ def main() -> None:
             ("tipg 1.6.1", tipg_page, f"http://127.0.0.1:{tipg_port}/collections/ogc.hubs/items/{{id}}"),
         ):
             results[name] = {
-                "pages": measure([page.format(box=b) for b in boxes], args.seconds),
-                "items": measure([item.format(id=i) for i in ids], args.seconds),
+                "pages": measure([page.format(box=b) for b in boxes], args.seconds, args.client),
+                "items": measure([item.format(id=i) for i in ids], args.seconds, args.client),
             }
             console.print(name, results[name])
     finally:
         for server in (ours, tipg):
             server.terminate()
             server.wait(10)
-    write_section("ogc-features", report(results, compared, fast, args.seconds))
+    write_section("ogc-features", report(results, compared, fast, args.seconds, args.client, args.copy))
 
 
-def report(results: dict[str, dict[str, dict[str, float]]], compared: int, fast: bool, seconds: float) -> str:
+def report(
+    results: dict[str, dict[str, dict[str, float]]],
+    compared: int,
+    fast: bool,
+    seconds: float,
+    client: str,
+    copy: str = COPY,
+) -> str:
     """The BENCHMARKS.md section."""
     ours, peer = results["Patchmap"], results["tipg 1.6.1"]
     rows = []
@@ -246,14 +274,20 @@ def report(results: dict[str, dict[str, dict[str, float]]], compared: int, fast:
     ratio_pages = ours["pages"]["rps"] / peer["pages"]["rps"]
     ratio_items = ours["items"]["rps"] / peer["items"]["rps"]
     server = "uvloop + httptools" if fast else "asyncio + h11 (tipg's venv has no uvloop/httptools)"
+    load = (
+        "the light client of bench/raw_http.py (keep-alive HTTP/1.1, bodies read whole, not decompressed)"
+        if client == "raw"
+        else "httpx (which itself costs about 2.3 ms of CPU a page)"
+    )
     return f"""## OGC API – Features: Patchmap's /ogc against tipg 1.6.1 over the same public views
 
-`.venv/bin/python bench/ogc_features.py --seconds {seconds:g}` (after `make bench-deps`); {machine()}.
+`.venv/bin/python bench/ogc_features.py --seconds {seconds:g} --client {client}{f" --copy {copy}" if copy != COPY else ""}` (after `make bench-deps`);
+{machine()}; load average {os.getloadavg()[0]:.1f} at the end (the machine is shared).
 
-Database `{COPY}`: a copy of `patchmap_bench` (100,000 sample assets, 30,000 hubs) at the head migration;
+Database `{copy}`: a copy of `patchmap_bench` (100,000 sample assets, 30,000 hubs) at the head migration;
 tipg reads schema `ogc` (migration 0021_public_views: public fields only), Patchmap the same views. One
-uvicorn process each ({server}), 16 database connections each; load from one httpx client process, 16
-requests in flight, {seconds:g} s per row after a warm-up. Pages: the bbox of a seeded random hub's 150
+uvicorn process each ({server}), 16 database connections each; load from one client process, {load},
+16 requests in flight, both asking for gzip, {seconds:g} s per row after a warm-up. Pages: the bbox of a seeded random hub's 150
 nearest hubs, limit=100 (tipg asked to sortby=id, Patchmap's order). Before timing, {compared:,} features
 were compared and are identical (ids and order, geometry to 6 dp, every property).
 

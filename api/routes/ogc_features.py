@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api import ogc_schemas as docs
-from api.deps import Conn
+from api.deps import Conn, pooled
 from api.formats import negotiate
 from api.html import html_page
+from api.written import gzip_response
 from layers.ogc import documents, features, params
 from layers.ogc.collections import get_collection
 from layers.ogc.documents import GEOJSON, JSON, PREFIX
@@ -39,7 +40,9 @@ def _send(
     if fmt == "html":
         page = ogc_page(kind, doc, root=_base(request) + PREFIX, title=title, description=description)
         return html_page(request, page, headers=headers)
-    return Response(body if body is not None else orjson.dumps(doc), media_type=media, headers=headers)
+    if body is not None:  # a page or a feature: gzipped here, at a lower level than the middleware's
+        return gzip_response(body, media, "gzip" in request.headers.get("accept-encoding", ""), headers)
+    return Response(orjson.dumps(doc), media_type=media, headers=headers)
 
 
 def _format(request: Request, given: str | None) -> str:
@@ -105,13 +108,14 @@ async def ogc_collection(request: Request, conn: Conn, collectionId: str) -> Res
     responses=docs.answers(docs.OgcFeatureCollection, GEOJSON, crs=True, missing=NO_COLLECTION),
     openapi_extra=docs.query_parameters(docs.ITEMS_PARAMS),
 )
-async def ogc_items(request: Request, conn: Conn, collectionId: str) -> Response:
+async def ogc_items(request: Request, collectionId: str) -> Response:
     """A page of a collection's features: by bbox and properties, in the CRS asked for."""
     collection = get_collection(collectionId)
     given = request.query_params.multi_items()
     query = params.items_query(collection, given)
     fmt = _format(request, query.fmt)
-    page = await features.items_page(conn, collection, query)
+    async with pooled(request) as conn:  # the hot read: no dependency to solve
+        page = await features.items_page(conn, collection, query)
     links = documents.items_links(_base(request), collection, given, query, page, fmt)
     body = documents.items_body(page, links, documents.now_stamp())
     headers = {"Content-Crs": f"<{query.crs.uri}>"}
@@ -125,12 +129,13 @@ async def ogc_items(request: Request, conn: Conn, collectionId: str) -> Response
     responses=docs.answers(docs.OgcFeature, GEOJSON, crs=True, missing="No such collection or feature"),
     openapi_extra=docs.query_parameters(docs.ITEM_PARAMS),
 )
-async def ogc_item(request: Request, conn: Conn, collectionId: str, featureId: str) -> Response:
+async def ogc_item(request: Request, collectionId: str, featureId: str) -> Response:
     """One feature of a collection."""
     collection = get_collection(collectionId)
     crs, given_fmt = params.item_query(request.query_params.multi_items())
     fmt = _format(request, given_fmt)
-    feature = await features.one_feature(conn, collection, featureId, crs)
+    async with pooled(request) as conn:
+        feature = await features.one_feature(conn, collection, featureId, crs)
     body = documents.item_body(feature, documents.item_links(_base(request), collection, featureId, fmt))
     doc = orjson.loads(body) if fmt == "html" else {}
     title = f"{collection.title}: {doc.get('properties', {}).get('name', featureId)}"

@@ -9,14 +9,15 @@ CRS84 as stored, EPSG:4326 with its axes swapped (latitude first), EPSG:27700 tr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg import sql as pg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from layers.errors import NotFound
-from layers.ogc.collections import Collection, Crs
+from layers.ogc.collections import COLLECTIONS, Collection, Crs, Filter
 from layers.ogc.params import ItemsQuery
 from layers.sql import sql
 
@@ -60,40 +61,66 @@ def _statement(name: str, collection: Collection, crs: Crs, where: pg.Composable
     )
 
 
-def conditions(query: ItemsQuery) -> tuple[pg.Composable, dict[str, Any]]:
-    """The WHERE conditions of an items request (bbox, filters) and their parameters."""
+#: The shape of an items request's conditions: the bbox's SRID (None: no bbox) and each filter.
+Shape = tuple[int | None, tuple[Filter, ...]]
+
+
+def _written(name: str, collection: Collection, crs: Crs, shape: Shape) -> bytes:
+    """The statement of file ``name`` for ``collection`` in ``crs`` with conditions of ``shape``."""
+    return _written_for(name, collection.id, crs, shape)
+
+
+@cache
+def _written_for(name: str, collection_id: str, crs: Crs, shape: Shape) -> bytes:
+    """The statement of file ``name`` for ``collection`` in ``crs`` with conditions of ``shape``, as the
+    bytes psycopg sends: composed once per shape (a few dozen at most), not on every request. The same
+    bytes each time also keep psycopg's prepared statement for them."""
+    return _statement(name, COLLECTIONS[collection_id], crs, where_sql(shape)).as_bytes(None)
+
+
+def where_sql(shape: Shape) -> pg.Composable:
+    """The WHERE conditions (bbox, filters) of an items request of ``shape``."""
+    srid, filters = shape
     parts: list[pg.Composable] = [pg.SQL("true")]
+    if srid is not None:
+        box = pg.SQL(
+            "ST_MakeEnvelope(%(x0)s::float8, %(y0)s::float8, %(x1)s::float8, %(y1)s::float8, {})"
+        ).format(pg.Literal(srid))
+        if srid != 4326:
+            box = pg.SQL("ST_Transform(ST_Segmentize({}, {}), 4326)").format(box, pg.Literal(SEGMENT_M))
+        parts.append(pg.SQL("ST_Intersects(v.geom, {})").format(box))
+    for i, spec in enumerate(filters):
+        column = pg.Identifier("v", spec.column)
+        if spec.kind == "any":
+            parts.append(pg.SQL("{} = ANY({})").format(pg.Placeholder(f"f{i}"), column))
+        else:
+            parts.append(pg.SQL("{} = {}").format(column, pg.Placeholder(f"f{i}")))
+    return pg.SQL(" AND ").join(parts)
+
+
+def conditions(query: ItemsQuery) -> tuple[Shape, dict[str, Any]]:
+    """The shape of an items request's conditions (bbox, filters) and their parameters."""
     params: dict[str, Any] = {}
     if query.bbox is not None:
         params.update(zip(("x0", "y0", "x1", "y1"), query.bbox, strict=True))
-        box = pg.SQL(
-            "ST_MakeEnvelope(%(x0)s::float8, %(y0)s::float8, %(x1)s::float8, %(y1)s::float8, {})"
-        ).format(pg.Literal(query.bbox_crs.srid))
-        if query.bbox_crs.srid != 4326:
-            box = pg.SQL("ST_Transform(ST_Segmentize({}, {}), 4326)").format(box, pg.Literal(SEGMENT_M))
-        parts.append(pg.SQL("ST_Intersects(v.geom, {})").format(box))
-    for i, (spec, value) in enumerate(query.filters):
-        key = f"f{i}"
-        params[key] = value
-        column = pg.Identifier("v", spec.column)
-        if spec.kind == "any":
-            parts.append(pg.SQL("{} = ANY({})").format(pg.Placeholder(key), column))
-        else:
-            parts.append(pg.SQL("{} = {}").format(column, pg.Placeholder(key)))
-    return pg.SQL(" AND ").join(parts), params
+    for i, (_, value) in enumerate(query.filters):
+        params[f"f{i}"] = value
+    srid = query.bbox_crs.srid if query.bbox is not None else None
+    return (srid, tuple(spec for spec, _ in query.filters)), params
 
 
 async def items_page(conn: AsyncConnection[Any], collection: Collection, query: ItemsQuery) -> Page:
     """The page of ``collection``'s features that ``query`` asks for (one round trip)."""
-    where, params = conditions(query)
-    cur = conn.cursor(row_factory=dict_row)
+    shape, params = conditions(query)
+    cur = conn.cursor(row_factory=tuple_row)
     await cur.execute(
-        _statement("ogc_items.sql", collection, query.crs, where),
+        _written("ogc_items.sql", collection, query.crs, shape),
         {**params, "limit": query.limit, "offset": query.offset},
     )
     row = await cur.fetchone()
     assert row is not None  # an aggregate always gives a row
-    return Page(features=row["features"], matched=int(row["matched"]), returned=int(row["returned"]))
+    matched, returned, text = row
+    return Page(features=text, matched=int(matched), returned=int(returned))
 
 
 def feature_key(collection: Collection, feature_id: str) -> int | str:
@@ -116,7 +143,7 @@ async def one_feature(conn: AsyncConnection[Any], collection: Collection, featur
     """One feature's GeoJSON text; NotFound if the collection has no such feature."""
     key = feature_key(collection, feature_id)
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(_statement("ogc_item.sql", collection, crs, pg.SQL("true")), {"id": key})
+    await cur.execute(_written("ogc_item.sql", collection, crs, (None, ())), {"id": key})
     row = await cur.fetchone()
     if row is None:
         raise _no_feature(collection, feature_id)

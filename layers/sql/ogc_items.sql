@@ -3,6 +3,8 @@
 -- the view (one of schema ogc: public fields only), the property columns of the page (p.) and of the
 -- view (v.), the geometry expression (GeoJSON in the CRS asked for) and the conditions (bbox, filters).
 -- Parameters (psycopg): limit, offset, and those of the conditions. Ordered by id, so pages do not overlap.
+-- The count runs only when the page cannot tell it: a page neither full nor empty ends the matches (offset
+-- + returned); an empty first page matches none. (An uncorrelated subquery runs when first needed.)
 WITH page AS MATERIALIZED (
   SELECT {view_columns}, v.geom
   FROM {view} v
@@ -10,7 +12,9 @@ WITH page AS MATERIALIZED (
   ORDER BY v.id
   LIMIT %(limit)s::int OFFSET %(offset)s::int
 )
-SELECT (SELECT count(*) FROM {view} v WHERE {where}) AS matched,
+SELECT CASE WHEN count(*) > 0 AND count(*) < %(limit)s::int THEN %(offset)s::int + count(*)
+            WHEN count(*) = 0 AND %(offset)s::int = 0 THEN 0
+            ELSE (SELECT count(*) FROM {view} v WHERE {where}) END AS matched,
        count(*) AS returned,
        coalesce(string_agg(to_json(f)::text, ',' ORDER BY p.id), '') AS features
 FROM page p
