@@ -3,6 +3,8 @@
 ``/`` is the residents' map, so the API's landing page is ``/ogc`` and its definition is the app's own
 OpenAPI document (``/openapi.json``). Each handler checks the query string (``layers.ogc.params``: a bad
 parameter is a 400), makes one read and sends JSON, GeoJSON or an HTML page (``f=`` or the Accept header).
+Before an area collection's features are read, its level's stored overlay is brought up to date
+(``layers.ogc.overlay``: one small query, and the overlay computed only when the data changed since).
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api import ogc_schemas as docs
-from api.deps import Conn
+from api.deps import Conn, UnitOfWork, Work
 from api.formats import negotiate
 from api.html import html_page
-from layers.ogc import documents, features, params
-from layers.ogc.collections import get_collection
+from layers.ogc import documents, features, overlay, params
+from layers.ogc.collections import Collection, get_collection
 from layers.ogc.documents import GEOJSON, JSON, PREFIX
 from mapping.ogc_pages import ogc_page
 
@@ -40,6 +42,13 @@ def _send(
         page = ogc_page(kind, doc, root=_base(request) + PREFIX, title=title, description=description)
         return html_page(request, page, headers=headers)
     return Response(body if body is not None else orjson.dumps(doc), media_type=media, headers=headers)
+
+
+async def _overlay_current(conn: Conn, work: UnitOfWork, collection: Collection) -> None:
+    """Store the default overlay of an area collection's level again if the data changed since it was stored."""
+    level = overlay.LEVELS.get(collection.id)
+    if level is not None and not await overlay.is_current(conn, level):
+        await work.run(overlay.refresh, level)
 
 
 def _format(request: Request, given: str | None) -> str:
@@ -105,12 +114,13 @@ async def ogc_collection(request: Request, conn: Conn, collectionId: str) -> Res
     responses=docs.answers(docs.OgcFeatureCollection, GEOJSON, crs=True, missing=NO_COLLECTION),
     openapi_extra=docs.query_parameters(docs.ITEMS_PARAMS),
 )
-async def ogc_items(request: Request, conn: Conn, collectionId: str) -> Response:
+async def ogc_items(request: Request, conn: Conn, work: Work, collectionId: str) -> Response:
     """A page of a collection's features: by bbox and properties, in the CRS asked for."""
     collection = get_collection(collectionId)
     given = request.query_params.multi_items()
     query = params.items_query(collection, given)
     fmt = _format(request, query.fmt)
+    await _overlay_current(conn, work, collection)
     page = await features.items_page(conn, collection, query)
     links = documents.items_links(_base(request), collection, given, query, page, fmt)
     body = documents.items_body(page, links, documents.now_stamp())
@@ -125,11 +135,12 @@ async def ogc_items(request: Request, conn: Conn, collectionId: str) -> Response
     responses=docs.answers(docs.OgcFeature, GEOJSON, crs=True, missing="No such collection or feature"),
     openapi_extra=docs.query_parameters(docs.ITEM_PARAMS),
 )
-async def ogc_item(request: Request, conn: Conn, collectionId: str, featureId: str) -> Response:
+async def ogc_item(request: Request, conn: Conn, work: Work, collectionId: str, featureId: str) -> Response:
     """One feature of a collection."""
     collection = get_collection(collectionId)
     crs, given_fmt = params.item_query(request.query_params.multi_items())
     fmt = _format(request, given_fmt)
+    await _overlay_current(conn, work, collection)
     feature = await features.one_feature(conn, collection, featureId, crs)
     body = documents.item_body(feature, documents.item_links(_base(request), collection, featureId, fmt))
     doc = orjson.loads(body) if fmt == "html" else {}
