@@ -85,7 +85,7 @@ def upgrade() -> None:
         sa.Column("overlay_computed_at", sa.DateTime(timezone=True), nullable=False),
         comment="The latest default-settings overlay of each area (layers.ogc.overlay)",
     )
-    op.create_index("ix_area_overlay_level", "area_overlay", ["level"])
+    op.create_index(op.f("ix_area_overlay_level"), "area_overlay", ["level"])
     for view, (kind, columns) in AREA_VIEWS.items():
         op.execute(f"DROP VIEW ogc.{view}")  # geom stays last: the new columns come before it
         op.execute(f"CREATE VIEW ogc.{view} AS {_view(kind, columns, True)}")
