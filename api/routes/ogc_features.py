@@ -3,6 +3,8 @@
 ``/`` is the residents' map, so the API's landing page is ``/ogc`` and its definition is the app's own
 OpenAPI document (``/openapi.json``). Each handler checks the query string (``layers.ogc.params``: a bad
 parameter is a 400), makes one read and sends JSON, GeoJSON or an HTML page (``f=`` or the Accept header).
+Before an area collection's features are read, its level's stored overlay is brought up to date
+(``layers.ogc.overlay``: one small query, and the overlay computed only when the data changed since).
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from psycopg import AsyncConnection
 
 from api import ogc_schemas as docs
-from api.deps import Conn, pooled
+from api.deps import Conn, get_work, pooled
 from api.formats import negotiate
 from api.html import html_page
 from api.written import gzip_response
-from layers.ogc import documents, features, params
-from layers.ogc.collections import get_collection
+from layers.ogc import documents, features, overlay, params
+from layers.ogc.collections import Collection, get_collection
 from layers.ogc.documents import GEOJSON, JSON, PREFIX
 from mapping.ogc_pages import ogc_page
 
@@ -43,6 +46,15 @@ def _send(
     if body is not None:  # a page or a feature: gzipped here, at a lower level than the middleware's
         return gzip_response(body, media, "gzip" in request.headers.get("accept-encoding", ""), headers)
     return Response(orjson.dumps(doc), media_type=media, headers=headers)
+
+
+async def _overlay_current(request: Request, conn: AsyncConnection[Any], collection: Collection) -> None:
+    """Store the default overlay of an area collection's level again if the data changed since it was stored
+    (asset collections need nothing: their pages stay one statement)."""
+    level = overlay.LEVELS.get(collection.id)
+    if level is not None and not await overlay.is_current(conn, level):
+        work = await get_work(request)
+        await work.run(overlay.refresh, level)
 
 
 def _format(request: Request, given: str | None) -> str:
@@ -115,6 +127,7 @@ async def ogc_items(request: Request, collectionId: str) -> Response:
     query = params.items_query(collection, given)
     fmt = _format(request, query.fmt)
     async with pooled(request) as conn:  # the hot read: no dependency to solve
+        await _overlay_current(request, conn, collection)
         page = await features.items_page(conn, collection, query)
     links = documents.items_links(_base(request), collection, given, query, page, fmt)
     body = documents.items_body(page, links, documents.now_stamp())
@@ -135,6 +148,7 @@ async def ogc_item(request: Request, collectionId: str, featureId: str) -> Respo
     crs, given_fmt = params.item_query(request.query_params.multi_items())
     fmt = _format(request, given_fmt)
     async with pooled(request) as conn:
+        await _overlay_current(request, conn, collection)
         feature = await features.one_feature(conn, collection, featureId, crs)
     body = documents.item_body(feature, documents.item_links(_base(request), collection, featureId, fmt))
     doc = orjson.loads(body) if fmt == "html" else {}

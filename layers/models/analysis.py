@@ -11,7 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Identity, Integer, Text, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -63,3 +74,39 @@ class AnalysisAssetChange(Base):
     changes: Mapped[int] = mapped_column(BigInteger, index=True, comment="the assets counter it raised to")
     kind: Mapped[str] = mapped_column(Text, comment="group, hub or space; * for every asset (a TRUNCATE)")
     id: Mapped[int | None] = mapped_column(Integer, comment="the asset; null: every asset (a TRUNCATE)")
+
+
+class AreaOverlayRun(Base):
+    """When a level's default overlay was last stored in ``area_overlay``, and from which data version
+    (migration 0022_area_overlay; written by ``layers.ogc.overlay.refresh``)."""
+
+    __tablename__ = "area_overlay_runs"
+    __table_args__ = (
+        {"comment": "When each level's default overlay was last stored in area_overlay, and from which data"},
+    )
+
+    level: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[str] = mapped_column(Text, comment="the data version computed from")
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AreaOverlay(Base):
+    """One area's latest default-settings overlay, as the OGC API's area views publish it."""
+
+    __tablename__ = "area_overlay"
+    __table_args__ = ({"comment": "The latest default-settings overlay of each area (layers.ogc.overlay)"},)
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[str] = mapped_column(Text, index=True)
+    assets_per_1000: Mapped[float | None] = mapped_column(Float(53))
+    coverage_800m: Mapped[float | None] = mapped_column(
+        Float(53), comment="share of residents within 800 m of an asset"
+    )
+    access_2sfca: Mapped[float | None] = mapped_column(Float(53))
+    overlay_priority: Mapped[int | None] = mapped_column(
+        Integer, comment="1 = the largest gap of need over provision"
+    )
+    overlay_class: Mapped[str | None] = mapped_column(Text, comment="need-provision, e.g. high-low")
+    overlay_class_label: Mapped[str | None] = mapped_column(Text)
+    overlay_version: Mapped[str] = mapped_column(Text)
+    overlay_computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

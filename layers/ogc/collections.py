@@ -82,13 +82,25 @@ INDICATORS = (
 AREA_NOTE = (
     " Each holds the latest stored value of the English Indices of Deprivation 2019 indicators (population "
     "mid-2015; ranks and deciles, 1 = most deprived tenth); a ward's or district's values are rolled up "
-    "from its LSOAs (population-weighted). Null where none is stored."
+    "from its LSOAs (population-weighted). Null where none is stored. Each also holds the latest "
+    "asset-versus-needs overlay under its default settings (as GET /analysis/overlay gives it with no "
+    "parameters: every kind of asset, need = IMD, provision = assets per 1,000 residents): assets_per_1000, "
+    "coverage_800m (share of residents within 800 m of an asset), access_2sfca (assets per 1,000 residents in "
+    "reach, 2 km catchment), overlay_priority (1 = the largest gap of need over provision), overlay_class "
+    "(need-provision thirds, e.g. high-low) and overlay_class_label; overlay_version and overlay_computed_at "
+    "say from which data version and when it was computed (again whenever the data changes)."
 )
+#: The overlay's columns of the area views (migration 0022_area_overlay; layers.ogc.overlay stores them).
+OVERLAY = (
+    "assets_per_1000", "coverage_800m", "access_2sfca", "overlay_priority", "overlay_class",
+    "overlay_class_label", "overlay_version", "overlay_computed_at",
+)  # fmt: skip
 WHERE = {
     "ward_code": Filter("ward_code"),
     "lsoa_code": Filter("lsoa_code"),
     "district_code": Filter("district_code"),
     "name": Filter("name"),
+    "overlay_class": Filter("overlay_class"),
 }
 
 _COLLECTIONS = (
@@ -136,22 +148,26 @@ _COLLECTIONS = (
     ),
     Collection(
         "wards", "Wards", "Electoral wards." + AREA_NOTE, "multipolygon",
-        ("id", "name", "district_code", "vintage", *INDICATORS),
-        {"district_code": WHERE["district_code"], "name": WHERE["name"]}, "string",
+        ("id", "name", "district_code", "vintage", *INDICATORS, *OVERLAY),
+        {"district_code": WHERE["district_code"], "name": WHERE["name"], "overlay_class": WHERE["overlay_class"]},
+        "string",
     ),
     Collection(
         "districts", "Districts", "Local authority districts." + AREA_NOTE, "multipolygon",
-        ("id", "name", "vintage", *INDICATORS), {"name": WHERE["name"]}, "string",
+        ("id", "name", "vintage", *INDICATORS, *OVERLAY),
+        {"name": WHERE["name"], "overlay_class": WHERE["overlay_class"]}, "string",
     ),
     Collection(
         "lsoas", "LSOAs", "Lower layer super output areas (census 2011)." + AREA_NOTE, "multipolygon",
-        ("id", "name", "district_code", "vintage", *INDICATORS),
-        {"district_code": WHERE["district_code"], "name": WHERE["name"]}, "string",
+        ("id", "name", "district_code", "vintage", *INDICATORS, *OVERLAY),
+        {"district_code": WHERE["district_code"], "name": WHERE["name"], "overlay_class": WHERE["overlay_class"]},
+        "string",
     ),
     Collection(
         "localities", "Localities",
         "The council's own localities (groups of wards)." + AREA_NOTE, "multipolygon",
-        ("id", "name", "vintage", *INDICATORS), {"name": WHERE["name"]}, "string",
+        ("id", "name", "vintage", *INDICATORS, *OVERLAY),
+        {"name": WHERE["name"], "overlay_class": WHERE["overlay_class"]}, "string",
     ),
 )  # fmt: skip
 COLLECTIONS: Final[dict[str, Collection]] = {c.id: c for c in _COLLECTIONS}

@@ -64,6 +64,9 @@ ALLOWED = {
     "population_16_59", "population_60_plus", "population_working_age", "imd_rank", "imd_decile",
     "income_decile", "employment_decile", "education_decile", "health_decile", "crime_decile",
     "housing_decile", "living_environment_decile",
+    # the area collections' latest default-settings overlay (migration 0022_area_overlay)
+    "assets_per_1000", "coverage_800m", "access_2sfca", "overlay_priority", "overlay_class",
+    "overlay_class_label", "overlay_version", "overlay_computed_at",
 }  # fmt: skip
 #: Names the OGC API collections never hold, though other public answers may: a record's own email and phone.
 OGC_NEVER = {"email", "phone", "private_contact", "owner_name", "manager_email"}

@@ -23,6 +23,7 @@ from pyproj import Transformer
 from sqlalchemy import Connection, text
 
 from api.ogc_schemas import CollectionList, ConformanceClasses, LandingPage, OgcFeature, OgcFeatureCollection
+from layers.analysis.gaps import CLASS_WORDS
 from layers.ogc.collections import BNG, CONFORMANCE, EPSG_4326, list_collections
 from layers.tiles import tilesets
 from tests.api_checks import error_body, ok_body
@@ -300,3 +301,90 @@ def test_owslib_reads_every_collection(url: str) -> None:
         one = api.collection_item(collection, str(got[-1]["id"]))
         OgcFeature.model_validate(one)
         assert one["properties"] == got[-1]["properties"]
+
+
+#: Each area collection, its overlay level, and each overlay property with the overlay record's field.
+LEVELS = {"wards": "ward", "districts": "district", "lsoas": "lsoa", "localities": "locality"}
+MEASURES = {
+    "assets_per_1000": "assets_per_1000",
+    "coverage_800m": "coverage",
+    "access_2sfca": "access_2sfca",
+    "overlay_priority": "priority",
+    "overlay_class": "bivariate_class",
+}
+
+
+def _overlay(url: str, level: str) -> dict[str, dict[str, Any]]:
+    """The officers' overlay of a level under its default settings, by area code."""
+    body = _get(url.removesuffix("/ogc") + "/analysis/overlay", level=level, f="json").json()
+    return {a["code"]: a for a in body["areas"]}
+
+
+def _runs(database: str) -> dict[str, tuple[str, Any]]:
+    """Each stored level's data version and when it was computed."""
+    with psycopg.connect(database) as conn:
+        return {
+            r[0]: (r[1], r[2])
+            for r in conn.execute("SELECT level, version, computed_at FROM area_overlay_runs")
+        }
+
+
+def _check_same(url: str, collection: str) -> list[dict[str, Any]]:
+    """The collection's overlay properties equal the officers' overlay of its level; its features."""
+    features = _all(url, collection, limit=1000)
+    officers = _overlay(url, LEVELS[collection])
+    assert {f["id"] for f in features} == set(officers), collection
+    for feature in features:
+        mine, theirs = feature["properties"], officers[feature["id"]]
+        assert {k: mine[k] for k in MEASURES} == {k: theirs[f] for k, f in MEASURES.items()}, feature["id"]
+        label = CLASS_WORDS[mine["overlay_class"]] if mine["overlay_class"] else None
+        assert mine["overlay_class_label"] == label and mine["overlay_version"].startswith("v1-")
+    return features
+
+
+@pytest.mark.parametrize("collection", list(LEVELS))
+def test_area_collections_carry_the_officers_default_overlay(url: str, collection: str) -> None:
+    """Each area's overlay measures are the officers' overlay of its level with no parameters (what
+    /analysis/overlay?level=...&f=json gives), class label in words, and the data version."""
+    features = _check_same(url, collection)
+    if collection in ("wards", "lsoas"):
+        assert any(f["properties"]["overlay_class"] for f in features), collection
+
+
+def test_the_overlay_is_computed_once_per_data_version_and_follows_a_change(live: dict[str, str]) -> None:
+    """Pages read while the data stands reuse the stored overlay; a hub added in a ward changes its measures
+    (and the version) at the next read, to the officers' overlay's new values."""
+    url = live["url"]
+    before = {f["id"]: f["properties"] for f in _check_same(url, "wards")}
+    stored = _runs(live["database"])["ward"]
+    _get(f"{url}/collections/wards/items", limit=3)
+    _get(f"{url}/collections/wards/items/{next(iter(before))}")
+    assert _runs(live["database"])["ward"] == stored  # not computed again
+    with psycopg.connect(live["database"]) as conn:
+        ward = conn.execute(
+            "SELECT code FROM areas WHERE kind = 'ward' AND ST_Contains(geom, ST_SetSRID(ST_MakePoint(1.2935, "
+            "52.6285), 4326))"
+        ).fetchone()
+        assert ward is not None
+        conn.execute(
+            "INSERT INTO hubs (name, kind, geom) VALUES ('Ogc overlay hall', 'community_centre', "
+            "ST_SetSRID(ST_MakePoint(1.2935, 52.6285), 4326))"
+        )
+    after = {f["id"]: f["properties"] for f in _check_same(url, "wards")}
+    code = ward[0]
+    assert after[code]["assets_per_1000"] > before[code]["assets_per_1000"]
+    assert after[code]["overlay_version"] != before[code]["overlay_version"]
+    assert _runs(live["database"])["ward"][0] == after[code]["overlay_version"] != stored[0]
+
+
+def test_filter_by_overlay_class(url: str) -> None:
+    """overlay_class selects the areas of that class, alone or with another filter."""
+    wards = _all(url, "wards", limit=1000)
+    for cls in {f["properties"]["overlay_class"] for f in wards if f["properties"]["overlay_class"]}:
+        picked = _all(url, "wards", overlay_class=cls, limit=1000)
+        assert {f["id"] for f in picked} == {
+            f["id"] for f in wards if f["properties"]["overlay_class"] == cls
+        }
+        both = _all(url, "wards", overlay_class=cls, district_code="E07000148")
+        assert {f["id"] for f in both} <= {f["id"] for f in picked}
+    assert _get(f"{url}/collections/wards/items", overlay_class="nonsense").json()["numberMatched"] == 0
