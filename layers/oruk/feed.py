@@ -1,5 +1,6 @@
 """The ORUK API's answers: the API's own description, pages of services, organisations, services at locations,
-taxonomies and taxonomy terms (``page``/``per_page``, with the profile's ``total_items``, ``total_pages``,
+taxonomies and taxonomy terms (services and services at locations filtered as ``layers.oruk.filters`` says;
+``page``/``per_page``, with the profile's ``total_items``, ``total_pages``,
 ``page_number``, ``size``, ``first_page``, ``last_page``, ``empty``), and each one by its id.
 
 Groups are read with ``oruk_services.sql`` (public fields only) and shaped by ``layers.oruk.shapes``. The
@@ -16,7 +17,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from layers.errors import NotFound
-from layers.oruk import shapes
+from layers.oruk import filters, shapes
 from layers.oruk.ids import is_uuid, taxonomy_id, term_id
 from layers.sql import sql
 from layers.taxonomy import GROUP_CATEGORIES
@@ -66,11 +67,13 @@ async def _services(
     offset: int = 0,
     located: bool = False,
     ids: dict[str, str] | None = None,
+    filtered: dict[str, Any] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """The total of groups matching and one page of their rows (``oruk_services.sql``); ``ids`` filter by
-    service_id, organization_id or service_at_location_id."""
+    service_id, organization_id or service_at_location_id; ``filtered`` are a listing's checked filters
+    (``filters.sql_params``)."""
     params: dict[str, Any] = {"service_id": None, "organization_id": None, "service_at_location_id": None}
-    params |= ids or {}
+    params |= filters.NO_FILTER | (filtered or {}) | (ids or {})
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
             sql("oruk_services.sql"), params | {"located": located, "limit": limit, "offset": offset}
@@ -84,8 +87,11 @@ async def _paged(
     paging: Paging,
     shape: Callable[[dict[str, Any]], dict[str, Any]],
     located: bool,
+    filtered: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    total, rows = await _services(conn, limit=paging.per_page, offset=paging.offset, located=located)
+    total, rows = await _services(
+        conn, limit=paging.per_page, offset=paging.offset, located=located, filtered=filtered
+    )
     return page_of([shape(r) for r in rows], total, paging)
 
 
@@ -109,9 +115,12 @@ def _missing(what: str, id_: str) -> NotFound:
     )
 
 
-async def services_page(conn: AsyncConnection[Any], paging: Paging) -> dict[str, Any]:
-    """A page of services with their one-to-one fields and organisation."""
-    return await _paged(conn, paging, shapes.service_list_item, located=False)
+async def services_page(
+    conn: AsyncConnection[Any], paging: Paging, wanted: filters.ServiceFilters | None = None
+) -> dict[str, Any]:
+    """A page of the services ``wanted`` (all by default) with their one-to-one fields and organisation."""
+    filtered = await filters.sql_params(conn, wanted or filters.ServiceFilters())
+    return await _paged(conn, paging, shapes.service_list_item, located=False, filtered=filtered)
 
 
 async def service(conn: AsyncConnection[Any], id_: str) -> dict[str, Any]:
@@ -129,9 +138,12 @@ async def organization(conn: AsyncConnection[Any], id_: str) -> dict[str, Any]:
     return shapes.organization_full(await _one(conn, "organization", id_, "organization_id"))
 
 
-async def service_at_locations_page(conn: AsyncConnection[Any], paging: Paging) -> dict[str, Any]:
-    """A page of services at their locations (services with a hub or public venue only)."""
-    return await _paged(conn, paging, shapes.service_at_location_list_item, located=True)
+async def service_at_locations_page(
+    conn: AsyncConnection[Any], paging: Paging, wanted: filters.ServiceFilters | None = None
+) -> dict[str, Any]:
+    """A page of services at their locations (services with a hub or public venue only), those ``wanted``."""
+    filtered = await filters.sql_params(conn, wanted or filters.ServiceFilters())
+    return await _paged(conn, paging, shapes.service_at_location_list_item, located=True, filtered=filtered)
 
 
 async def service_at_location(conn: AsyncConnection[Any], id_: str) -> dict[str, Any]:

@@ -3,8 +3,13 @@
 -- serves. Public fields only: never private_contact or a home; email and website are the group's public ones.
 -- Ids are patchmap_oruk_uuid (migration 0018), or the ORUK id a record was imported with (source 'oruk').
 -- Parameters (psycopg): service_id, organization_id, service_at_location_id (uuid text, or NULL for all),
--- located (true: only services with a location), limit, offset. Always one row or more: total_items, then
--- the page's columns (all NULL when the page is empty).
+-- located (true: only services with a location), limit, offset; and the filters of the listings, each NULL
+-- when not given (layers/oruk/filters.py checks them and says what each means): search (websearch text) with
+-- like (its ILIKE pattern), categories (text[]: any of these), modified_after (timestamptz), minimum_age,
+-- maximum_age, day ('mo'..'su'), start_minute, end_minute (minutes after midnight), postcode_areas (text[]: the
+-- codes of the areas holding the postcode), lon, lat (its point: then nearest first), proximity (metres).
+-- Always one row or more: total_items (of the filtered set), then the page's columns (all NULL when the page
+-- is empty).
 WITH svc AS (
   SELECT g.*,
          CASE WHEN g.source = 'oruk' AND g.source_id ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$'
@@ -36,6 +41,35 @@ WITH svc AS (
     AND (%(service_at_location_id)s::uuid IS NULL
          OR w.service_at_location_id = %(service_at_location_id)s::uuid)
     AND (NOT %(located)s::bool OR w.location_id IS NOT NULL)
+    AND (%(search)s::text IS NULL
+         OR w.search_text @@ websearch_to_tsquery('english', %(search)s::text)
+         OR w.name ILIKE %(like)s::text OR w.description ILIKE %(like)s::text)
+    AND (%(categories)s::text[] IS NULL OR w.categories && %(categories)s::text[])
+    AND (%(modified_after)s::timestamptz IS NULL OR w.updated_at >= %(modified_after)s::timestamptz)
+    -- as the profile words them: the service's own minimum at least the value (none is 0), its own maximum
+    -- at most the value (none is no limit)
+    AND (%(minimum_age)s::numeric IS NULL OR coalesce(w.age_min, 0) >= %(minimum_age)s::numeric)
+    AND (%(maximum_age)s::numeric IS NULL OR w.age_max <= %(maximum_age)s::numeric)
+    -- day and times hold for one and the same meeting
+    AND ((%(day)s::text IS NULL AND %(start_minute)s::numeric IS NULL AND %(end_minute)s::numeric IS NULL)
+         OR EXISTS (SELECT 1 FROM jsonb_array_elements(w.meets_public) m
+                    WHERE (%(day)s::text IS NULL OR m -> 'days' @> to_jsonb(%(day)s::text))
+                      AND (%(start_minute)s::numeric IS NULL
+                           OR patchmap_hhmm(m ->> 'start') >= %(start_minute)s::numeric)
+                      AND (%(end_minute)s::numeric IS NULL
+                           OR patchmap_hhmm(m ->> 'end') <= %(end_minute)s::numeric)))
+    -- covering the postcode: serving an area that holds it, or naming no area served
+    AND (%(postcode_areas)s::text[] IS NULL
+         OR NOT EXISTS (SELECT 1 FROM group_areas ga WHERE ga.group_id = w.id)
+         OR EXISTS (SELECT 1 FROM group_areas ga JOIN areas a ON a.id = ga.area_id
+                    WHERE ga.group_id = w.id AND a.code = ANY(%(postcode_areas)s::text[])))
+    -- near it: the location within proximity metres, or (no location) an area served (that holds it)
+    AND (%(proximity)s::float8 IS NULL
+         OR (w.point IS NOT NULL
+             AND ST_DWithin(w.point::geography,
+                            ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326)::geography,
+                            %(proximity)s::float8))
+         OR (w.point IS NULL AND EXISTS (SELECT 1 FROM group_areas ga WHERE ga.group_id = w.id)))
 ), counted AS (
   SELECT count(*) AS total_items FROM chosen
 )
@@ -63,6 +97,9 @@ LEFT JOIN LATERAL (
           FROM group_areas ga JOIN areas a ON a.id = ga.area_id
           WHERE ga.group_id = c.id) AS areas_served
   FROM chosen c
-  ORDER BY c.id
+  ORDER BY CASE WHEN %(lon)s::float8 IS NOT NULL AND c.point IS NOT NULL
+                THEN ST_Distance(c.point::geography,
+                                 ST_SetSRID(ST_MakePoint(%(lon)s::float8, %(lat)s::float8), 4326)::geography)
+           END NULLS LAST, c.id
   LIMIT %(limit)s::int OFFSET %(offset)s::int
 ) page ON true
