@@ -87,8 +87,7 @@ def import_boundaries(
     what = f"{kind} boundaries"
     if kind not in AREA_KINDS or kind == "locality":
         raise fail(what, path.name, f"unknown kind {kind!r}", f"Use one of {', '.join(AREA_KINDS[:-1])}.")
-    progress.start(f"Reading {path.name}", None)
-    gdf = read_spatial(path, what, layer, max_unzipped_bytes=max_unzipped_bytes)
+    gdf = read_spatial(path, what, layer, max_unzipped_bytes=max_unzipped_bytes, progress=progress)
     report = ImportReport(what=what, source=path.name, rows=len(gdf))
     columns = [c for c in gdf.columns if c != gdf.geometry.name and not c.startswith("_")]
     code_col = _field(columns, kind, "CD", code_field, what)

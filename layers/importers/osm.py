@@ -199,8 +199,11 @@ def import_osm(
     id nor a name is rejected, saying so."""
     progress = progress or NoProgress()
     report = ImportReport(what=WHAT, source=", ".join(p.name for p in paths))
-    progress.start(f"Reading {len(paths)} OpenStreetMap file(s)", None)
-    features = list(read_osm_features(paths, crs=crs))
+    progress.start(f"Reading {len(paths)} OpenStreetMap file(s)", len(paths))
+    features: list[OsmFeature] = []
+    for path in paths:  # each file is one JSON document: count files, not features
+        features.extend(read_osm_features([path], crs=crs))
+        progress.advance()
     report.rows = len(features)
     progress.start(f"Checking {len(features)} OpenStreetMap features", len(features))
     hubs: dict[str, dict[str, Any]] = {}

@@ -10,7 +10,8 @@ import numpy as np
 import pyogrio
 import shapely
 
-from layers.importers.report import fail
+from layers.importers.batches import READ_BATCH, is_geojson, read_batched
+from layers.importers.report import NoProgress, Progress, fail
 from layers.importers.tabular import read_frame
 
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "WKT")
@@ -45,9 +46,17 @@ def check_zip(path: Path, what: str, max_unzipped_bytes: int = MAX_UNZIPPED_BYTE
 
 
 def read_spatial(
-    path: Path, what: str, layer: str | None = None, *, max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
+    path: Path,
+    what: str,
+    layer: str | None = None,
+    *,
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES,
+    progress: Progress | None = None,
+    batch_size: int = READ_BATCH,
 ) -> gpd.GeoDataFrame:
-    """Read a spatial file into a GeoDataFrame, or raise ImportFailed saying why it cannot be read."""
+    """Read a spatial file into a GeoDataFrame, or raise ImportFailed saying why it cannot be read; ``progress``
+    counts its features against their total as they are read (in batches of ``batch_size``)."""
+    progress = progress or NoProgress()
     if not path.exists():
         raise fail(what, str(path), "file not found", "Check the path.")
     name = path.name.lower()
@@ -55,11 +64,17 @@ def read_spatial(
         check_zip(path, what, max_unzipped_bytes)
     try:
         if name.endswith((".csv", ".csv.gz")):
+            progress.start(f"Reading {path.name}", None)
             return _read_wkt_csv(path, what)
         target = f"/vsigzip/{path}" if name.endswith(".gz") else str(path)
-        if layer is None:
+        if layer is None and not is_geojson(
+            path
+        ):  # GDAL gives GeoJSON one layer, and listing it costs a pass
             _one_layer(target, path, what)
-        gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
+        gdf = read_batched(target, path, layer, progress, batch_size)
+        if gdf is None:  # date, time or JSON fields: read in one call, as pyogrio parses them
+            progress.start(f"Reading {path.name}", None)
+            gdf = gpd.read_file(target, layer=layer, engine="pyogrio")
     except ImportError:
         raise
     except Exception as exc:

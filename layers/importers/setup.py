@@ -63,14 +63,12 @@ def set_up(
     reports: list[ImportReport] = []
     with tempfile.TemporaryDirectory(prefix="patchmap-setup-") as folder, conn.begin_nested():
         tmp = Path(folder)
-        progress.start(f"Reading the wards of {', '.join(wanted)}", None)
-        wards = _district_wards(files.wards, wanted, district_field)
+        wards = _district_wards(files.wards, wanted, district_field, progress)
         wards_file = tmp / "wards.gpkg"
         wards.to_file(wards_file, driver="GPKG", layer="wards")
         reports.append(import_boundaries(conn, wards_file, kind="ward", layer="wards", progress=progress))
 
-        progress.start("Reading the LSOAs inside those wards", None)
-        lsoas = _lsoas_within(files.lsoas, wards)
+        lsoas = _lsoas_within(files.lsoas, wards, progress)
         lsoas_file = tmp / "lsoas.gpkg"
         lsoas.to_file(lsoas_file, driver="GPKG", layer="lsoas")
         reports.append(import_boundaries(conn, lsoas_file, kind="lsoa", layer="lsoas", progress=progress))
@@ -108,8 +106,10 @@ def next_steps(districts: Sequence[str], files: SetupFiles) -> list[str]:
     return steps
 
 
-def _district_wards(path: Path, districts: list[str], given: str | None) -> gpd.GeoDataFrame:
-    wards = read_spatial(path, "ward boundaries")
+def _district_wards(
+    path: Path, districts: list[str], given: str | None, progress: Progress
+) -> gpd.GeoDataFrame:
+    wards = read_spatial(path, "ward boundaries", progress=progress)
     columns = [c for c in wards.columns if c != wards.geometry.name]
     field_name = given or next(
         (c for c in columns if c.upper().startswith("LAD") and c.upper().endswith("CD")), None
@@ -129,9 +129,10 @@ def _district_wards(path: Path, districts: list[str], given: str | None) -> gpd.
     return kept
 
 
-def _lsoas_within(path: Path, wards: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _lsoas_within(path: Path, wards: gpd.GeoDataFrame, progress: Progress) -> gpd.GeoDataFrame:
     area = shapely.union_all(wards.to_crs(4326).geometry.values)
-    lsoas = read_spatial(path, "lsoa boundaries")
+    lsoas = read_spatial(path, "lsoa boundaries", progress=progress)
+    progress.start(f"Keeping the LSOAs inside the {len(wards):,} wards", None)
     if lsoas.crs is not None and not lsoas.crs.equals("EPSG:4326"):
         area = gpd.GeoSeries([area], crs=4326).to_crs(lsoas.crs).iloc[0]
     near = lsoas.iloc[lsoas.sindex.query(area, predicate="intersects")]
