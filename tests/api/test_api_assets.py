@@ -18,14 +18,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from api.ogc_schemas import OgcFeature, OgcFeatureCollection
 from api.schemas import GroupPublic, HubPublic, NearbyFeatureCollection, NearbyPage, SpacePublic
 from layers.areas.contacts import PUBLIC_FIELDS as CONTACT_FIELDS
-from layers.settings import Settings
 from tests.api_checks import error_body as _error
 from tests.api_checks import ok_body as _ok
-from tests.rolled_back import RolledBack, rolled_back
+from tests.rolled_back import RolledBack
 
 SWANTON = (0.95, 52.70)  # Swanton Morley ward, Breckland: no demo hub or space within 15 km
 SWANTON_WARD = "E05005742"
@@ -83,20 +81,6 @@ def walk(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from walk(item, f"{where}[{i}]")
-
-
-@pytest.fixture(scope="module")
-def app_client(settings: Settings) -> Iterator[TestClient]:
-    """A client on an app of this module's own; ``db`` points it at a rolled-back connection per test."""
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture
-def db(app_client: TestClient, settings: Settings) -> Iterator[RolledBack]:
-    """The app on one connection in a transaction rolled back after the test."""
-    with rolled_back(app_client, settings.database.url) as tx:
-        yield tx
 
 
 def _private() -> dict[str, str]:

@@ -13,7 +13,6 @@ The query plan is checked in ``tests/layers/test_search_plan.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -25,13 +24,12 @@ from pyproj import Geod
 from shapely import STRtree
 from shapely.geometry import Point, shape
 
-from api.main import create_app
 from api.schemas import NearbyFeatureCollection, NearbyPage
 from layers.settings import Settings
 from tests.api_checks import error_body as _error
 from tests.api_checks import ok_body
 from tests.conftest import DATA
-from tests.rolled_back import RolledBack, rolled_back
+from tests.rolled_back import RolledBack
 
 GEOD = Geod(ellps="WGS84")
 LIBRARY = {"lon": 1.29095, "lat": 52.62773}  # Norfolk and Norwich Millennium Library
@@ -74,20 +72,6 @@ def ward_of(lon: float, lat: float) -> dict[str, str]:
     tree, props = _wards()
     (index,) = tree.query(Point(lon, lat), predicate="intersects")
     return {"code": props[index]["WD13CD"], "name": props[index]["WD13NM"]}
-
-
-@pytest.fixture(scope="module")
-def app_client(settings: Settings) -> Iterator[TestClient]:
-    """A client on an app of this module's own; ``db`` points it at a rolled-back connection per test."""
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture
-def db(app_client: TestClient, settings: Settings) -> Iterator[RolledBack]:
-    """The app on one connection in a transaction rolled back after the test."""
-    with rolled_back(app_client, settings.database.url) as tx:
-        yield tx
 
 
 MON_EVENING = [{"days": ["mo"], "start": "18:00", "end": "20:00", "frequency": "weekly"}]

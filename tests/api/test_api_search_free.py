@@ -11,38 +11,20 @@ past, then beyond the search's two-year reach, where the answer is "too far" ins
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.main import create_app
 from api.schemas import NearbyFeatureCollection, NearbyPage
-from layers.settings import Settings
 from tests.api.test_api_search import _at
 from tests.api_checks import error_body, ok_body
 from tests.clock import next_year_clock_changes
-from tests.rolled_back import RolledBack, rolled_back
+from tests.rolled_back import RolledBack
 
 LONDON = ZoneInfo("Europe/London")
 SWANTON = (0.95, 52.70)
-
-
-@pytest.fixture(scope="module")
-def app_client(settings: Settings) -> Iterator[TestClient]:
-    """A client on an app of this module's own; ``db`` points it at a rolled-back connection per test."""
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture
-def db(app_client: TestClient, settings: Settings) -> Iterator[RolledBack]:
-    """The app on one connection in a transaction rolled back after the test."""
-    with rolled_back(app_client, settings.database.url) as tx:
-        yield tx
 
 
 def tuesday() -> date:

@@ -5,7 +5,6 @@ undeclared fields; paging follows the profile; ids are stable UUIDs; no private 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,13 +12,12 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
 from api import oruk_schemas as s
-from api.main import create_app
 from layers.oruk import shapes
 from layers.oruk.ids import oruk_id, taxonomy_id, term_id
 from layers.settings import Settings
 from tests.api_checks import error_body, ok_body
 from tests.oruk_profile import PAGE_KEYS, answer_schema, errors, page_schema
-from tests.rolled_back import RolledBack, rolled_back
+from tests.rolled_back import RolledBack
 
 SECRETS = ("hidden.person@example.org", "07700 900461", "12 Hidden Lane", "Ms Owner Private")
 HOME = (0.9512345, 52.7012345)
@@ -48,20 +46,6 @@ def _based(schema: dict[str, Any]) -> dict[str, Any]:
 
     ref = schema.get("$ref", "")
     return schema if ref.startswith("http") or not ref else {"$ref": BASE + ref}
-
-
-@pytest.fixture(scope="module")
-def app_client(settings: Settings) -> Iterator[TestClient]:
-    """A client on an app of this module's own; ``db`` points it at a rolled-back connection per test."""
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture
-def db(app_client: TestClient, settings: Settings) -> Iterator[RolledBack]:
-    """The app on one connection in a transaction rolled back after the test."""
-    with rolled_back(app_client, settings.database.url) as tx:
-        yield tx
 
 
 def _private() -> dict[str, str]:

@@ -7,37 +7,19 @@ a 422 and a parameter Patchmap does not honour a 400, each naming it, never a 50
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api import oruk_schemas as s
-from api.main import create_app
 from layers.oruk.ids import oruk_id, taxonomy_id, term_id
-from layers.settings import Settings
 from tests.api.test_oruk import LISTINGS, _check
 from tests.api_checks import error_body
-from tests.rolled_back import RolledBack, rolled_back
+from tests.rolled_back import RolledBack
 
 POSTCODE = "NR2 1AW"  # in the demo's postcodes (1.2909, 52.6277)
 SERVICES = LISTINGS["services"][0]
 AT_LOCATIONS = LISTINGS["service_at_locations"][0]
-
-
-@pytest.fixture(scope="module")
-def app_client(settings: Settings) -> Iterator[TestClient]:
-    """A client on an app of this module's own; ``db`` points it at a rolled-back connection per test."""
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture
-def db(app_client: TestClient, settings: Settings) -> Iterator[RolledBack]:
-    """The app on one connection in a transaction rolled back after the test."""
-    with rolled_back(app_client, settings.database.url) as tx:
-        yield tx
 
 
 @pytest.fixture

@@ -9,19 +9,16 @@ hubs' tiles, not the boundaries') or a boundary changes. Writes run in a rolled-
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
-from api.main import create_app
-from layers.settings import Settings
 from layers.tiles import tilesets
 from layers.tiles.cache import TileCache
 from layers.tiles.decode import decode
-from tests.rolled_back import RolledBack, rolled_back
+from tests.rolled_back import RolledBack
 
 MVT = "application/vnd.mapbox-vector-tile"
 NORWICH = (1.2577946, 52.6010893)  # the demo's Eaton Vale Activity Centre (a hub)
@@ -38,20 +35,6 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 def url(collection: str, z: int, x: int, y: int) -> str:
     """The tile's path (OGC order: tileMatrix/tileRow/tileCol)."""
     return f"/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}"
-
-
-@pytest.fixture(scope="module")
-def app_client(settings: Settings) -> Iterator[TestClient]:
-    """A client on an app of this module's own; ``db`` points it at a rolled-back connection per test."""
-    with TestClient(create_app(settings)) as c:
-        yield c
-
-
-@pytest.fixture
-def db(app_client: TestClient, settings: Settings) -> Iterator[RolledBack]:
-    """The app on one connection in a transaction rolled back after the test."""
-    with rolled_back(app_client, settings.database.url) as tx:
-        yield tx
 
 
 def meeting(conn: Connection, kind: str, z: int, x: int, y: int) -> set[str]:
