@@ -34,6 +34,22 @@ from layers import taxonomy as tx
 from layers.models.base import Base, Timestamped, _all_of, _one_of
 
 
+def _tile_geometry(tolerance_m: float | None) -> Any:
+    """A stored copy of an area's boundary in EPSG:3857 (rings CCW) for vector tiles, simplified to
+    ``tolerance_m`` metres, or whole."""
+    transformed = "ST_Transform(geom, 3857)"
+    if tolerance_m is None:
+        expression, what = transformed, "the whole boundary"
+    else:
+        expression = f"ST_Simplify({transformed}, {tolerance_m}, true)"
+        what = f"the boundary simplified to {tolerance_m:g} m"
+    return mapped_column(
+        Geometry("GEOMETRY", srid=3857, spatial_index=False),
+        Computed(f"ST_ForcePolygonCCW({expression})", persisted=True),
+        comment=f"{what} in EPSG:3857, rings CCW: for vector tiles",
+    )
+
+
 class Area(Timestamped, Base):
     """A locality boundary: ward, district, LSOA, county or a custom locality (a named set of areas)."""
 
@@ -53,28 +69,12 @@ class Area(Timestamped, Base):
         Computed("ST_Transform(ST_PointOnSurface(geom), 27700)", persisted=True),
         comment="a point inside the area (ST_PointOnSurface), British National Grid: for distances in metres",
     )
-    # The boundary in EPSG:3857 for the vector tiles (migration 0018, layers.tiles): whole, and simplified to
+    # The boundary in EPSG:3857 for the vector tiles (migration 0020, layers.tiles): whole, and simplified to
     # 19, 76 and 306 m for zooms 10-11, 8-9 and 0-7; rings counter-clockwise.
-    tile_geom: Mapped[Any] = mapped_column(
-        Geometry("GEOMETRY", srid=3857, spatial_index=False),
-        Computed("ST_ForcePolygonCCW(ST_Transform(geom, 3857))", persisted=True),
-        comment="the whole boundary in EPSG:3857, rings CCW: for vector tiles",
-    )
-    tile_geom_z10: Mapped[Any] = mapped_column(
-        Geometry("GEOMETRY", srid=3857, spatial_index=False),
-        Computed("ST_ForcePolygonCCW(ST_Simplify(ST_Transform(geom, 3857), 19.0, true))", persisted=True),
-        comment="the boundary simplified to 19 m in EPSG:3857, rings CCW: for vector tiles",
-    )
-    tile_geom_z8: Mapped[Any] = mapped_column(
-        Geometry("GEOMETRY", srid=3857, spatial_index=False),
-        Computed("ST_ForcePolygonCCW(ST_Simplify(ST_Transform(geom, 3857), 76.0, true))", persisted=True),
-        comment="the boundary simplified to 76 m in EPSG:3857, rings CCW: for vector tiles",
-    )
-    tile_geom_z0: Mapped[Any] = mapped_column(
-        Geometry("GEOMETRY", srid=3857, spatial_index=False),
-        Computed("ST_ForcePolygonCCW(ST_Simplify(ST_Transform(geom, 3857), 306.0, true))", persisted=True),
-        comment="the boundary simplified to 306 m in EPSG:3857, rings CCW: for vector tiles",
-    )
+    tile_geom: Mapped[Any] = _tile_geometry(None)
+    tile_geom_z10: Mapped[Any] = _tile_geometry(19.0)
+    tile_geom_z8: Mapped[Any] = _tile_geometry(76.0)
+    tile_geom_z0: Mapped[Any] = _tile_geometry(306.0)
 
 
 class AreaPiece(Base):
