@@ -7,7 +7,6 @@ relative to the OGC API's root (``/ogc`` in the app), so the landing page and ``
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -277,12 +276,3 @@ def tile_matrix_set() -> dict[str, Any]:
 def band_of(z: int) -> int:
     """Which stored copy of a boundary a zoom draws from (migration 0020_tiles_area_geometries): 12, 10, 8 or 0."""
     return next(b for b in (12, 10, 8, 0) if z >= b)
-
-
-def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
-    """The tile's lon/lat box: west, south, east, north (degrees)."""
-
-    def lat(row: int) -> float:
-        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / 2**z))))
-
-    return (x / 2**z * 360 - 180, lat(y + 1), (x + 1) / 2**z * 360 - 180, lat(y))
