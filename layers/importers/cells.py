@@ -5,6 +5,7 @@ numbers and semicolon lists. A cell that cannot be read raises ``Reject`` with t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -61,15 +62,27 @@ def yes_no(value: str, col: str) -> bool | None:
 
 #: The largest capacity (people) and floor area (square metres) a row may give, as the forms allow.
 MOST: Final = {"capacity": 1_000_000, "floor_area_m2": 1_000_000}
+#: Commas grouping thousands, as UK spreadsheets write them: ``1,250`` or ``12,500.5``.
+THOUSANDS: Final = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def number_text(cell: str) -> str:
+    """The cell as Python would read a number: commas grouping thousands dropped (``1,250`` → ``1250``); any
+    other comma is left, so the number does not read (``85,5`` may be a decimal comma or a typo: the row is
+    rejected saying so, as the indicators importer does, rather than read as 855)."""
+    raw = cell.strip()
+    return raw.replace(",", "") if THOUSANDS.fullmatch(raw) else raw
 
 
 def positive(rec: Mapping[str, str], col: str, *, whole: bool) -> int | float | None:
-    """The cell ``col`` as a number above 0 and at most ``MOST`` (thousands commas allowed), None when blank."""
-    raw = (rec.get(col) or "").replace(",", "").strip()
+    """The cell ``col`` as a number above 0 and at most ``MOST`` (thousands commas allowed: ``number_text``),
+    None when blank."""
+    raw = number_text(rec.get(col) or "")
     try:
         number = (int(raw) if whole else float(raw)) if raw else None
     except ValueError:
-        raise Reject(f"{col} {rec[col]!r} is not a {'whole ' if whole else ''}number") from None
+        comma = " (write decimals with a point, as 85.5)" if "," in raw else ""
+        raise Reject(f"{col} {rec[col]!r} is not a {'whole ' if whole else ''}number{comma}") from None
     if number is not None and not 0 < number <= MOST.get(col, 1_000_000):  # also refuses nan and inf
         raise Reject(f"{col} {rec[col]!r} must be more than 0 and at most {MOST.get(col, 1_000_000):,}")
     return number

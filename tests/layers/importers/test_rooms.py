@@ -142,6 +142,12 @@ def test_a_hub_by_patchmap_number_or_osm_id(conn: Connection, tmp_path: Path) ->
         ("H-1;Big Room;lots;;;;\r\n", "capacity 'lots' is not a whole number"),
         ("H-1;Neg Room;-4;;;;\r\n", "must be more than 0"),
         ("H-1;Huge Room;10;1e12;;;\r\n", "at most 1,000,000"),
+        # A decimal comma (or a typo) is refused, never read as 855 or 1,05 as 105.
+        (
+            "H-1;Comma Room;10;85,5;;;\r\n",
+            "floor_area_m2 '85,5' is not a number (write decimals with a point",
+        ),
+        ("H-1;Comma Hall;1,05;;;;\r\n", "capacity '1,05' is not a whole number"),
         ("H-1;Odd Room;10;;;sometimes;\r\n", "step_free 'sometimes' is not yes or no"),
         ("H-1;Vestry;10;;;;\r\n", "same id"),
     ],
@@ -158,6 +164,16 @@ def test_bad_rows_fail_the_file_and_change_nothing(
         table_counts(conn),
         conn.execute(text("SELECT count(*) FROM record_versions")).scalar_one(),
     ) == before
+
+
+def test_thousands_commas_are_read(conn: Connection, tmp_path: Path) -> None:
+    ids = _hubs(conn, tmp_path)
+    import_rooms(conn, _rooms(tmp_path, ["H-2;Great Hall;1,200;2,500.5;;yes;\r\n"]))
+    row = conn.execute(
+        text("SELECT capacity, floor_area_m2 FROM rooms WHERE hub_id = :h AND name = 'Great Hall'"),
+        {"h": ids["H-2"]},
+    ).one()
+    assert (row.capacity, float(row.floor_area_m2)) == (1200, 2500.5)
 
 
 @pytest.mark.parametrize(
