@@ -193,6 +193,12 @@ def test_an_officer_sees_the_users_read_only(
     expect(page.locator("#pm-users-list tr", has_text="Alex Admin")).to_contain_text("Administrator")
     assert page.locator("main form").count() == 0
     assert page.locator("#pm-users-list a").count() == 0
+    # Each user is a card on a phone: nothing scrolls sideways, and each fact says what it is.
+    region = page.locator(".pm-users-scroll")
+    assert region.evaluate("r => r.scrollWidth <= r.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    role = page.locator("#pm-users-list tr", has_text="Alex Admin").locator("td[data-label=Role]")
+    assert role.evaluate("td => getComputedStyle(td, '::before').content") == '"Role: "'
     assert axe(page) == []
     page.screenshot(path=str(artifacts / "users_list_officer_phone.png"), full_page=True)
     watch.check()
