@@ -35,7 +35,7 @@ from layers.areas.postcodes import COMPACT, normalise_postcode
 from layers.importers.geometry import UK_LAT, UK_LON
 from layers.importers.osm import feature_point, read_osm_features
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
-from layers.importers.tabular import csv_options, is_spreadsheet, read_frame
+from layers.importers.tabular import counted_file, csv_options, is_spreadsheet, read_frame
 from layers.importers.upsert import upsert
 from layers.models import Postcode
 from layers.sql import sql
@@ -129,8 +129,7 @@ def import_postcodes(
     real directory has many of both; a row that is wrong in any other way is rejected."""
     progress = progress or NoProgress()
     what = "postcodes"
-    progress.start(f"Reading {path.name}", None)
-    df, columns, notes = _read_onspd(path, what)
+    df, columns, notes = _read_onspd(path, what, progress)
     report = ImportReport(what=what, source=path.name, rows=len(df), notes=notes)
     progress.start(f"Checking {len(df)} postcodes", None)
     df = _leave_out(df, columns, report)
@@ -162,25 +161,27 @@ WANTED = {"pcds", "pcd", "pcd2", "postcode", "lat", "long", "lon", "doterm"} | {
 }
 
 
-def _read_onspd(path: Path, what: str) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+def _read_onspd(path: Path, what: str, progress: Progress) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     """Read only the columns used as text (``layers.importers.tabular``: any encoding or separator, gzipped,
     or .xlsx); return the frame, {role: column} and notes on how it was read."""
     notes: list[str] = []
     if is_spreadsheet(path):  # a council's own cut of the directory, saved from Excel
+        progress.start(f"Reading {path.name}", None)
         df = read_frame(path, what).frame
         df = df[[c for c in df.columns if str(c).strip().lower() in WANTED]]
         return _columns(df, path, what, notes)
     options = csv_options(path, what, notes)  # the directory is too big to read whole: judged from its head
     try:
-        df = pd.read_csv(
-            path,
-            dtype=str,
-            keep_default_na=False,
-            usecols=lambda c: c.strip().lower().lstrip("\ufeff") in WANTED,
-            sep=options.sep,
-            encoding=options.encoding,
-            compression=options.compression,
-        )
+        with counted_file(path, progress) as f:  # a bar of kB read: the directory is about 1 GB
+            df = pd.read_csv(
+                f,
+                dtype=str,
+                keep_default_na=False,
+                usecols=lambda c: c.strip().lower().lstrip("\ufeff") in WANTED,
+                sep=options.sep,
+                encoding=options.encoding,
+                compression=options.compression,
+            )
     except UnicodeDecodeError as exc:
         raise fail(
             what,

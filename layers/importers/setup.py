@@ -30,7 +30,7 @@ from layers.importers.iod import import_iod, rollup_indicators
 from layers.importers.postcodes import import_postcodes
 from layers.importers.readers import read_spatial
 from layers.importers.report import ImportReport, NoProgress, Progress, fail
-from layers.importers.tabular import csv_options, read_frame
+from layers.importers.tabular import counted_file, csv_options, read_frame
 
 WHAT = "setup"
 ONSPD_CHUNK = 250_000
@@ -159,12 +159,14 @@ def _cut_iod(path: Path, codes: set[str], folder: Path) -> Path:
 
 def _cut_onspd(path: Path, districts: list[str], folder: Path, progress: Progress) -> Path:
     out = folder / "onspd.csv"
-    progress.start(f"Cutting {path.name} to the districts", None)
     header = True
     options = csv_options(path, WHAT, [])  # read in chunks, as layers.importers.postcodes reads it
-    chunks = pd.read_csv(path, dtype=str, keep_default_na=False, chunksize=ONSPD_CHUNK, sep=options.sep,
-                         encoding=options.encoding, compression=options.compression)  # fmt: skip
-    with out.open("w", encoding="utf-8", newline="") as f:
+    with (
+        counted_file(path, progress, f"Cutting {path.name} to the districts") as source,
+        out.open("w", encoding="utf-8", newline="") as f,
+    ):
+        chunks = pd.read_csv(source, dtype=str, keep_default_na=False, chunksize=ONSPD_CHUNK, sep=options.sep,
+                             encoding=options.encoding, compression=options.compression)  # fmt: skip
         for chunk in chunks:
             column = next((c for c in chunk.columns if c.strip().lower() in ("oslaua", "lad")), None)
             if column is None:
@@ -172,5 +174,4 @@ def _cut_onspd(path: Path, districts: list[str], folder: Path, progress: Progres
                            "Give the ONS Postcode Directory's CSV.")  # fmt: skip
             chunk[chunk[column].str.upper().isin(districts)].to_csv(f, index=False, header=header)
             header = False
-            progress.advance()
     return out

@@ -31,12 +31,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 import pandas as pd
 
-from layers.importers.report import fail
+from layers.importers.report import Progress, fail
 
 SPREADSHEETS = (".xlsx", ".xlsm")
 SEPARATORS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "bars"}
@@ -284,6 +284,42 @@ class CsvOptions:
     encoding: str
     sep: str
     compression: Literal["gzip"] | None
+
+
+class _Counted(io.RawIOBase):
+    """A file read for a progress bar: each read advances the progress by the whole kB read so far."""
+
+    def __init__(self, raw: BinaryIO, progress: Progress) -> None:
+        self._raw = raw
+        self._progress = progress
+        self._bytes = 0
+        self._shown_kb = 0
+
+    def readable(self) -> bool:
+        """Always: it is read, never written."""
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        """Read into ``buffer`` and advance the progress."""
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        self._bytes += n or 0
+        kb = self._bytes >> 10
+        if kb > self._shown_kb:
+            self._progress.advance(kb - self._shown_kb)
+            self._shown_kb = kb
+        return int(n or 0)
+
+    def close(self) -> None:
+        """Close the file underneath too."""
+        self._raw.close()
+        super().close()
+
+
+def counted_file(path: Path, progress: Progress, step: str = "") -> io.BufferedReader:
+    """``path`` opened for reading with its progress shown in kB of the file on disk (so a gzipped file's bar
+    also ends at its size): the step (``Reading <file>`` unless named) starts here, the file's size its total."""
+    progress.start(f"{step or f'Reading {path.name}'} (kB read)", max(path.stat().st_size >> 10, 1))
+    return io.BufferedReader(_Counted(path.open("rb"), progress), buffer_size=1 << 20)
 
 
 def csv_options(path: Path, what: str, notes: list[str], head: int = 1 << 20) -> CsvOptions:

@@ -235,3 +235,34 @@ def test_a_council_cut_saved_by_excel_reads_the_same(conn: Connection, tmp_path:
     assert (again.rows, again.loaded, again.rejected) == (4, 0, [])
     lon = conn.execute(text("SELECT ST_X(geom) FROM postcodes WHERE postcode = 'NR2 1AW'")).scalar_one()
     assert lon == pytest.approx(1.29117)
+
+
+class _Steps:
+    """A Progress that records each step's name, total and units done."""
+
+    def __init__(self) -> None:
+        self.steps: list[list[object]] = []
+
+    def start(self, description: str, total: int | None) -> None:
+        self.steps.append([description, total, 0])
+
+    def advance(self, n: int = 1) -> None:
+        self.steps[-1][2] = int(str(self.steps[-1][2])) + n
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_reading_the_directory_shows_kb_read_of_the_file(
+    conn: Connection, tmp_path: Path, gzipped: bool
+) -> None:
+    """The directory is about 1 GB: its reading step counts kB of the file against the file's size, not a
+    spinner; a gzipped file's bar ends at its own (compressed) size."""
+    rows = [f"NR{i // 260 + 1} {i % 10}{chr(65 + i // 10 % 26)}A,,,,,,,52.6,1.29" for i in range(4000)]
+    path = _onspd(tmp_path, rows, header="pcds,dointr,doterm,oslaua,osward,lsoa11,x,lat,long")
+    if gzipped:
+        packed = tmp_path / "ONSPD_TEST.csv.gz"
+        packed.write_bytes(gzip.compress(path.read_bytes()))
+        path = packed
+    steps = _Steps()
+    import_postcodes(conn, path, progress=steps, allow_rejects=True)  # some made-up postcodes are not real
+    reading = next(s for s in steps.steps if str(s[0]).startswith(f"Reading {path.name}"))
+    assert reading[1] == path.stat().st_size >> 10 and reading[2] == reading[1]
