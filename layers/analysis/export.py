@@ -177,7 +177,8 @@ def _rounded(name: str, value: Any) -> Any:
 
 def flat_records(result: OverlayResult) -> list[dict[str, Any]]:
     """The one field layout of every file export (CSV, GeoJSON, GeoPackage): the records with deprivation and
-    categories flattened in place (``imd_rank``, ``category_<name>``: stable names a GIS can style), every number
+    categories flattened in place (``imd_rank``, ``category_<name>``, hyphens made underscores: stable names a GIS
+    expression can use unquoted), every number
     rounded to sensible precision (``PLACES``)."""
     rows = records(result)
     categories = sorted({k for r in rows for k in r["by_category"]})
@@ -188,7 +189,7 @@ def flat_records(result: OverlayResult) -> list[dict[str, Any]]:
             if key == "deprivation":
                 out.update({k: _rounded(k, v) for k, v in value.items()})
             elif key == "by_category":
-                out.update({f"category_{c}": value.get(c, 0) for c in categories})
+                out.update({f"category_{c.replace('-', '_')}": value.get(c, 0) for c in categories})
             else:
                 out[key] = _rounded(key, value)
         flat.append(out)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, text
 
 from layers.analysis import export
 from layers.analysis.overlay import OverlayOptions
@@ -51,6 +51,8 @@ def test_one_flat_layout_in_every_format(result: OverlayResult, shapes, tmp_path
     assert {"code", "name", "imd_rank", "imd_decile", "gap", "bivariate_class", "explanation"} <= set(names)
     assert not {"deprivation", "by_category"} & set(names)  # nothing nested as a JSON string
     assert any(n.startswith("category_") for n in names)
+    # Names a GIS expression can use unquoted (QGIS, ArcGIS field rules): no hyphens, spaces or capitals.
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in names), names
     for suffix in (".geojson", ".gpkg"):
         info = pyogrio.read_info(paths[suffix])
         assert info["features"] == 13 and info["crs"] == f"EPSG:{crs}"
@@ -138,3 +140,15 @@ def test_every_format_opens_in_ogrinfo_with_the_same_fields(
     assert seen[".csv"][1:] == ("None", "(unknown)")  # a table: no geometry, so no CRS
     for suffix in (".geojson", ".gpkg"):
         assert seen[suffix][1:] == ("Multi Polygon", f"EPSG:{crs}"), suffix
+
+
+def test_category_fields_are_names_a_gis_expression_can_use(conn: Connection) -> None:
+    """A category with a hyphen (``health-wellbeing``) is exported as ``category_health_wellbeing``."""
+    conn.execute(
+        text(
+            "UPDATE groups SET categories = ARRAY['health-wellbeing'] WHERE id = (SELECT min(id) FROM groups)"
+        )
+    )
+    flat = export.flat_records(overlay_table(conn, level="ward", within=NORWICH, options=OverlayOptions()))
+    names = set(flat[0])
+    assert "category_health_wellbeing" in names and not any("-" in n for n in names)
