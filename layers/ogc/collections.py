@@ -100,8 +100,9 @@ WHERE = {
     "lsoa_code": Filter("lsoa_code"),
     "district_code": Filter("district_code"),
     "name": Filter("name"),
-    "overlay_class": Filter("overlay_class"),
 }
+#: The area collections' filter on their latest overlay class (assets have no overlay of their own).
+OVERLAY_CLASS = Filter("overlay_class")
 
 _COLLECTIONS = (
     Collection(
@@ -149,25 +150,25 @@ _COLLECTIONS = (
     Collection(
         "wards", "Wards", "Electoral wards." + AREA_NOTE, "multipolygon",
         ("id", "name", "district_code", "vintage", *INDICATORS, *OVERLAY),
-        {"district_code": WHERE["district_code"], "name": WHERE["name"], "overlay_class": WHERE["overlay_class"]},
+        {"district_code": WHERE["district_code"], "name": WHERE["name"], "overlay_class": OVERLAY_CLASS},
         "string",
     ),
     Collection(
         "districts", "Districts", "Local authority districts." + AREA_NOTE, "multipolygon",
         ("id", "name", "vintage", *INDICATORS, *OVERLAY),
-        {"name": WHERE["name"], "overlay_class": WHERE["overlay_class"]}, "string",
+        {"name": WHERE["name"], "overlay_class": OVERLAY_CLASS}, "string",
     ),
     Collection(
         "lsoas", "LSOAs", "Lower layer super output areas (census 2011)." + AREA_NOTE, "multipolygon",
         ("id", "name", "district_code", "vintage", *INDICATORS, *OVERLAY),
-        {"district_code": WHERE["district_code"], "name": WHERE["name"], "overlay_class": WHERE["overlay_class"]},
+        {"district_code": WHERE["district_code"], "name": WHERE["name"], "overlay_class": OVERLAY_CLASS},
         "string",
     ),
     Collection(
         "localities", "Localities",
         "The council's own localities (groups of wards)." + AREA_NOTE, "multipolygon",
         ("id", "name", "vintage", *INDICATORS, *OVERLAY),
-        {"name": WHERE["name"], "overlay_class": WHERE["overlay_class"]}, "string",
+        {"name": WHERE["name"], "overlay_class": OVERLAY_CLASS}, "string",
     ),
 )  # fmt: skip
 COLLECTIONS: Final[dict[str, Collection]] = {c.id: c for c in _COLLECTIONS}
