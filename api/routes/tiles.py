@@ -4,7 +4,9 @@ Mounted under ``/ogc``, beside the OGC API - Features collections of the same id
 ``application/vnd.mapbox-vector-tile``, or 204 No Content when no feature meets it (OGC API - Tiles 1.0,
 requirement /req/core/tc-success allows 204 for an empty tile, and saves clients parsing an empty body). Each
 tile carries a strong ETag named by the data version it was made from and ``Cache-Control``; a request whose
-``If-None-Match`` names the current ETag is answered 304 without making the tile.
+``If-None-Match`` names the current ETag is answered 304 without making the tile. Boundary tiles carry each
+area's default overlay class and priority: a tile read after the data changed first has the level's overlay
+stored again (``layers.ogc.overlay.refresh``), as a page of the area collections does.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import Conn, Tiles
+from api.deps import Conn, Tiles, get_work
+from layers.ogc import overlay
 from layers.tiles import mvt, tilesets
 from layers.tiles.tilesets import MVT
 
@@ -133,13 +136,26 @@ async def read_collection_tile(
     tilesets.check_tms(tile_matrix_set)
     tilesets.check_tile(ts, z, x, y)
     asked = request.headers.get("if-none-match")
-    tile = await mvt.answer(conn, kept, ts, z, x, y, (lambda etag: _matches(asked, etag)) if asked else None)
+    known = (lambda etag: _matches(asked, etag)) if asked else None
+    tile = await mvt.answer(
+        conn, kept, ts, z, x, y, known, _refresh(request) if ts.source == "areas" else None
+    )
     if isinstance(tile, str):
         return Response(status_code=304, headers={"ETag": tile, "Cache-Control": TILE_CACHE})
     headers = {"ETag": tile.etag, "Cache-Control": TILE_CACHE}
     if not tile.data:
         return Response(status_code=204, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)
+
+
+def _refresh(request: Request) -> mvt.Refresh:
+    """Store a level's default overlay again (on a worker thread), as the OGC API's area collections do."""
+
+    async def refresh(level: str) -> None:
+        work = await get_work(request)
+        await work.run(overlay.refresh, level)
+
+    return refresh
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

@@ -10,7 +10,10 @@
 -- screen pixel: nothing visible; it keeps tiles no larger than ST_AsMVTGeom's); one crossing the buffer goes through ST_AsMVTGeom to be
 -- clipped. A shape that collapses to nothing on the grid is left out, as ST_AsMVTGeom would.
 -- Properties: code, name, the latest IMD decile (1 = most deprived tenth) and resident population
--- (area_tile_facts, kept in step with indicators by triggers: migration 0020_tiles_area_geometries).
+-- (area_tile_facts, kept in step with indicators by triggers: migration 0020_tiles_area_geometries), and the
+-- level's stored default overlay class and priority (area_overlay, as the OGC API's area collections carry).
+-- The tile's version, and whether that stored overlay is current, are read in the same statement
+-- (tiles_areas_version.sql, put in place of the marker by layers.tiles.mvt: the same parameters).
 WITH tile AS (
   SELECT e AS env, ST_Transform(e, 4326) AS env_4326, 4096.0 / (ST_XMax(e) - ST_XMin(e)) AS s,
          ST_XMin(e) AS x0, ST_YMax(e) AS y1,
@@ -33,13 +36,12 @@ WITH tile AS (
               ELSE ST_AsMVTGeom(shape.g, tile.env::box2d, 4096, 256, true) END AS geom
   FROM shape, tile
 ), feature AS (
-  SELECT d.code, d.name, f.imd_decile, f.population_total, d.geom
+  SELECT d.code, d.name, f.imd_decile, f.population_total, o.overlay_class, o.overlay_priority, d.geom
   FROM drawn d
   LEFT JOIN area_tile_facts f ON f.area_code = d.code
+  LEFT JOIN area_overlay o ON o.code = d.code AND o.level = %(kind)s::text
   WHERE d.geom IS NOT NULL AND NOT ST_IsEmpty(d.geom)
 )
 SELECT (SELECT ST_AsMVT(feature, %(layer)s::text, 4096, 'geom') FROM feature) AS tile,
-       (SELECT string_agg(source || ':' || changes, '-' ORDER BY source) FROM analysis_changes
-        WHERE source IN ('areas', 'indicators')) AS version,
-       (SELECT coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) FROM analysis_changes
-        WHERE source IN ('areas', 'indicators')) AS mine
+       v.version, v.mine, v.current
+FROM (/* tiles_areas_version.sql */) v

@@ -28,4 +28,4 @@ SELECT (SELECT ST_AsMVT(f, %(layer)s::text, 4096, 'geom', 'id') FROM feature f W
        (SELECT string_agg(source || ':' || changes, '-' ORDER BY source) FROM analysis_changes
         WHERE source = 'assets') AS version,
        (SELECT coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) FROM analysis_changes
-        WHERE source = 'assets') AS mine
+        WHERE source = 'assets') AS mine, true AS current

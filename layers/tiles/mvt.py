@@ -2,44 +2,60 @@
 
 A tile is made by one statement (layers/sql/tiles_areas.sql or tiles_assets.sql) that also reads the change
 counters of its sources (``analysis_changes``, migration 0017: raised by every committed write to the areas,
-the indicators, or the groups, hubs and spaces), so the version names exactly the data in the tile. A
-conditional request reads only the counters (``current_version``): while they are unchanged the client's copy
-is current and no tile is made. Boundaries and indicators are one version (``areas``, ``indicators``); the
-assets another (``assets``), so a hub moving does not make clients fetch boundaries again.
+the indicators, the groups, hubs and spaces, or the mapped extents), so the version names exactly the data in
+the tile. A conditional request, or one for a tile already kept, reads only the counters (``current_version``):
+while they are unchanged the client's copy (or the kept tile) is current and no tile is made.
+
+Boundary tiles carry each area's overlay class and priority, stored per level by ``layers.ogc.overlay`` (the
+same values the OGC API's area collections carry), so their version is every input of the overlay, and each
+read also says whether the level's stored overlay is of that version. When it is not (the data changed since
+it was stored), ``answer`` has the caller store it again (``refresh``) and reads once more: no tile is made
+or kept from an out-of-date overlay. Asset tiles are another version (``assets`` only), so a boundary
+change does not make clients fetch the markers again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
+from layers.analysis.cache import SOURCES as OVERLAY_SOURCES
 from layers.sql import sql
 from layers.tiles.cache import TileCache
 from layers.tiles.tilesets import Tileset, band_of
 
 #: Changes whenever the tiles' content changes for the same data (SQL, simplification, fields): a new ETag.
-FORMAT = "t1"
-SOURCES = {"areas": ("areas", "indicators"), "assets": ("assets",)}
-#: The sources' counters, and whether this transaction has raised one itself (then its tiles hold data not yet
-#: committed, which may be rolled back: they are not kept).
-VERSION = (
+FORMAT = "t2"
+#: The assets' counter, and whether this transaction has raised it itself (then its tiles hold data not yet
+#: committed, which may be rolled back: they are not kept). Asset tiles carry no overlay: always current.
+ASSETS_VERSION = (
     "SELECT string_agg(source || ':' || changes, '-' ORDER BY source) AS version, "
-    "coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) AS mine "
-    "FROM analysis_changes WHERE source = ANY(%(sources)s::text[])"
+    "coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) AS mine, true AS current "
+    "FROM analysis_changes WHERE source = 'assets'"
 )
+#: Each source's statements: the version alone, and the tile with its version.
+VERSION = {"areas": sql("tiles_areas_version.sql"), "assets": ASSETS_VERSION}
+TILE = {
+    "areas": sql("tiles_areas.sql").replace("/* tiles_areas_version.sql */", sql("tiles_areas_version.sql")),
+    "assets": sql("tiles_assets.sql"),
+}
+#: Stores a level's overlay again (``layers.ogc.overlay.refresh``, on a worker thread), given the level.
+Refresh = Callable[[str], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
 class Version:
-    """The ETag a tile would have if made now, and whether a tile made now may be kept."""
+    """The ETag a tile would have if made now, whether a tile made now may be kept, and whether the stored
+    overlay it would carry is current (always, for asset tiles)."""
 
     etag: str
     keep: bool
+    current: bool = True
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,7 @@ class Tile:
     data: bytes
     etag: str
     keep: bool = True
+    current: bool = True
 
 
 def etag_of(ts: Tileset, z: int, x: int, y: int, version: str | None) -> str:
@@ -58,24 +75,23 @@ def etag_of(ts: Tileset, z: int, x: int, y: int, version: str | None) -> str:
     return f'"{digest}"'
 
 
+def _params(ts: Tileset, z: int, x: int, y: int) -> dict[str, Any]:
+    """The parameters of the tileset's statements for tile z/x/y."""
+    params: dict[str, Any] = {"z": z, "x": x, "y": y, "kind": ts.kind, "layer": ts.id}
+    if ts.source == "areas":
+        params["band"] = band_of(z)
+        params["sources"] = list(OVERLAY_SOURCES)
+    return params
+
+
 async def current_version(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> Version:
     """The ETag the tile would have if made now (reads the change counters only)."""
-    cur = await conn.execute(VERSION, {"sources": list(SOURCES[ts.source])})
+    cur = await conn.execute(VERSION[ts.source], _params(ts, z, x, y))
     row = await cur.fetchone()
     if row is None:  # one row always; typed as optional
         return Version(etag_of(ts, z, x, y, None), False)
-    return Version(etag_of(ts, z, x, y, row["version"]), not row["mine"])
-
-
-async def current_tile(
-    conn: AsyncConnection[DictRow], cache: TileCache, ts: Tileset, z: int, x: int, y: int, version: Version
-) -> Tile:
-    """The tile z/x/y as the data stands at ``version`` (``current_version``): kept, or made now (and kept)."""
-    key = (ts.id, z, x, y)
-    kept = cache.get(key, version.etag) if version.keep else None
-    if kept is not None:
-        return Tile(kept, version.etag)
-    return await made_tile(conn, cache, ts, z, x, y)
+    current = bool(row["current"])
+    return Version(etag_of(ts, z, x, y, row["version"]), current and not row["mine"], current)
 
 
 async def answer(
@@ -86,36 +102,45 @@ async def answer(
     x: int,
     y: int,
     known: Callable[[str], bool] | None,
+    refresh: Refresh | None = None,
 ) -> Tile | str:
     """The tile z/x/y as the data stands now, or only its ETag when ``known(etag)`` says the client holds it.
 
     The version is read first (one small query) when it can spare work: the client names ETags, or a tile is
-    kept (served if still current). Otherwise the tile is made at once (its statement reads the version too)."""
-    if known is not None or cache.holds((ts.id, z, x, y)):
-        version = await current_version(conn, ts, z, x, y)
-        if known is not None and known(version.etag):
-            return version.etag
-        return await current_tile(conn, cache, ts, z, x, y, version)
-    return await made_tile(conn, cache, ts, z, x, y)
-
-
-async def made_tile(
-    conn: AsyncConnection[DictRow], cache: TileCache, ts: Tileset, z: int, x: int, y: int
-) -> Tile:
-    """The tile made now, and kept under its own ETag (unless this transaction changed its data)."""
-    tile = await read_tile(conn, ts, z, x, y)
-    if tile.keep:
-        cache.put((ts.id, z, x, y), tile.etag, tile.data)
-    return tile
+    kept (served if still current). Otherwise the tile is made at once (its statement reads the version too).
+    Either read may find the level's stored overlay out of date: then ``refresh`` stores it and the tile is
+    read again (once: should the overlay still not be current, the tile is served as it is, and not kept)."""
+    key = (ts.id, z, x, y)
+    for last in (refresh is None, True):
+        if known is not None or cache.holds(key):
+            version = await current_version(conn, ts, z, x, y)
+            if not version.current and not last:
+                assert refresh is not None
+                await refresh(ts.kind)
+                continue
+            if known is not None and known(version.etag):
+                return version.etag
+            kept = cache.get(key, version.etag) if version.keep else None
+            if kept is not None:
+                return Tile(kept, version.etag)
+        tile = await read_tile(conn, ts, z, x, y)
+        if not tile.current and not last:
+            assert refresh is not None
+            await refresh(ts.kind)
+            continue
+        if tile.keep:
+            cache.put(key, tile.etag, tile.data)
+        return tile
+    raise AssertionError("unreachable: the last pass returns")
 
 
 async def read_tile(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> Tile:
     """The tile z/x/y of the tileset, made now, with the ETag of the data it was made from."""
-    params: dict[str, Any] = {"z": z, "x": x, "y": y, "kind": ts.kind, "layer": ts.id}
-    if ts.source == "areas":
-        params["band"] = band_of(z)
-    cur = await conn.execute(sql(f"tiles_{ts.source}.sql"), params)
+    cur = await conn.execute(TILE[ts.source], _params(ts, z, x, y))
     row = await cur.fetchone()
     if row is None:  # one row always; typed as optional
         return Tile(b"", etag_of(ts, z, x, y, None), False)
-    return Tile(bytes(row["tile"] or b""), etag_of(ts, z, x, y, row["version"]), not row["mine"])
+    current = bool(row["current"])
+    return Tile(
+        bytes(row["tile"] or b""), etag_of(ts, z, x, y, row["version"]), current and not row["mine"], current
+    )

@@ -36,6 +36,9 @@ AREA_FIELDS = {
     "imd_decile": "Index of Multiple Deprivation 2019 decile, 1 = most deprived tenth (population-weighted "
     "mean for areas larger than an LSOA)",
     "population_total": "residents (IoD2019, mid-2015)",
+    "overlay_class": "the latest default overlay's need-provision class (need third, provision third, e.g. "
+    "high-low: high need, low provision), as the OGC API's area collections carry it",
+    "overlay_priority": "the latest default overlay's priority rank, 1 = the largest gap of need over provision",
 }
 ASSET_FIELDS = {
     "id": "the record's id (also the feature id)",

@@ -26,6 +26,8 @@ from api.ogc_schemas import CollectionList, ConformanceClasses, LandingPage, Ogc
 from layers.analysis.gaps import CLASS_WORDS
 from layers.ogc.collections import BNG, CONFORMANCE, EPSG_4326, list_collections
 from layers.tiles import tilesets
+from layers.tiles.decode import decode
+from tests.api.test_tiles import tile_of
 from tests.api_checks import error_body, ok_body
 from tests.live_app import demo_database, served
 
@@ -416,3 +418,49 @@ def test_every_filter_of_every_collection_selects_what_it_names(url: str, collec
     for name in sorted(others):
         body = error_body(_get(f"{url}/collections/{collection}/items", **{name: "x"}), 400)
         assert name in body["error"], body
+
+
+def _tile_overlay(url: str, collection: str, z: int, etag: str | None = None) -> tuple[httpx.Response, dict]:
+    """A boundary tile over Norwich (asked with If-None-Match when etag is given), and each of its areas'
+    overlay class and priority by code (None where the tile carries none)."""
+    _, x, y = tile_of(1.2935, 52.6285, z)
+    headers = {"If-None-Match": etag} if etag else None
+    r = httpx.get(
+        f"{url}/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}", headers=headers, timeout=60
+    )
+    if r.status_code != 200:
+        return r, {}
+    layer = decode(r.content)[collection]
+    got = {
+        f.properties["code"]: (f.properties.get("overlay_class"), f.properties.get("overlay_priority"))
+        for f in layer.features
+    }
+    return r, got
+
+
+def test_boundary_tiles_carry_the_collections_overlay_and_follow_a_change(live: dict[str, str]) -> None:
+    """Each area in a ward or LSOA tile carries the overlay class and priority its OGC API feature has; a
+    change to the assets changes the tile's ETag, and the tile (asked first) stores the new overlay itself."""
+    url = live["url"]
+    for collection, z in (("wards", 11), ("lsoas", 13)):
+        r, tiled = _tile_overlay(url, collection, z)
+        assert r.status_code == 200 and tiled, collection
+        items = {f["id"]: f["properties"] for f in _all(url, collection, limit=1000)}
+        assert tiled == {c: (items[c]["overlay_class"], items[c]["overlay_priority"]) for c in tiled}
+        assert any(cls for cls, _ in tiled.values()), collection
+    r = _tile_overlay(url, "wards", 11)[0]
+    assert _tile_overlay(url, "wards", 11, r.headers["etag"])[0].status_code == 304
+    with psycopg.connect(live["database"]) as conn:
+        for i in range(3):
+            conn.execute(
+                "INSERT INTO hubs (name, kind, geom) VALUES (%s, 'community_centre', "
+                "ST_SetSRID(ST_MakePoint(1.2935, 52.6285), 4326))",
+                [f"Tile overlay hall {i}"],
+            )
+    stored = _runs(live["database"])["ward"]
+    again, after = _tile_overlay(url, "wards", 11, r.headers["etag"])
+    assert again.status_code == 200 and again.headers["etag"] != r.headers["etag"]
+    assert _runs(live["database"])["ward"][0] != stored[0]  # the tile stored the new overlay
+    items = {f["id"]: f["properties"] for f in _all(url, "wards", limit=1000)}
+    assert after == {c: (items[c]["overlay_class"], items[c]["overlay_priority"]) for c in after}
+    assert _runs(live["database"])["ward"][0] != stored[0]
