@@ -31,7 +31,6 @@ from sqlalchemy import Connection, Engine
 
 from layers.errors import InvalidInput
 from layers.settings import Settings
-from layers.tiles.cache import TileCache
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -87,15 +86,6 @@ def get_settings(request: Request) -> Settings:
 Conn = Annotated[AsyncConnection[DictRow], Depends(get_conn)]
 Work = Annotated[UnitOfWork, Depends(get_work)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
-
-
-def get_tile_cache(request: Request) -> TileCache:
-    """The app's kept vector tiles (layers.tiles.cache)."""
-    cache: TileCache = request.app.state.tile_cache
-    return cache
-
-
-Tiles = Annotated[TileCache, Depends(get_tile_cache)]
 
 
 M = TypeVar("M", bound=BaseModel)

@@ -5,10 +5,14 @@
 -- The features are the areas whose boundary meets the tile (ST_Intersects in EPSG:4326, on the GiST index),
 -- as any OGC API Tiles server over the same table would pick them (one whose box lies inside the tile
 -- meets it: no need to read its outline). Each is drawn from its stored EPSG:3857
--- copy for the zoom band: one lying inside the tile's buffer is scaled to tile units and snapped to the
--- whole-unit grid directly (rings already oriented), dropping points within a unit of the line (1/16 of a
--- screen pixel: nothing visible; it keeps tiles no larger than ST_AsMVTGeom's); one crossing the buffer goes through ST_AsMVTGeom to be
--- clipped. A shape that collapses to nothing on the grid is left out, as ST_AsMVTGeom would.
+-- copy for the zoom band: one crossing the tile's buffer (64 units, 4 screen pixels: room for a border's
+-- stroke at the tile's edge) is first cut to the buffer (ST_ClipByBox2D: fast,
+-- and tolerant of the slivers a cut may leave, which a renderer draws as it would any polygon), then every
+-- shape is scaled to tile units, snapped to the whole-unit grid, and rid of points within a unit of the line
+-- (1/16 of a screen pixel: nothing visible; it keeps tiles no larger than ST_AsMVTGeom's), and its rings
+-- wound as the MVT specification asks (ST_ForcePolygonCCW in tile units, y down: exterior rings have a
+-- positive area by the surveyor's formula). A shape that collapses to nothing on the grid is left out, as
+-- ST_AsMVTGeom would.
 -- Properties: code, name, the latest IMD decile (1 = most deprived tenth) and resident population
 -- (area_tile_facts, kept in step with indicators by triggers: migration 0020_tiles_area_geometries), and the
 -- level's stored default overlay class and priority (area_overlay, as the OGC API's area collections carry).
@@ -17,7 +21,7 @@
 WITH tile AS (
   SELECT e AS env, ST_Transform(e, 4326) AS env_4326, 4096.0 / (ST_XMax(e) - ST_XMin(e)) AS s,
          ST_XMin(e) AS x0, ST_YMax(e) AS y1,
-         ST_Expand(e, (ST_XMax(e) - ST_XMin(e)) * 256.0 / 4096.0) AS buffered
+         ST_Expand(e, (ST_XMax(e) - ST_XMin(e)) * 64.0 / 4096.0) AS buffered
   FROM (SELECT ST_TileEnvelope(%(z)s::int, %(x)s::int, %(y)s::int) AS e) t
 ), shape AS (
   SELECT a.code, a.name,
@@ -30,10 +34,9 @@ WITH tile AS (
     AND (a.geom @ tile.env_4326 OR ST_Intersects(a.geom, tile.env_4326))
 ), drawn AS MATERIALIZED (
   SELECT shape.code, shape.name,
-         CASE WHEN shape.g @ tile.buffered
-              THEN ST_Simplify(ST_SnapToGrid(
-                     ST_Affine(shape.g, tile.s, 0, 0, -tile.s, -tile.x0 * tile.s, tile.y1 * tile.s), 1), 1, true)
-              ELSE ST_AsMVTGeom(shape.g, tile.env::box2d, 4096, 256, true) END AS geom
+         ST_ForcePolygonCCW(ST_Simplify(ST_SnapToGrid(ST_Affine(
+           CASE WHEN shape.g @ tile.buffered THEN shape.g ELSE ST_ClipByBox2D(shape.g, tile.buffered::box2d) END,
+           tile.s, 0, 0, -tile.s, -tile.x0 * tile.s, tile.y1 * tile.s), 1), 1, true)) AS geom
   FROM shape, tile
 ), feature AS (
   SELECT d.code, d.name, f.imd_decile, f.population_total, o.overlay_class, o.overlay_priority, d.geom

@@ -1,7 +1,9 @@
 """Reads a Mapbox Vector Tile back: each layer's name, extent and features (for tests and the benchmark).
 
 Only what a check needs, from the protobuf wire format of the MVT 2.1 specification: layer names, extents,
-keys, and per feature its id, geometry type and properties (values decoded), not its geometry's coordinates.
+keys, and per feature its id, geometry type, properties (values decoded) and geometry commands, which
+``rings`` turns into a polygon's rings in tile coordinates (to check their winding, as the specification asks:
+an exterior ring has a positive area by the surveyor's formula, with y down the tile).
 """
 
 from __future__ import annotations
@@ -13,12 +15,41 @@ from typing import Any
 
 @dataclass
 class Feature:
-    """One feature: id (0 when none), geometry type (1 point, 2 line, 3 polygon), properties, command count."""
+    """One feature: id (0 when none), geometry type (1 point, 2 line, 3 polygon), properties, command count,
+    and the geometry's command integers."""
 
     id: int
     type: int
     properties: dict[str, Any]
     commands: int
+    geometry: list[int] = field(default_factory=list)
+
+
+def _zigzag(n: int) -> int:
+    return (n >> 1) ^ -(n & 1)
+
+
+def rings(feature: Feature) -> list[list[tuple[int, int]]]:
+    """A polygon feature's rings, in order, each a list of its points in tile coordinates (not closed)."""
+    found: list[list[tuple[int, int]]] = []
+    g, i, x, y = feature.geometry, 0, 0, 0
+    while i < len(g):
+        command, count = g[i] & 7, g[i] >> 3
+        i += 1
+        if command == 7:  # ClosePath
+            continue
+        if command == 1:  # MoveTo: a new ring
+            found.append([])
+        for _ in range(count):
+            x, y = x + _zigzag(g[i]), y + _zigzag(g[i + 1])
+            i += 2
+            found[-1].append((x, y))
+    return found
+
+
+def signed_area(ring: list[tuple[int, int]]) -> float:
+    """The surveyor's formula over a ring (positive: an exterior ring, in MVT's y-down tile coordinates)."""
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True)) / 2
 
 
 @dataclass
@@ -99,7 +130,7 @@ def decode(tile: bytes) -> dict[str, Layer]:
         layer = Layer()
         keys: list[str] = []
         values: list[Any] = []
-        features: list[tuple[int, int, list[int], int]] = []
+        features: list[tuple[int, int, list[int], list[int]]] = []
         for n, _, v in _fields(raw):
             if n == 1:
                 layer.name = v.decode()
@@ -112,7 +143,7 @@ def decode(tile: bytes) -> dict[str, Layer]:
             elif n == 4:
                 values.append(_value(v))
             elif n == 2:
-                fid, ftype, tags, commands = 0, 0, [], 0
+                fid, ftype, tags, geometry = 0, 0, [], []
                 for fn, _, fv in _fields(v):
                     if fn == 1:
                         fid = fv
@@ -121,11 +152,11 @@ def decode(tile: bytes) -> dict[str, Layer]:
                     elif fn == 3:
                         ftype = fv
                     elif fn == 4:
-                        commands = len(_packed(fv))
-                features.append((fid, ftype, tags, commands))
+                        geometry = _packed(fv)
+                features.append((fid, ftype, tags, geometry))
         layer.features = [
-            Feature(fid, ftype, {keys[t[i]]: values[t[i + 1]] for i in range(0, len(t), 2)}, c)
-            for fid, ftype, t, c in features
+            Feature(fid, ftype, {keys[t[i]]: values[t[i + 1]] for i in range(0, len(t), 2)}, len(g), g)
+            for fid, ftype, t, g in features
         ]
         layers[layer.name] = layer
     return layers

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, text
 
 from layers.tiles import tilesets
 from layers.tiles.cache import TileCache
-from layers.tiles.decode import decode
+from layers.tiles.decode import decode, rings, signed_area
 from tests.rolled_back import RolledBack
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -76,6 +76,20 @@ def test_every_zoom_band_draws_every_area_of_a_tile(client: TestClient, conn: Co
         z, x, y = tile_of(*NORWICH, z)
         layer = decode(client.get(url("wards", z, x, y)).content)["wards"]
         assert {f.properties["code"] for f in layer.features} == meeting(conn, "ward", z, x, y), z
+
+
+@pytest.mark.parametrize(("collection", "z"), [("districts", 6), ("districts", 9), ("wards", 9), ("wards", 12),
+                                             ("lsoas", 11), ("lsoas", 14), ("lsoas", 16)])  # fmt: skip
+def test_polygons_wind_as_the_mvt_specification_asks(client: TestClient, collection: str, z: int) -> None:
+    """Each polygon starts with an exterior ring (positive area by the surveyor's formula, y down the tile),
+    whether its area lies inside the tile or is clipped at its edge; no ring is flat (zero area)."""
+    layer = decode(client.get(url(collection, *tile_of(*NORWICH, z))).content)[collection]
+    assert layer.features
+    for f in layer.features:
+        found = rings(f)
+        assert found and all(len(r) >= 3 for r in found), f.properties["code"]
+        areas = [signed_area(r) for r in found]
+        assert areas[0] > 0 and all(a != 0 for a in areas), (f.properties["code"], areas)
 
 
 def test_an_empty_tile_is_204_with_an_etag(client: TestClient) -> None:
