@@ -95,6 +95,27 @@ class OgcFeatureCollection(BaseModel):
     links: list[OgcLink]
 
 
+class Queryable(BaseModel):
+    """One property the items can be filtered by (a query parameter of the same name), as JSON Schema."""
+
+    title: str
+    description: str
+    type: Literal["string", "integer", "boolean"]
+
+
+class Queryables(BaseModel):
+    """A collection's queryables (OGC API - Features - Part 3): a JSON Schema of the filterable properties."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    schema_: str = Field(alias="$schema")
+    id_: str = Field(alias="$id")
+    type: Literal["object"]
+    title: str
+    properties: dict[str, Queryable]
+    additionalProperties: Literal[False]
+    links: list[OgcLink]
+
+
 def _param(name: str, description: str, schema: dict[str, Any], **more: Any) -> dict[str, Any]:
     return {
         "name": name,

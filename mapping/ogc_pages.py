@@ -23,7 +23,7 @@ TEMPLATES.filters.setdefault("ogc_value", ogc_value)
 
 
 def ogc_page(kind: str, doc: dict[str, Any], *, root: str, title: str, description: str = "") -> str:
-    """The page of one document of ``kind`` (landing, conformance, collections, collection, items, item)."""
+    """The page of one document of ``kind`` (landing, conformance, collections, collection, queryables, items, item)."""
     columns: list[str] = []
     if kind == "items":
         for feature in doc.get("features", []):

@@ -115,6 +115,22 @@ async def ogc_collection(request: Request, conn: Conn, collectionId: str) -> Res
 
 
 @router.get(
+    "/collections/{collectionId}/queryables",
+    response_class=Response,
+    responses=docs.answers(docs.Queryables, documents.SCHEMA_JSON, missing=NO_COLLECTION),
+    openapi_extra=docs.query_parameters(docs.PLAIN_PARAMS),
+)
+async def ogc_queryables(request: Request, collectionId: str) -> Response:
+    """The properties a collection's items can be filtered by (OGC API - Features - Part 3), as JSON Schema;
+    each is a query parameter of the items."""
+    collection = get_collection(collectionId)
+    fmt = _format(request, params.plain_query(request.query_params.multi_items()))
+    doc = documents.queryables_doc(_base(request), collection, fmt)
+    title = f"{collection.title}: queryables"
+    return _send(request, fmt, "queryables", doc, media=documents.SCHEMA_JSON, title=title)
+
+
+@router.get(
     "/collections/{collectionId}/items",
     response_class=Response,
     responses=docs.answers(docs.OgcFeatureCollection, GEOJSON, crs=True, missing=NO_COLLECTION),

@@ -24,6 +24,15 @@ JSON: Final = "application/json"
 GEOJSON: Final = "application/geo+json"
 HTML: Final = "text/html"
 OPENAPI: Final = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON: Final = "application/schema+json"
+QUERYABLES_REL: Final = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+#: Each kind of filter's JSON Schema type, and how it selects (layers.ogc.features).
+_QUERYABLE: Final = {
+    "text": ("string", "features whose {column} is exactly this"),
+    "integer": ("integer", "features whose {column} is this number"),
+    "boolean": ("boolean", "features whose {column} is this (true or false)"),
+    "any": ("string", "features whose {column} include this one"),
+}
 Link = dict[str, str]
 Doc = dict[str, Any]
 
@@ -84,6 +93,12 @@ def collection_doc(base: str, collection: Collection, bbox: list[float] | None, 
             *_self_and_alternate(url, fmt, JSON, collection.title),
             link(f"{url}/items?f=json", "items", GEOJSON, f"{collection.title} as GeoJSON"),
             link(f"{url}/items?f=html", "items", HTML, f"{collection.title} as HTML"),
+            link(
+                f"{url}/queryables",
+                QUERYABLES_REL,
+                SCHEMA_JSON,
+                "The properties its items can be filtered by",
+            ),
         ],
         "crs": list(CRSS),
         "storageCrs": CRS84,
@@ -93,6 +108,28 @@ def collection_doc(base: str, collection: Collection, bbox: list[float] | None, 
     if bbox is not None:
         doc["extent"] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
     return doc
+
+
+def queryables_doc(base: str, collection: Collection, fmt: str = "json") -> Doc:
+    """The collection's queryables (OGC API - Features - Part 3): a JSON Schema naming each property its items
+    can be filtered by, each also a query parameter of the items (``?name=value``)."""
+    url = f"{base}{PREFIX}/collections/{collection.id}/queryables"
+    properties: Doc = {}
+    for name, where in collection.filters.items():
+        kind, words = _QUERYABLE[where.kind]
+        properties[name] = {"title": name, "description": words.format(column=where.column), "type": kind}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": url,
+        "type": "object",
+        "title": f"{collection.title}: queryables",
+        "properties": properties,
+        "additionalProperties": False,
+        "links": [
+            *_self_and_alternate(url, fmt, SCHEMA_JSON, "The queryables"),
+            link(f"{base}{PREFIX}/collections/{collection.id}", "collection", JSON, collection.title),
+        ],
+    }
 
 
 def collections_doc(base: str, bbox: list[float] | None, fmt: str) -> Doc:

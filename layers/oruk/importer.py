@@ -2,9 +2,11 @@
 ORUK id), each location with a point a hub (likewise keyed by its ORUK id), so a re-import updates them.
 
 One savepoint and one report: every service left out says why (rejected), every value dropped or changed
-says what (repaired). A service's schedules become the group's meeting times, its cost options a cost band,
+says what (repaired). A service's schedules, and those at the location it keeps, become the group's meeting
+times (each once), its cost options a cost band,
 its taxonomy terms the Patchmap categories they name, its service areas the loaded areas they name (by GSS
-code, else by name). Patchmap keeps one place a group: the first location with a usable point.
+code, else by name). Patchmap keeps one place a group: the first location with a usable point; another is
+left out with its schedules, and the report says so.
 """
 
 from __future__ import annotations
@@ -176,9 +178,10 @@ def _service(
     row["status"] = STATUSES.get(status, "active")
     if status not in STATUSES:
         repair(f"status {status[:30]!r} is not an ORUK status: taken as active")
-    row |= _ages(svc, repair) | {"categories": _categories(svc, repair), "meets": _meets(svc, repair),
+    hub, at = _hub(svc, repair)
+    schedules = _list(svc.get("schedules")) + (_list(at.get("schedules")) if at else [])
+    row |= _ages(svc, repair) | {"categories": _categories(svc, repair), "meets": _meets(schedules, repair),
                                  "cost": _cost(_list(svc.get("cost_options")))}  # fmt: skip
-    hub = _hub(svc, repair)
     area_ids = []
     for area in _list(svc.get("service_areas")):
         found = areas.find(area)
@@ -240,10 +243,11 @@ def _hhmm(value: Any) -> str | None:
     return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
-def _meets(svc: dict[str, Any], repair: Any) -> list[dict[str, Any]]:
-    """The service's schedules as meeting times: {days, start, end, frequency}."""
-    out = []
-    for schedule in _list(svc.get("schedules")):
+def _meets(schedules: list[dict[str, Any]], repair: Any) -> list[dict[str, Any]]:
+    """Schedules (the service's own and those at its place) as meeting times: {days, start, end, frequency},
+    each once."""
+    out: list[dict[str, Any]] = []
+    for schedule in schedules:
         days_given = {
             re.sub(r"^[+-]?\d+", "", d.strip()).lower() for d in str(schedule.get("byday") or "").split(",")
         }
@@ -259,7 +263,9 @@ def _meets(svc: dict[str, Any], repair: Any) -> list[dict[str, Any]]:
             else "occasional" if str(schedule.get("description") or "").startswith(OCCASIONALLY)
             else None
         )  # fmt: skip
-        out.append({"days": days, "start": start, "end": end, "frequency": frequency})
+        meet = {"days": days, "start": start, "end": end, "frequency": frequency}
+        if meet not in out:
+            out.append(meet)
     return out
 
 
@@ -273,27 +279,32 @@ def _cost(options: list[dict[str, Any]]) -> str | None:
     return "low-cost" if any("low" in s for s in said) else "paid"
 
 
-def _hub(svc: dict[str, Any], repair: Any) -> dict[str, Any] | None:
-    """The service's first location with a usable point, as a hubs row (kind "other"), or None."""
-    chosen = None
+def _hub(svc: dict[str, Any], repair: Any) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The service's first location with a usable point, as a hubs row (kind "other"), and its
+    service_at_location (whose schedules are the group's there); (None, None) when it has none. Another
+    location is left out, with its schedules, and reported: a Patchmap group keeps one place."""
+    chosen: tuple[dict[str, Any] | None, dict[str, Any] | None] = (None, None)
     for at in _list(svc.get("service_at_locations")):
         location = _obj(at.get("location"))
         lat, lon = location.get("latitude"), location.get("longitude")
+        name = str(location.get("name"))[:40]
         if not is_uuid(location.get("id")):
             repair("a location without a UUID id left out")
             continue
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon)):
-            repair(f"location {str(location.get('name'))[:40]!r} has no latitude and longitude: left out")
+            repair(f"location {name!r} has no latitude and longitude: left out")
             continue
         point = Point(float(lon), float(lat))  # type: ignore[arg-type]
         problem = precheck(point) or lonlat_problem(point)
         if problem:
-            repair(f"location {str(location.get('name'))[:40]!r}: {problem}: left out")
+            repair(f"location {name!r}: {problem}: left out")
             continue
-        if chosen is not None:
-            repair(f"location {str(location.get('name'))[:40]!r} left out: a Patchmap group keeps one place")
+        if chosen[0] is not None:
+            n = len(_list(at.get("schedules")))
+            times = f", with its {n} schedule{'s' if n != 1 else ''}," if n else ""
+            repair(f"location {name!r}{times} left out: a Patchmap group keeps one place")
             continue
-        chosen = _place(location, point, repair)
+        chosen = (_place(location, point, repair), at)
     return chosen
 
 

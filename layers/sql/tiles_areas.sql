@@ -12,7 +12,7 @@
 -- (1/16 of a screen pixel: nothing visible; it keeps tiles no larger than ST_AsMVTGeom's), and its rings
 -- wound as the MVT specification asks (ST_ForcePolygonCCW in tile units, y down: exterior rings have a
 -- positive area by the surveyor's formula). A shape that collapses to nothing on the grid is left out, as
--- ST_AsMVTGeom would.
+-- ST_AsMVTGeom would. Features run largest first (renderers draw in order: a smaller overlapping area on top).
 -- Properties: code, name, the latest IMD decile (1 = most deprived tenth) and resident population
 -- (area_tile_facts, kept in step with indicators by triggers: migration 0020_tiles_area_geometries), and the
 -- level's stored default overlay class and priority (area_overlay, as the OGC API's area collections carry).
@@ -44,6 +44,7 @@ WITH tile AS (
   LEFT JOIN area_tile_facts f ON f.area_code = d.code
   LEFT JOIN area_overlay o ON o.code = d.code AND o.level = %(kind)s::text
   WHERE d.geom IS NOT NULL AND NOT ST_IsEmpty(d.geom)
+  ORDER BY ST_Area(d.geom) DESC, d.code  -- the larger first, so a smaller area that overlaps it (a locality) is drawn on top
 )
 SELECT (SELECT ST_AsMVT(feature, %(layer)s::text, 4096, 'geom') FROM feature) AS tile,
        v.version, v.mine, v.current

@@ -22,7 +22,14 @@ from owslib.ogcapi.features import Features
 from pyproj import Transformer
 from sqlalchemy import Connection, text
 
-from api.ogc_schemas import CollectionList, ConformanceClasses, LandingPage, OgcFeature, OgcFeatureCollection
+from api.ogc_schemas import (
+    CollectionList,
+    ConformanceClasses,
+    LandingPage,
+    OgcFeature,
+    OgcFeatureCollection,
+    Queryables,
+)
 from layers.analysis.gaps import CLASS_WORDS
 from layers.ogc.collections import BNG, CONFORMANCE, EPSG_4326, list_collections
 from layers.tiles import tilesets
@@ -464,3 +471,25 @@ def test_boundary_tiles_carry_the_collections_overlay_and_follow_a_change(live: 
     items = {f["id"]: f["properties"] for f in _all(url, "wards", limit=1000)}
     assert after == {c: (items[c]["overlay_class"], items[c]["overlay_priority"]) for c in after}
     assert _runs(live["database"])["ward"][0] != stored[0]
+
+
+def test_queryables_name_every_filter_and_owslib_reads_them(url: str) -> None:
+    """Each collection links to its queryables (OGC API - Features - Part 3): a JSON Schema naming exactly the
+    filters its items take, with their types; OWSLib reads them; the HTML page escapes; no collection, 404."""
+    api = Features(url)
+    for found in list_collections():
+        doc = ok_body(_get(f"{url}/collections/{found.id}/queryables"), Queryables, "application/schema+json")
+        assert set(doc["properties"]) == set(found.filters), found.id
+        for name, where in found.filters.items():
+            assert doc["properties"][name]["type"] == {"integer": "integer", "boolean": "boolean"}.get(
+                where.kind, "string"
+            )
+        assert doc["additionalProperties"] is False and doc["$id"].endswith(f"/{found.id}/queryables")
+        assert api.collection_queryables(found.id)["properties"] == doc["properties"]
+        links = _get(f"{url}/collections/{found.id}").json()["links"]
+        assert any(k["rel"].endswith("/queryables") and k["href"] == doc["$id"] for k in links)
+    page = _get(f"{url}/collections/hubs/queryables", f="html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "operator_type" in page.text and "content-security-policy" in page.headers
+    error_body(_get(f"{url}/collections/nowhere/queryables"), 404)
+    error_body(_get(f"{url}/collections/hubs/queryables", f="xml"), 400)

@@ -222,3 +222,35 @@ def test_round_trip(server_url: str, empty_database: str) -> None:
     assert "hidden.person" not in json.dumps(reexported)
     located = sum(1 for s in exported if s.get("service_at_locations"))
     assert located > 60 and sum(1 for s in exported if s.get("service_areas")) > 60
+
+
+def test_schedules_at_the_kept_location_are_meeting_times_and_others_are_reported(
+    empty_database: str, tmp_path: Path
+) -> None:
+    """A schedule of the service_at_location kept becomes a meeting time beside the service's own; a second
+    location is left out with its schedule, and the report says so."""
+    service = _example_feed()["5b0f0a3e-7c1e-4c55-a3b2-6f0b8f2f6c11"]
+    service["id"] = "0c2d6a55-8f3a-4e0b-9b1e-2a6f7c9d4e21"
+    kept = service["service_at_locations"][0]
+    kept["schedules"] = [{"id": "4f0c3b8e-1d2a-4b6c-8e9f-0a1b2c3d4e5f", "byday": "MO", "freq": "WEEKLY",
+                          "opens_at": "09:30", "closes_at": "11:00"}]  # fmt: skip
+    other = copy.deepcopy(kept)
+    other["id"] = "7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    other["location"] |= {
+        "id": "8b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e",
+        "name": "Second Hall",
+        "latitude": 52.63,
+    }
+    other["schedules"] = [{"id": "9c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e6f", "byday": "WE", "freq": "WEEKLY",
+                           "opens_at": "14:00", "closes_at": "16:00"}]  # fmt: skip
+    service["service_at_locations"].append(other)
+    feed = tmp_path / "one.json"
+    feed.write_text(json.dumps(service), encoding="utf-8")
+    result = _import(str(feed))
+    assert "'Second Hall', with its 1 schedule, left out: a Patchmap group keeps one place" in result.stdout
+    with psycopg.connect(empty_database) as conn:
+        [(meets,)] = conn.execute("SELECT meets FROM groups WHERE source_id = %s", [service["id"]]).fetchall()
+    assert meets == [
+        {"days": ["th", "fr"], "start": "10:00", "end": "18:00", "frequency": "weekly"},
+        {"days": ["mo"], "start": "09:30", "end": "11:00", "frequency": "weekly"},
+    ]

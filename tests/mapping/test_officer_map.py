@@ -308,6 +308,22 @@ def test_page_builder_escapes_and_tiles_are_a_setting() -> None:
 
 
 @pytest.mark.browser
+def test_the_map_keeps_its_height_under_the_key_and_the_list_beside_it(desk: tuple[Page, Watch]) -> None:
+    """On a wide screen the key sits above the map and the map keeps a useful height, ending above the "What
+    if?" section (it once ran under it); the list of areas beside it is no taller than the row, and scrolls."""
+    page, _ = desk
+    box = page.locator(".pm-map-wrap").bounding_box()
+    results = page.locator("#pm-results").bounding_box()
+    key = page.locator("#pm-key").bounding_box()
+    whatif = page.locator("#pm-whatif-title").bounding_box()
+    assert box and results and key and whatif
+    assert box["height"] >= 380, box
+    assert key["y"] + key["height"] <= box["y"] + 1  # the key above the map, not over it
+    assert box["y"] + box["height"] <= whatif["y"], (box, whatif)
+    assert results["y"] + results["height"] <= whatif["y"], (results, whatif)
+    assert abs((results["y"] + results["height"]) - (box["y"] + box["height"])) <= 2  # the row's height
+
+
 def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], artifacts: Path) -> None:
     """Norwich's 13 wards, coloured by class, a key naming the 9 classes, a ranked list; all from here."""
     page, watch = desk

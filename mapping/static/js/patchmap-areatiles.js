@@ -1,6 +1,6 @@
 /* Areas drawn from vector tiles (OGC API Tiles, Leaflet.VectorGrid) rather than from one GeoJSON answer: for a
- * level with many areas (LSOAs: hundreds in a county, 32,844 in England), so the map pans smoothly however many
- * are shown. The tiles carry each area's code and name; its class and everything else come from the page's
+ * level with many areas (LSOAs: hundreds in a county, 32,844 in England; wards: 7,681), so the map pans smoothly
+ * however many are shown. The officers' map draws every level so, the patch page its wards. The tiles carry each area's code and name; its class and everything else come from the page's
  * rows (AreaMap.byCode), as for GeoJSON areas, so the colours follow the settings chosen. Areas without a row
  * (outside the district) are not drawn. The selected area's outline, and the map's fit to a district, are read
  * from /areas/{code} (one feature), since a tile holds only its own piece of a shape.
@@ -111,6 +111,17 @@
         className: "pm-area-selected" } }).addTo(self.highlight);
       if (from) self.reveal(L.geoJSON(shape), from);
     }).catch(function () { /* the list still marks it */ });
+  };
+
+  /* Fits the map to the extent of a whole collection (its OGC API description's bbox: every area of the
+   * level, as when all districts are shown), at once; a promise of the move. */
+  P.fitExtent = function (collection) {
+    var self = this;
+    var url = this.config.tilesUrl.replace("{collection}", encodeURIComponent(collection)).replace(/\/tiles\/.*$/, "");
+    return C.getJSON(url + "?f=json").then(function (doc) {
+      var b = doc.extent && doc.extent.spatial && doc.extent.spatial.bbox && doc.extent.spatial.bbox[0];
+      if (b) self.map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [8, 8], animate: false });
+    }).catch(function () { /* the view stays */ });
   };
 
   /* Fits the map to a district (or any area) by its code, at once (so the tiles then asked are the view's);

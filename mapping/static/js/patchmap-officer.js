@@ -19,8 +19,8 @@
     locality: ["locality", "localities"], district: ["district", "districts"] };
   var MEASURE_PARAMS = ["kinds", "category", "radius_m", "need", "provision"];
   var ASSETS_SHOWN = 15;
-  /* Levels whose boundaries are drawn from vector tiles (/ogc/collections/{id}/tiles): their collection. */
-  var TILED = { lsoa: "lsoas" };
+  /* Every level's boundaries are drawn from vector tiles (/ogc/collections/{id}/tiles): its collection. */
+  var TILED = { lsoa: "lsoas", ward: "wards", district: "districts", locality: "localities" };
 
   /* The area of a feature's bounding box in square degrees: enough to put larger shapes underneath. */
   function span(feature) {
@@ -144,12 +144,13 @@
     });
   };
 
-  /* The overlay's rows (JSON, no geometry) on boundaries from the level's vector tiles; fit: to the district
-   * (or England's view when all districts are shown). A promise of the tiles in view drawn. */
+  /* The overlay's rows (JSON, no geometry) on boundaries from the level's vector tiles; fit: to the district,
+   * or to the whole collection's extent when all districts are shown. A promise of the tiles in view drawn. */
   OfficerMap.prototype.showTiled = function (answer, collection, fit) {
     var fc = { type: "FeatureCollection", within: answer.within, notes: answer.notes,
       features: answer.areas.map(function (row) { return { type: "Feature", geometry: null, properties: row }; }) };
-    var drawn = this.setTiledAreas(answer.areas, collection, fit && answer.within ? this.fitTo(answer.within.code) : null);
+    var before = !fit ? null : answer.within ? this.fitTo(answer.within.code) : this.fitExtent(collection);
+    var drawn = this.setTiledAreas(answer.areas, collection, before);
     this.show(fc, false, true);
     return drawn;
   };
