@@ -309,21 +309,29 @@ def test_page_builder_escapes_and_tiles_are_a_setting() -> None:
 
 @pytest.mark.browser
 def test_the_map_keeps_its_height_under_the_key_and_the_list_beside_it(desk: tuple[Page, Watch]) -> None:
-    """On a wide screen the key sits above the map and the map keeps a useful height, ending above the "What
-    if?" section (it once ran under it); the list of areas beside it is no taller than the row, and scrolls."""
+    """On a wide screen the map heads its column, in the first screenful, with a useful height and the key
+    under it, all above the "What if?" section (the map once ran under it); the list of areas beside it is
+    as tall as the row, and scrolls."""
     page, _ = desk
     box = page.locator(".pm-map-wrap").bounding_box()
     results = page.locator("#pm-results").bounding_box()
     key = page.locator("#pm-key").bounding_box()
     whatif = page.locator("#pm-whatif-title").bounding_box()
     assert box and results and key and whatif
-    assert box["height"] >= 380, box
-    assert key["y"] + key["height"] <= box["y"] + 1  # the key above the map, not over it
+    assert box["height"] >= 380 and box["y"] + box["height"] <= DESKTOP["height"], box
+    assert box["y"] + box["height"] <= key["y"]  # the key under the map, not over it
     assert box["y"] + box["height"] <= whatif["y"], (box, whatif)
     assert results["y"] + results["height"] <= whatif["y"], (results, whatif)
-    assert abs((results["y"] + results["height"]) - (box["y"] + box["height"])) <= 2  # the row's height
+    # nothing in the list (its visually hidden words) reaches below it: the page ends with its footer
+    assert page.evaluate(
+        "document.documentElement.scrollHeight <= Math.ceil(document.querySelector('.pm-footer')"
+        ".getBoundingClientRect().bottom + scrollY) + 1"
+    )
+    column = page.locator(".pm-map-column").bounding_box()
+    assert column and abs((results["y"] + results["height"]) - (column["y"] + column["height"])) <= 2
 
 
+@pytest.mark.browser
 def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], artifacts: Path) -> None:
     """Norwich's 13 wards, coloured by class, a key naming the 9 classes, a ranked list; all from here."""
     page, watch = desk
@@ -373,7 +381,10 @@ def test_first_view_draws_norwich_wards_with_a_key(desk: tuple[Page, Watch], art
     csv = page.locator("#pm-csv").get_attribute("href") or ""
     assert "f=csv" in csv and f"within={NORWICH}" in csv and "level=ward" in csv
     assert "f=geojson" in (page.locator("#pm-geojson").get_attribute("href") or "")
-    assert any("/analysis/overlay?" in u and "f=geojson" in u for u in watch.local)
+    # the rows as JSON, the wards' boundaries from the OGC API's vector tiles
+    assert any("/analysis/overlay?" in u and "f=json" in u for u in watch.local)
+    assert any("/ogc/collections/wards/tiles/WebMercatorQuad/" in u for u in watch.local)
+    assert page.evaluate("Patchmap.officer.tiled()")
     settle(page)
     assert any("/map/markers.geojson" in u for u in watch.local)
     assert page.locator(".leaflet-marker-icon.pm-marker").count() > 10
@@ -437,8 +448,11 @@ def test_lsoas_are_drawn_from_vector_tiles(desk: tuple[Page, Watch], artifacts: 
     expect(page.locator("path.pm-area-selected")).to_have_count(1)
     page.screenshot(path=str(artifacts / "officer-map-lsoa-tiles.png"))
     assert axe(page) == []
-    update(page, Areas="ward")  # back to GeoJSON areas: the tiles go
-    assert not page.evaluate("Patchmap.officer.tiled()") and area_count(page) == NORWICH_WARDS
+    before = len(watch.local)
+    update(page, Areas="ward")  # the wards' tiles in place of the LSOAs'
+    assert page.evaluate("Patchmap.officer.tiled()") and area_count(page) == NORWICH_WARDS
+    assert any("/ogc/collections/wards/tiles/" in u for u in watch.local[before:])
+    assert not page.locator('path.pm-area[data-code^="E01"]').count()
     watch.check()
 
 
