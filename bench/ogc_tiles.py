@@ -374,17 +374,24 @@ def report(
 def store_overlay(url: str) -> str:
     """The LSOAs' default overlay stored (layers.ogc.overlay.refresh, as the first tile after a change would),
     before either server starts, so tipg's view carries the same classes; how long it took, in words."""
+    from sqlalchemy import text
+
     from layers.db import make_engine
     from layers.ogc import overlay
     from layers.settings import DatabaseSettings
 
     engine = make_engine(DatabaseSettings(url=url))
+    with engine.begin() as conn:  # computed afresh each run, so the time is the computation's
+        conn.execute(text("DELETE FROM area_overlay_runs WHERE level = 'lsoa'"))
     t0 = time.perf_counter()
     with engine.begin() as conn:
         overlay.refresh(conn, "lsoa")
     took = time.perf_counter() - t0
     engine.dispose()
-    return f"storing the LSOAs' default overlay (32,844 areas) for both took {took:.1f} s before the servers started"
+    return (
+        f"computing and storing the LSOAs' default overlay (32,844 areas, as the first tile after a change "
+        f"would) took {took:.1f} s, before the servers started"
+    )
 
 
 def main() -> None:

@@ -4,13 +4,14 @@
 -- is every input of the overlay, made as layers.analysis.cache.Counters.version makes it ('v1-' then
 -- source:changes for each source, in order): equal to the stored run's version when the overlay is current.
 -- mine: this transaction has itself raised a counter (its tiles hold data not yet committed: not kept).
--- Parameters (psycopg): kind (the level: ward, district, lsoa or locality); sources (the overlay's inputs).
+-- Parameters (psycopg): kind (the level: ward, district, lsoa or locality). The overlay's inputs, in order
+-- (layers.analysis.cache.SOURCES), are put in place of the marker by layers.tiles.mvt, as a constant array.
 SELECT v.version, v.mine,
        coalesce(v.version = (SELECT r.version FROM area_overlay_runs r WHERE r.level = %(kind)s::text), false)
          AS current
 FROM (
   SELECT 'v1-' || string_agg(u.source || ':' || coalesce(c.changes, 0), '-' ORDER BY u.n) AS version,
          coalesce(bool_or(c.last_xid = pg_current_xact_id_if_assigned()::text), false) AS mine
-  FROM unnest(%(sources)s::text[]) WITH ORDINALITY u(source, n)
+  FROM unnest(/* sources */) WITH ORDINALITY u(source, n)
   LEFT JOIN analysis_changes c ON c.source = u.source
 ) v

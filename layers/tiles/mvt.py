@@ -38,11 +38,16 @@ ASSETS_VERSION = (
     "coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) AS mine, true AS current "
     "FROM analysis_changes WHERE source = 'assets'"
 )
-#: Each source's statements: the version alone, and the tile with its version.
-VERSION = {"areas": sql("tiles_areas_version.sql"), "assets": ASSETS_VERSION}
+#: The overlay's inputs, in order, as a constant array (they are the code's, not a request's).
+_SOURCES_SQL = "ARRAY[" + ", ".join(f"'{s}'" for s in OVERLAY_SOURCES) + "]::text[]"
+assert all(s.isidentifier() for s in OVERLAY_SOURCES)
+_AREAS_VERSION = sql("tiles_areas_version.sql").replace("/* sources */", _SOURCES_SQL)
+#: Each source's statements, encoded once (psycopg then finds each one's parsed form by the same bytes): the
+#: version alone, and the tile with its version.
+VERSION = {"areas": _AREAS_VERSION.encode(), "assets": ASSETS_VERSION.encode()}
 TILE = {
-    "areas": sql("tiles_areas.sql").replace("/* tiles_areas_version.sql */", sql("tiles_areas_version.sql")),
-    "assets": sql("tiles_assets.sql"),
+    "areas": sql("tiles_areas.sql").replace("/* tiles_areas_version.sql */", _AREAS_VERSION).encode(),
+    "assets": sql("tiles_assets.sql").encode(),
 }
 #: Stores a level's overlay again (``layers.ogc.overlay.refresh``, on a worker thread), given the level.
 Refresh = Callable[[str], Awaitable[Any]]
@@ -80,7 +85,6 @@ def _params(ts: Tileset, z: int, x: int, y: int) -> dict[str, Any]:
     params: dict[str, Any] = {"z": z, "x": x, "y": y, "kind": ts.kind, "layer": ts.id}
     if ts.source == "areas":
         params["band"] = band_of(z)
-        params["sources"] = list(OVERLAY_SOURCES)
     return params
 
 
