@@ -270,3 +270,15 @@ def test_a_new_indicator_reaches_the_tiles(db: RolledBack) -> None:
         for f in decode(db.get(url("lsoas", z, x, y)).content)["lsoas"].features
     }
     assert {"code", "name"} <= set(gone[code]) and not {"imd_decile", "population_total"} & set(gone[code])
+
+
+def test_tiles_are_served_by_the_plain_endpoint_in_front_of_the_documented_route(client: TestClient) -> None:
+    """The tile path is in the OpenAPI document (its answers: 200, 204, 304, 404, 422) and is served first by
+    the plain endpoint (api.routes.tiles.serve_tile), whose answers the other tests here check."""
+    from api.routes import tiles as tile_routes
+
+    path = tile_routes.PREFIX + tile_routes.TILE_PATH
+    routes = [r for r in client.app.routes if getattr(r, "path", None) == path]  # type: ignore[attr-defined]
+    assert [getattr(r, "endpoint", None) for r in routes][:1] == [tile_routes.serve_tile]
+    documented = client.get("/openapi.json").json()["paths"][path]["get"]["responses"]
+    assert {"200", "204", "304", "404", "422"} <= set(documented)
