@@ -348,6 +348,17 @@ def test_sign_in_through_the_form_and_see_the_patch(
     assert page.get_by_text(HOSTILE).first.is_visible()  # shown as text, never run
     assert page.get_by_role("button", name="Sign out").is_visible()
     wait_for_view_markers(page, "Patchmap.patch")
+    # The key (need x provision) sits under the map, as wide as it, and ends inside the map's row: the panels
+    # below start after it (the booking calendar's key once shared its class name and shrank it to a swatch
+    # that spilled its table over "Offers waiting for a decision").
+    boxes = page.evaluate(
+        """() => Object.fromEntries(['#pm-key', '.pm-map-wrap', '.pm-layout', '.pm-panels'].map(s => {
+             const r = document.querySelector(s).getBoundingClientRect();
+             return [s, {top: r.top, bottom: r.bottom, width: r.width}]; }))"""
+    )
+    key, wrap, layout = boxes["#pm-key"], boxes[".pm-map-wrap"], boxes[".pm-layout"]
+    assert key["width"] >= 0.9 * wrap["width"] and key["top"] >= wrap["bottom"], boxes
+    assert key["bottom"] <= layout["bottom"] <= boxes[".pm-panels"]["top"], boxes
     page.screenshot(path=str(artifacts / "patch_page_desktop.png"), full_page=True)
     assert axe(page) == []
 
