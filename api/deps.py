@@ -15,6 +15,7 @@ No handler reaches into ``app.state`` for a database handle or writes its own th
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Connection, Engine
 
 from layers.errors import InvalidInput
+from layers.ogc import overlay
 from layers.settings import Settings
 
 P = ParamSpec("P")
@@ -75,6 +77,17 @@ async def get_work(request: Request) -> UnitOfWork:
     """The request's unit of work on the app's engine."""
     engine: Engine = request.app.state.engine
     return UnitOfWork(engine)
+
+
+async def refresh_overlay(request: Request, level: str) -> None:
+    """Store a level's default overlay again (``layers.ogc.overlay.refresh``, on a worker thread), one at a
+    time per level in this worker: the others wait for it (holding no pooled connection), then find it stored
+    and return at once. The area collections' pages and the boundary tiles call it when their data changed."""
+    locks: dict[str, asyncio.Lock] | None = getattr(request.app.state, "overlay_locks", None)
+    if locks is None:
+        locks = request.app.state.overlay_locks = {}
+    async with locks.setdefault(level, asyncio.Lock()):
+        await UnitOfWork(request.app.state.engine).run(overlay.refresh, level)
 
 
 def get_settings(request: Request) -> Settings:

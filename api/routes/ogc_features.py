@@ -14,10 +14,9 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from psycopg import AsyncConnection
 
 from api import ogc_schemas as docs
-from api.deps import Conn, get_work, pooled
+from api.deps import Conn, pooled, refresh_overlay
 from api.formats import negotiate
 from api.html import html_page
 from api.written import gzip_response
@@ -48,13 +47,17 @@ def _send(
     return Response(orjson.dumps(doc), media_type=media, headers=headers)
 
 
-async def _overlay_current(request: Request, conn: AsyncConnection[Any], collection: Collection) -> None:
+async def _overlay_current(request: Request, collection: Collection) -> None:
     """Store the default overlay of an area collection's level again if the data changed since it was stored
-    (asset collections need nothing: their pages stay one statement)."""
+    (asset collections need nothing: their pages stay one statement). The check holds a pooled connection
+    for one small query; the storing holds none of the pool's while it waits or computes."""
     level = overlay.LEVELS.get(collection.id)
-    if level is not None and not await overlay.is_current(conn, level):
-        work = await get_work(request)
-        await work.run(overlay.refresh, level)
+    if level is None:
+        return
+    async with pooled(request) as conn:
+        current = await overlay.is_current(conn, level)
+    if not current:
+        await refresh_overlay(request, level)
 
 
 def _format(request: Request, given: str | None) -> str:
@@ -142,8 +145,8 @@ async def ogc_items(request: Request, collectionId: str) -> Response:
     given = request.query_params.multi_items()
     query = params.items_query(collection, given)
     fmt = _format(request, query.fmt)
+    await _overlay_current(request, collection)
     async with pooled(request) as conn:  # the hot read: no dependency to solve
-        await _overlay_current(request, conn, collection)
         page = await features.items_page(conn, collection, query)
     links = documents.items_links(_base(request), collection, given, query, page, fmt)
     body = documents.items_body(page, links, documents.now_stamp())
@@ -163,8 +166,8 @@ async def ogc_item(request: Request, collectionId: str, featureId: str) -> Respo
     collection = get_collection(collectionId)
     crs, given_fmt = params.item_query(request.query_params.multi_items())
     fmt = _format(request, given_fmt)
+    await _overlay_current(request, collection)
     async with pooled(request) as conn:
-        await _overlay_current(request, conn, collection)
         feature = await features.one_feature(conn, collection, featureId, crs)
     body = documents.item_body(feature, documents.item_links(_base(request), collection, featureId, fmt))
     doc = orjson.loads(body) if fmt == "html" else {}

@@ -12,14 +12,14 @@ stored again (``layers.ogc.overlay.refresh``), as a page of the area collections
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from api.deps import get_work, pooled
+from api.deps import pooled, refresh_overlay
 from layers.errors import InvalidInput
-from layers.ogc import overlay
 from layers.tiles import mvt, tilesets
 from layers.tiles.cache import TileCache
 from layers.tiles.tilesets import MVT
@@ -137,6 +137,7 @@ async def read_collection_tile(
 
 
 TILE_PATH = "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}"
+_TILE_ROUTE = SimpleNamespace(path=PREFIX + TILE_PATH)
 #: A tile's numbers as FastAPI's route above takes them: digits only (so a 422 for anything else, as there).
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
@@ -146,6 +147,7 @@ async def serve_tile(request: Request) -> Response:
     front of it: the documented route's parameters read here (a malformed number is the same 422), without
     FastAPI's per-request solving of them, which was a fifth of a small tile's time. The route above stays
     for the OpenAPI document (and would answer if this were not mounted)."""
+    request.scope["route"] = _TILE_ROUTE  # for the log: the route's template, never the path as sent
     found = request.path_params
     numbers = []
     for name in ("tileMatrix", "tileRow", "tileCol"):
@@ -170,25 +172,21 @@ async def tile_answer(
     asked = request.headers.get("if-none-match")
     known = (lambda etag: _matches(asked, etag)) if asked else None
     kept: TileCache = request.app.state.tile_cache
-    refresh = _refresh(request) if ts.source == "areas" else None
     async with pooled(request) as conn:  # the hot read: no dependency to solve
-        tile = await mvt.answer(conn, kept, ts, z, x, y, known, refresh)
+        tile = await mvt.answer(conn, kept, ts, z, x, y, known, final=ts.source != "areas")
+    if isinstance(
+        tile, mvt.Stale
+    ):  # the data changed since the level's overlay was stored: store it, ask again
+        await refresh_overlay(request, ts.kind)
+        async with pooled(request) as conn:
+            tile = await mvt.answer(conn, kept, ts, z, x, y, known)
+    assert not isinstance(tile, mvt.Stale)
     if isinstance(tile, str):
         return Response(status_code=304, headers={"ETag": tile, "Cache-Control": TILE_CACHE})
     headers = {"ETag": tile.etag, "Cache-Control": TILE_CACHE}
     if not tile.data:
         return Response(status_code=204, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)
-
-
-def _refresh(request: Request) -> mvt.Refresh:
-    """Store a level's default overlay again (on a worker thread), as the OGC API's area collections do."""
-
-    async def refresh(level: str) -> None:
-        work = await get_work(request)
-        await work.run(overlay.refresh, level)
-
-    return refresh
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

@@ -9,17 +9,17 @@ while they are unchanged the client's copy (or the kept tile) is current and no 
 Boundary tiles carry each area's overlay class and priority, stored per level by ``layers.ogc.overlay`` (the
 same values the OGC API's area collections carry), so their version is every input of the overlay, and each
 read also says whether the level's stored overlay is of that version. When it is not (the data changed since
-it was stored), ``answer`` has the caller store it again (``refresh``) and reads once more: no tile is made
-or kept from an out-of-date overlay. Asset tiles are another version (``assets`` only), so a boundary
+it was stored), ``answer`` says so (``STALE``); the caller stores it again, without holding its connection,
+and asks once more: no tile is kept from an out-of-date overlay. Asset tiles are another version (``assets`` only), so a boundary
 change does not make clients fetch the markers again.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
@@ -49,8 +49,6 @@ TILE = {
     "areas": sql("tiles_areas.sql").replace("/* tiles_areas_version.sql */", _AREAS_VERSION).encode(),
     "assets": sql("tiles_assets.sql").encode(),
 }
-#: Stores a level's overlay again (``layers.ogc.overlay.refresh``, on a worker thread), given the level.
-Refresh = Callable[[str], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -98,6 +96,15 @@ async def current_version(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x
     return Version(etag_of(ts, z, x, y, row["version"]), current and not row["mine"], current)
 
 
+class Stale:
+    """What ``answer`` gives instead of a tile when the level's stored overlay is out of date and the caller
+    may store it again first (``final=False``): the caller does so without holding its connection, then asks
+    again with ``final=True``."""
+
+
+STALE: Final = Stale()
+
+
 async def answer(
     conn: AsyncConnection[DictRow],
     cache: TileCache,
@@ -106,36 +113,31 @@ async def answer(
     x: int,
     y: int,
     known: Callable[[str], bool] | None,
-    refresh: Refresh | None = None,
-) -> Tile | str:
+    *,
+    final: bool = True,
+) -> Tile | str | Stale:
     """The tile z/x/y as the data stands now, or only its ETag when ``known(etag)`` says the client holds it.
 
     The version is read first (one small query) when it can spare work: the client names ETags, or a tile is
     kept (served if still current). Otherwise the tile is made at once (its statement reads the version too).
-    Either read may find the level's stored overlay out of date: then ``refresh`` stores it and the tile is
-    read again (once: should the overlay still not be current, the tile is served as it is, and not kept)."""
+    Either read may find the level's stored overlay out of date: then, unless ``final``, ``STALE`` (store it
+    and ask again); when ``final``, the tile is served as it is, and not kept."""
     key = (ts.id, z, x, y)
-    for last in (refresh is None, True):
-        if known is not None or cache.holds(key):
-            version = await current_version(conn, ts, z, x, y)
-            if not version.current and not last:
-                assert refresh is not None
-                await refresh(ts.kind)
-                continue
-            if known is not None and known(version.etag):
-                return version.etag
-            kept = cache.get(key, version.etag) if version.keep else None
-            if kept is not None:
-                return Tile(kept, version.etag)
-        tile = await read_tile(conn, ts, z, x, y)
-        if not tile.current and not last:
-            assert refresh is not None
-            await refresh(ts.kind)
-            continue
-        if tile.keep:
-            cache.put(key, tile.etag, tile.data)
-        return tile
-    raise AssertionError("unreachable: the last pass returns")
+    if known is not None or cache.holds(key):
+        version = await current_version(conn, ts, z, x, y)
+        if not version.current and not final:
+            return STALE
+        if known is not None and known(version.etag):
+            return version.etag
+        kept = cache.get(key, version.etag) if version.keep else None
+        if kept is not None:
+            return Tile(kept, version.etag)
+    tile = await read_tile(conn, ts, z, x, y)
+    if not tile.current and not final:
+        return STALE
+    if tile.keep:
+        cache.put(key, tile.etag, tile.data)
+    return tile
 
 
 async def read_tile(conn: AsyncConnection[DictRow], ts: Tileset, z: int, x: int, y: int) -> Tile:
