@@ -49,12 +49,19 @@ RUN = text(
 )
 STORED = text("SELECT version FROM area_overlay_runs WHERE level = :level")
 LOCK = text("SELECT pg_advisory_xact_lock(hashtext('patchmap.area_overlay.' || :level))")
+assert all(s.isidentifier() for s in SOURCES)
+#: The inputs' version now and whether a level's stored overlay is of it (parameter: kind, the level), the
+#: inputs in order as a constant array (they are the code's, not a request's). Boundary tiles read it too.
+VERSION_SQL: Final = sql("overlay_version.sql").replace(
+    "/* sources */", "ARRAY[" + ", ".join(f"'{s}'" for s in SOURCES) + "]::text[]"
+)
+_CURRENT: Final = VERSION_SQL.encode()
 
 
 async def is_current(conn: AsyncConnection[Any], level: str) -> bool:
     """Whether the stored overlay of ``level`` was computed from the data as it is now."""
     cur = conn.cursor(row_factory=dict_row)
-    await cur.execute(sql("ogc_overlay_current.sql"), {"level": level, "sources": list(SOURCES)})
+    await cur.execute(_CURRENT, {"kind": level})
     row = await cur.fetchone()
     return bool(row and row["current"])
 

@@ -17,7 +17,7 @@
 -- (area_tile_facts, kept in step with indicators by triggers: migration 0020_tiles_area_geometries), and the
 -- level's stored default overlay class and priority (area_overlay, as the OGC API's area collections carry).
 -- The tile's version, and whether that stored overlay is current, are read in the same statement
--- (tiles_areas_version.sql, put in place of the marker by layers.tiles.mvt: the same parameters).
+-- (overlay_version.sql, put in place of the marker by layers.tiles.mvt: the same parameters).
 WITH tile AS (
   SELECT e AS env, ST_Transform(e, 4326) AS env_4326, 4096.0 / (ST_XMax(e) - ST_XMin(e)) AS s,
          ST_XMin(e) AS x0, ST_YMax(e) AS y1,
@@ -48,4 +48,4 @@ WITH tile AS (
 )
 SELECT (SELECT ST_AsMVT(feature, %(layer)s::text, 4096, 'geom') FROM feature) AS tile,
        v.version, v.mine, v.current
-FROM (/* tiles_areas_version.sql */) v
+FROM (/* overlay_version.sql */) v

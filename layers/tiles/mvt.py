@@ -24,7 +24,7 @@ from typing import Any, Final
 from psycopg import AsyncConnection
 from psycopg.rows import DictRow
 
-from layers.analysis.cache import SOURCES as OVERLAY_SOURCES
+from layers.ogc import overlay
 from layers.sql import sql
 from layers.tiles.cache import TileCache
 from layers.tiles.tilesets import Tileset, band_of
@@ -38,15 +38,11 @@ ASSETS_VERSION = (
     "coalesce(bool_or(last_xid = pg_current_xact_id_if_assigned()::text), false) AS mine, true AS current "
     "FROM analysis_changes WHERE source = 'assets'"
 )
-#: The overlay's inputs, in order, as a constant array (they are the code's, not a request's).
-_SOURCES_SQL = "ARRAY[" + ", ".join(f"'{s}'" for s in OVERLAY_SOURCES) + "]::text[]"
-assert all(s.isidentifier() for s in OVERLAY_SOURCES)
-_AREAS_VERSION = sql("tiles_areas_version.sql").replace("/* sources */", _SOURCES_SQL)
 #: Each source's statements, encoded once (psycopg then finds each one's parsed form by the same bytes): the
 #: version alone, and the tile with its version.
-VERSION = {"areas": _AREAS_VERSION.encode(), "assets": ASSETS_VERSION.encode()}
+VERSION = {"areas": overlay.VERSION_SQL.encode(), "assets": ASSETS_VERSION.encode()}
 TILE = {
-    "areas": sql("tiles_areas.sql").replace("/* tiles_areas_version.sql */", _AREAS_VERSION).encode(),
+    "areas": sql("tiles_areas.sql").replace("/* overlay_version.sql */", overlay.VERSION_SQL).encode(),
     "assets": sql("tiles_assets.sql").encode(),
 }
 

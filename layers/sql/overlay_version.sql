@@ -1,11 +1,12 @@
--- The data version a boundary tile is made from, and whether its level's stored overlay (area_overlay,
--- migration 0022_area_overlay) was computed from that data. The tiles carry each area's overlay class and
--- priority, which follow the assets and mapped extents as well as the areas and indicators, so the version
--- is every input of the overlay, made as layers.analysis.cache.Counters.version makes it ('v1-' then
+-- The data version of the overlay's inputs now, and whether a level's stored overlay (area_overlay,
+-- migration 0022_area_overlay) was computed from that data (layers.ogc.overlay.is_current, for the area
+-- collections' pages). It is also a boundary tile's version (tiles_areas.sql): the tiles carry each area's
+-- overlay class and priority, which follow the assets and mapped extents as well as the areas and
+-- indicators. The version is every input of the overlay, made as layers.analysis.cache.Counters.version makes it ('v1-' then
 -- source:changes for each source, in order): equal to the stored run's version when the overlay is current.
 -- mine: this transaction has itself raised a counter (its tiles hold data not yet committed: not kept).
 -- Parameters (psycopg): kind (the level: ward, district, lsoa or locality). The overlay's inputs, in order
--- (layers.analysis.cache.SOURCES), are put in place of the marker by layers.tiles.mvt, as a constant array.
+-- (layers.analysis.cache.SOURCES), are put in place of the marker by layers.ogc.overlay, as a constant array.
 SELECT v.version, v.mine,
        coalesce(v.version = (SELECT r.version FROM area_overlay_runs r WHERE r.level = %(kind)s::text), false)
          AS current
