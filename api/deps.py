@@ -83,9 +83,7 @@ async def refresh_overlay(request: Request, level: str) -> None:
     """Store a level's default overlay again (``layers.ogc.overlay.refresh``, on a worker thread), one at a
     time per level in this worker: the others wait for it (holding no pooled connection), then find it stored
     and return at once. The area collections' pages and the boundary tiles call it when their data changed."""
-    locks: dict[str, asyncio.Lock] | None = getattr(request.app.state, "overlay_locks", None)
-    if locks is None:
-        locks = request.app.state.overlay_locks = {}
+    locks: dict[str, asyncio.Lock] = request.app.state.overlay_locks  # made in create_app
     async with locks.setdefault(level, asyncio.Lock()):
         await UnitOfWork(request.app.state.engine).run(overlay.refresh, level)
 

@@ -193,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tile_cache = TileCache(settings.map.vector_tile_cache_mb * 2**20)
+    app.state.overlay_locks = {}  # api.deps.refresh_overlay: one store of a level's overlay at a time
     errors.install(app)
     errors.document(app)
     # Browsers ask for gzip: map layers and search results shrink by about 70%. Small answers (lookups)

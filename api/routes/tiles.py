@@ -174,9 +174,8 @@ async def tile_answer(
     kept: TileCache = request.app.state.tile_cache
     async with pooled(request) as conn:  # the hot read: no dependency to solve
         tile = await mvt.answer(conn, kept, ts, z, x, y, known, final=ts.source != "areas")
-    if isinstance(
-        tile, mvt.Stale
-    ):  # the data changed since the level's overlay was stored: store it, ask again
+    if isinstance(tile, mvt.Stale):
+        # the data changed since the level's overlay was stored: store it (holding no connection), ask again
         await refresh_overlay(request, ts.kind)
         async with pooled(request) as conn:
             tile = await mvt.answer(conn, kept, ts, z, x, y, known)

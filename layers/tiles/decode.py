@@ -15,14 +15,18 @@ from typing import Any
 
 @dataclass
 class Feature:
-    """One feature: id (0 when none), geometry type (1 point, 2 line, 3 polygon), properties, command count,
-    and the geometry's command integers."""
+    """One feature: id (0 when none), geometry type (1 point, 2 line, 3 polygon), properties, and the
+    geometry's command integers."""
 
     id: int
     type: int
     properties: dict[str, Any]
-    commands: int
     geometry: list[int] = field(default_factory=list)
+
+    @property
+    def commands(self) -> int:
+        """How many integers the geometry is drawn with (0: nothing drawn)."""
+        return len(self.geometry)
 
 
 def _zigzag(n: int) -> int:
@@ -155,7 +159,7 @@ def decode(tile: bytes) -> dict[str, Layer]:
                         geometry = _packed(fv)
                 features.append((fid, ftype, tags, geometry))
         layer.features = [
-            Feature(fid, ftype, {keys[t[i]]: values[t[i + 1]] for i in range(0, len(t), 2)}, len(g), g)
+            Feature(fid, ftype, {keys[t[i]]: values[t[i + 1]] for i in range(0, len(t), 2)}, g)
             for fid, ftype, t, g in features
         ]
         layers[layer.name] = layer
